@@ -1,0 +1,3 @@
+from revmachine.cli import main
+
+raise SystemExit(main())

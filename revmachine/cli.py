@@ -1,0 +1,176 @@
+"""Command line: python -m revmachine <command> ...
+
+  load FILE... [--db PATH] [--replace] [--date-order dmy|mdy] [--format text|json]
+  demo [--db PATH] [--leads N] [--seed S] [--write-files DIR]
+  undo [--db PATH]
+  history [--db PATH] [--format text|json]
+  template OUT.xlsx
+  bench [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from revmachine import db
+from revmachine.errors import UserError
+
+
+def _findings_text(staged) -> str:
+    lines = []
+    for res in staged.sheets:
+        mapped = ", ".join(f"{res.raw.headers[c]} -> {f}" for c, f in sorted(res.mapping.items()))
+        lines.append(f"{res.label}: {res.kind or 'not recognised'}"
+                     + (f" ({res.rows_out} rows; {mapped})" if res.kind else ""))
+    for f in staged.findings:
+        where = f.where()
+        lines.append(f"{f.level.upper()}: {where}: {f.message}" if where else f"{f.level.upper()}: {f.message}")
+    return "\n".join(lines)
+
+
+def cmd_load(args) -> int:
+    from revmachine.ingest import load as load_mod
+    from revmachine.ingest import stage
+
+    files = []
+    for name in args.files:
+        p = Path(name)
+        if not p.is_file():
+            raise UserError("no such file.", file=name)
+        files.append(stage.UploadFile(p.name, p.read_bytes()))
+    path = db.resolve(args.db)
+    ctx = stage.Context.defaults()
+    if path.exists():
+        with db.read(path) as con:
+            ctx = stage.Context.from_db(con)
+    orders = {"*": args.date_order} if args.date_order else None
+    staged = stage.prepare(files, ctx, date_orders=orders)
+    result = None
+    if staged.ok:
+        modes = {"*": "replace"} if args.replace else {"*": "append"}
+        result = load_mod.load(staged, path, modes=modes, note="cli load")
+    if args.format == "json":
+        out = {"ok": staged.ok, "db": str(path),
+               "batch_id": result.batch_id if result else None,
+               "rows_written": result.rows_written if result else {},
+               "rows_superseded": result.rows_superseded if result else {},
+               "sheets": [{"file": s.raw.file_name, "sheet": s.raw.sheet_name, "kind": s.kind,
+                           "rows": s.rows_out,
+                           "mapping": {s.raw.headers[c]: f for c, f in s.mapping.items()}}
+                          for s in staged.sheets],
+               "findings": [f.as_dict() for f in staged.findings]}
+        print(json.dumps(out, indent=2, default=str))
+    else:
+        print(_findings_text(staged))
+        if result:
+            print(f"Loaded batch {result.batch_id} into {path}: "
+                  + ", ".join(f"{k} {v:,}" for k, v in result.rows_written.items()))
+    if not staged.ok:
+        print(f"Nothing was loaded: {len(staged.errors)} blocking error(s).", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from revmachine import demo
+
+    if args.write_files:
+        for p in demo.write_spreadsheets(Path(args.write_files), args.leads, args.seed):
+            print(f"wrote {p}")
+        return 0
+    path = db.resolve(args.db)
+    batch = demo.build(path, args.leads, args.seed)
+    print(f"Demo data ({args.leads:,} leads, seed {args.seed}) loaded into {path} as batch {batch}.")
+    return 0
+
+
+def cmd_undo(args) -> int:
+    from revmachine.ingest import load as load_mod
+
+    batch = load_mod.undo_last(args.db)
+    print(f"Undid batch {batch}.")
+    return 0
+
+
+def cmd_history(args) -> int:
+    from revmachine.ingest import load as load_mod
+
+    path = db.resolve(args.db)
+    if not path.exists():
+        raise UserError(f"no database at {path}.", hint="Load a file or run `python -m revmachine demo`.")
+    with db.read(path) as con:
+        df = load_mod.history(con)
+    if args.format == "json":
+        print(df.to_json(orient="records", date_format="iso", indent=2))
+    else:
+        print(df.to_string(index=False))
+    return 0
+
+
+def cmd_template(args) -> int:
+    from revmachine import template
+
+    p = template.write(Path(args.out))
+    print(f"wrote {p}")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    import runpy
+
+    sys.argv = ["bench"] + (["--quick"] if args.quick else [])
+    runpy.run_path(str(Path(__file__).resolve().parent.parent / "bench" / "run.py"), run_name="__main__")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m revmachine", description="Revenue Machine command line")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def dbopt(sp):
+        sp.add_argument("--db", help="database file (default: $REVMACHINE_DB or data/revmachine.duckdb)")
+
+    sp = sub.add_parser("load", help="load spreadsheets (xlsx/csv/tsv) into the database")
+    sp.add_argument("files", nargs="+")
+    dbopt(sp)
+    sp.add_argument("--replace", action="store_true", help="replace the tables the files hold (default: append)")
+    sp.add_argument("--date-order", choices=["dmy", "mdy"], help="day/month order for ambiguous date columns")
+    sp.add_argument("--format", choices=["text", "json"], default="text")
+    sp.set_defaults(fn=cmd_load)
+
+    sp = sub.add_parser("demo", help="build the demo database (or write the demo spreadsheets)")
+    dbopt(sp)
+    sp.add_argument("--leads", type=int, default=30000)
+    sp.add_argument("--seed", type=int, default=42)
+    sp.add_argument("--write-files", metavar="DIR", help="write the demo as spreadsheets to DIR instead")
+    sp.set_defaults(fn=cmd_demo)
+
+    sp = sub.add_parser("undo", help="undo the last loaded batch")
+    dbopt(sp)
+    sp.set_defaults(fn=cmd_undo)
+
+    sp = sub.add_parser("history", help="list loaded batches")
+    dbopt(sp)
+    sp.add_argument("--format", choices=["text", "json"], default="text")
+    sp.set_defaults(fn=cmd_history)
+
+    sp = sub.add_parser("template", help="write the upload template workbook")
+    sp.add_argument("out")
+    sp.set_defaults(fn=cmd_template)
+
+    sp = sub.add_parser("bench", help="run the benchmarks in bench/ and print figures")
+    sp.add_argument("--quick", action="store_true")
+    sp.set_defaults(fn=cmd_bench)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except UserError as exc:
+        print(f"error: {exc.render()}", file=sys.stderr)
+        return 2

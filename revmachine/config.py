@@ -1,0 +1,41 @@
+"""Settings from environment variables, read at call time (tests change them per test)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERIES_DIR = ROOT / "queries"
+DATA_DIR = ROOT / "data"
+DEMO_DIR = DATA_DIR / "demo"
+
+
+def db_path() -> Path:
+    """REVMACHINE_DB, else data/revmachine.duckdb beside the app (absolute)."""
+    raw = os.environ.get("REVMACHINE_DB") or os.environ.get("APP_DB_PATH")
+    return Path(raw).expanduser().resolve() if raw else DATA_DIR / "revmachine.duckdb"
+
+
+def timezone() -> str:
+    """Timezone in which timezone-naive timestamps are read and periods are bucketed."""
+    return os.environ.get("REVMACHINE_TZ", "UTC")
+
+
+def max_upload_bytes() -> int:
+    """Files over this size are refused before parsing (REVMACHINE_MAX_UPLOAD_MB, default 500)."""
+    return int(float(os.environ.get("REVMACHINE_MAX_UPLOAD_MB", "500")) * 1024 * 1024)
+
+
+def max_unzipped_bytes() -> int:
+    """An xlsx whose parts expand past this is refused as a zip bomb (REVMACHINE_MAX_UNZIPPED_MB)."""
+    return int(float(os.environ.get("REVMACHINE_MAX_UNZIPPED_MB", "2048")) * 1024 * 1024)
+
+
+def demo_leads() -> int:
+    """Size of the demo built on first start when there is no database (REVMACHINE_DEMO_LEADS)."""
+    return int(os.environ.get("REVMACHINE_DEMO_LEADS", "30000"))
+
+
+def build_demo_on_start() -> bool:
+    return os.environ.get("REVMACHINE_NO_DEMO", "").lower() not in {"1", "true", "yes"}

@@ -1,0 +1,362 @@
+"""Deterministic demo data: about two years of a B2B revenue machine with a story to find.
+
+Planted on purpose (and checked by tests):
+* the bottleneck is SAL -> opportunity (about 28% against a 50% benchmark);
+* 'Brand Awareness Blitz' is a spin doctor: big spend, a complete record, every lead attributed,
+  but leads worth little;
+* 'Partner Dinner Series' is a silent operative: valuable leads, but a bare campaign record and
+  won deals that carry no campaign attribution;
+* EMEA breaks the SLA: slow first touches (median ~30 h against 24 h) and few follow-ups;
+* APAC is behind its revenue target.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from revmachine import config
+
+ANCHOR = dt.date(2026, 11, 20)
+TERRITORIES = ["North America", "EMEA", "APAC", "LATAM"]
+TERRITORY_WEIGHT = [0.4, 0.28, 0.2, 0.12]
+CHANNELS = ["Paid Search", "Paid Social", "Organic Search", "Webinar", "Events", "Purchased List",
+            "Outbound", "Referral"]
+CHANNEL_WEIGHT = [0.2, 0.17, 0.15, 0.1, 0.07, 0.13, 0.12, 0.06]
+P_MQL = {"Paid Search": 0.27, "Paid Social": 0.2, "Organic Search": 0.3, "Webinar": 0.35, "Events": 0.4,
+         "Purchased List": 0.1, "Outbound": 0.3, "Referral": 0.55}
+DEAL_SIZE = {"Paid Search": 24000, "Paid Social": 16000, "Organic Search": 26000, "Webinar": 30000,
+             "Events": 34000, "Purchased List": 12000, "Outbound": 28000, "Referral": 36000}
+MARKETERS = ["Ana Ruiz", "Ben Okafor", "Chloe Martin", "Dev Patel", "Emma Larsen"]
+SPIN_DOCTOR = "Brand Awareness Blitz"
+SILENT_OPERATIVE = "Partner Dinner Series"
+FIRST_NAMES = ["Alex", "Sam", "Jordan", "Taylor", "Morgan", "Casey", "Riley", "Jamie", "Avery",
+               "Quinn", "Drew", "Robin", "Kim", "Lee", "Noa", "Sasha"]
+LAST_NAMES = ["Smith", "Garcia", "Chen", "Müller", "Rossi", "Tanaka", "Silva", "Nowak", "Dubois",
+              "Kowalski", "Johansson", "Haddad", "Okoro", "Singh", "Costa", "Novak"]
+
+
+def _campaigns(rng: np.random.Generator) -> pd.DataFrame:
+    rows = []
+    mkt_channels = CHANNELS[:6]
+    per_channel = [8, 8, 5, 8, 6, 5]  # 40 campaigns
+    themes = ["Q{q} Push", "Product Launch", "Industry Report", "Customer Stories", "ROI Calculator",
+              "Security Guide", "Analyst Briefing", "Summer Promo", "Year-End Offer", "Benchmark Study"]
+    cid = 0
+    for ch, n in zip(mkt_channels, per_channel, strict=True):
+        for i in range(n):
+            cid += 1
+            start = ANCHOR - dt.timedelta(days=int(rng.integers(30, 720)))
+            name = f"{ch} - {themes[i % len(themes)].format(q=1 + i % 4)} {start.year}"
+            if ch == "Paid Social" and i == 0:
+                name = SPIN_DOCTOR
+            if ch == "Events" and i == 0:
+                name = SILENT_OPERATIVE
+            complete = rng.random() < 0.6
+            rows.append({
+                "campaign_id": f"CMP-{cid:03d}", "campaign_name": name, "channel": ch,
+                "owner": MARKETERS[cid % len(MARKETERS)],
+                "start_date": start,
+                "end_date": start + dt.timedelta(days=int(rng.integers(30, 180))) if complete or rng.random() < 0.5 else None,
+                "targeting": rng.choice(["Mid-market IT leaders", "Enterprise CFOs", "SMB founders",
+                                         "Ops managers, 200-2000 staff"]) if complete or rng.random() < 0.4 else None,
+                "content": rng.choice(["Whitepaper", "Webinar recording", "Demo video", "Case study",
+                                       "Ebook"]) if complete or rng.random() < 0.4 else None,
+                "spend": float(round(rng.uniform(8000, 60000), -2)),
+            })
+    df = pd.DataFrame(rows)
+    spin = df.campaign_name == SPIN_DOCTOR
+    df.loc[spin, ["targeting", "content"]] = ["Broad: all company sizes", "Video ads + ebook"]
+    df.loc[spin, "start_date"] = ANCHOR - dt.timedelta(days=600)
+    df.loc[spin, "end_date"] = ANCHOR - dt.timedelta(days=20)
+    df.loc[spin, "spend"] = 240000.0
+    silent = df.campaign_name == SILENT_OPERATIVE
+    df.loc[silent, ["targeting", "content", "end_date"]] = None
+    df.loc[silent, "start_date"] = ANCHOR - dt.timedelta(days=620)
+    df.loc[silent, "spend"] = 45000.0
+    return df
+
+
+def generate(n_leads: int = 30000, seed: int = 42) -> dict[str, pd.DataFrame]:
+    """All business tables as DataFrames shaped like the schema (no batch_id)."""
+    rng = np.random.default_rng(seed)
+    n = n_leads
+    start = pd.Timestamp(ANCHOR) - pd.Timedelta(days=760)
+    span = 760 * 86400
+    # growth over time: density rises ~40% across the two years
+    u = rng.random(n)
+    t = span * (np.sqrt(1 + u * ((1.4**2) - 1)) - 1) / 0.4
+    created = start + pd.to_timedelta(np.sort(t), unit="s")
+    created = created + pd.to_timedelta(rng.integers(8 * 3600, 18 * 3600, n) - created.hour * 3600, unit="s")
+    territory = rng.choice(TERRITORIES, n, p=TERRITORY_WEIGHT)
+    channel = rng.choice(CHANNELS, n, p=CHANNEL_WEIGHT)
+    reps = {t_: [f"{FIRST_NAMES[i * 4 + k]} {LAST_NAMES[(i * 4 + k * 5) % 16]}" for k in range(4)]
+            for i, t_ in enumerate(TERRITORIES)}
+    owner = np.array([reps[t_][k] for t_, k in zip(territory, rng.integers(0, 4, n), strict=True)])
+
+    campaigns = _campaigns(rng)
+    camp_by_channel = {ch: campaigns[campaigns.channel == ch].campaign_id.to_numpy() for ch in CHANNELS[:6]}
+    campaign = np.array([None] * n, dtype=object)
+    spin_id = campaigns.loc[campaigns.campaign_name == SPIN_DOCTOR, "campaign_id"].iloc[0]
+    silent_id = campaigns.loc[campaigns.campaign_name == SILENT_OPERATIVE, "campaign_id"].iloc[0]
+    for ch, ids in camp_by_channel.items():
+        idx = np.flatnonzero(channel == ch)
+        probs = np.ones(len(ids))
+        if spin_id in ids:
+            probs[list(ids).index(spin_id)] = 6.0  # a volume machine
+        if silent_id in ids:
+            probs[list(ids).index(silent_id)] = 2.0
+        probs /= probs.sum()
+        pick = rng.choice(ids, len(idx), p=probs)
+        attributed = rng.random(len(idx)) < 0.85
+        campaign[idx[attributed]] = pick[attributed]
+    is_spin = campaign == spin_id
+    is_silent = campaign == silent_id
+
+    p_mql = np.array([P_MQL[c] for c in channel])
+    p_mql = np.where(is_spin, 0.12, np.where(is_silent, 0.5, p_mql))
+    p_sal = np.where(territory == "EMEA", 0.5, 0.58)
+    p_opp = np.where(is_silent, 0.45, 0.27)  # the planted bottleneck: SAL -> opportunity
+    p_prop = np.full(n, 0.62)
+    p_won = np.where(territory == "APAC", 0.27, 0.38)
+    p_won = np.where(is_spin, 0.2, p_won)
+
+    r = rng.random((5, n))
+    reach = np.zeros(n, dtype=int)  # 0 lead .. 5 won
+    reach += r[0] < p_mql
+    reach += (reach == 1) & (r[1] < p_sal)
+    reach += (reach == 2) & (r[2] < p_opp)
+    reach += (reach == 3) & (r[3] < p_prop)
+    reach += (reach == 4) & (r[4] < p_won)
+
+    day = pd.Timedelta(days=1)
+    mql_at = created + rng.exponential(6, n) * day
+    hours = rng.lognormal(np.log(np.where(territory == "EMEA", 30, 7)), 0.7, n)
+    first_response = mql_at + pd.to_timedelta(hours, unit="h")
+    sal_at = first_response + rng.exponential(1.5, n) * day
+    opp_at = sal_at + (5 + rng.exponential(12, n)) * day
+    prop_at = opp_at + (7 + rng.exponential(14, n)) * day
+    won_at = prop_at + (10 + rng.exponential(25, n)) * day
+    anchor = pd.Timestamp(ANCHOR)
+    stage_times = [created, mql_at, sal_at, opp_at, prop_at, won_at]
+    # a stage whose date falls after the anchor has not happened yet
+    for k in range(1, 6):
+        late = (reach >= k) & (stage_times[k] > anchor)
+        reach = np.where(late, k - 1, reach)
+
+    def at(k):
+        return pd.Series(stage_times[k]).where(reach >= k)
+
+    last = pd.Series(stage_times[0])
+    for k in range(1, 6):
+        last = last.where(reach < k, pd.Series(stage_times[k]))
+    exit_delay = (10 + rng.exponential(20, n)) * day
+    exit_at = last + exit_delay
+    exits = (reach < 5) & (exit_at < anchor) & (rng.random(n) < 0.85)
+    reasons = {0: ["disqualified: student/job seeker", "disqualified: no budget", "disqualified: competitor"],
+               1: ["rejected: not our ICP", "rejected: no contact details", "rejected: duplicate", None],
+               2: ["disqualified: no project", "disqualified: bad timing"],
+               3: ["lost: price", "lost: competitor", "lost: no decision"],
+               4: ["lost: price", "lost: competitor", "lost: no decision"]}
+    exit_reason = np.array([None] * n, dtype=object)
+    for k, opts in reasons.items():
+        idx = np.flatnonzero(exits & (reach == k))
+        exit_reason[idx] = rng.choice(np.array(opts, dtype=object), len(idx))
+    # the MQL->SAL rejections that carry no reason are the feedback gap
+    exit_reason = np.where(exits & (reach == 1) & pd.isna(exit_reason), "rejected", exit_reason)
+    stage_names = np.array(["Lead", "Marketing Qualified Lead", "Sales Accepted", "Opportunity",
+                            "Proposal", "Closed Won"])
+    status = stage_names[reach].astype(object)
+    status = np.where(exits & (reach <= 2), "Disqualified", status)
+    status = np.where(exits & (reach >= 3), "Closed Lost", status)
+    status = np.where(exits & (reach == 1), "Rejected", status)
+
+    size = np.array([DEAL_SIZE[c] for c in channel], dtype=float)
+    size = np.where(is_silent, 52000, np.where(is_spin, 9000, size))
+    size = size * np.where(territory == "APAC", 0.85, 1.0)
+    amount = np.round(size * rng.lognormal(0, 0.35, n), 2)
+
+    lead_id = np.array([f"L{100000 + i}" for i in range(n)])
+    responded = reach >= 1
+    companies = np.array([f"{a}{b}" for a in ["Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne",
+                                              "Hooli", "Vandelay", "Wonka", "Tyrell", "Cyberdyne", "Soylent"]
+                          for b in [" Corp", " GmbH", " Ltd", " Inc", " AG", " SA", " Group", " Labs"]])
+    leads = pd.DataFrame({
+        "lead_id": lead_id,
+        "source_row": np.arange(2, n + 2),
+        "created_at": created.floor("s"),
+        "channel": channel,
+        "campaign": campaign,
+        "company": rng.choice(companies, n),
+        "territory": territory,
+        "owner": owner,
+        "current_stage": status,
+        "stage": None,
+        "mql_at": at(1).dt.floor("s"),
+        "sal_at": at(2).dt.floor("s"),
+        "opportunity_at": at(3).dt.floor("s"),
+        "proposal_at": at(4).dt.floor("s"),
+        "won_at": at(5).dt.floor("s"),
+        "exit_at": pd.Series(exit_at).where(exits).dt.floor("s"),
+        "exit_reason": exit_reason,
+        "assigned_at": pd.Series(mql_at + pd.to_timedelta(rng.exponential(1.0, n), unit="h")).where(responded).dt.floor("s"),
+        "first_response_at": pd.Series(first_response).where(responded & (first_response < anchor)).dt.floor("s"),
+        "followup_count": None,
+        "amount": None,
+    })
+    leads["stage"] = np.array(["lead", "mql", "sal", "opportunity", "proposal", "won"], dtype=object)[reach]
+
+    # deals: one per opportunity
+    opp = reach >= 3
+    d_idx = np.flatnonzero(opp)
+    won = reach[d_idx] == 5
+    lost = exits[d_idx] & ~won
+    deals = pd.DataFrame({
+        "deal_id": [f"D{200000 + i}" for i in range(len(d_idx))],
+        "source_row": np.arange(2, len(d_idx) + 2),
+        "lead_id": lead_id[d_idx],
+        "deal_name": [f"{c} - {t_[:4]}" for c, t_ in zip(leads.company.to_numpy()[d_idx], territory[d_idx], strict=True)],
+        "company": leads.company.to_numpy()[d_idx],
+        "owner": owner[d_idx],
+        "territory": territory[d_idx],
+        "channel": channel[d_idx],
+        # the silent operative's won deals carry no campaign attribution
+        "campaign": np.where(is_silent[d_idx], None, campaign[d_idx]),
+        "product": rng.choice(["Platform", "Platform + Analytics", "Enterprise Suite"], len(d_idx)),
+        "current_stage": np.where(won, "Closed Won", np.where(lost, "Closed Lost",
+                                  np.where(reach[d_idx] == 4, "Proposal/Price Quote", "Qualification"))),
+        "stage": np.where(won, "won", np.where(lost, None, np.where(reach[d_idx] == 4, "proposal", "opportunity"))),
+        "created_at": leads.opportunity_at.to_numpy()[d_idx],
+        "closed_at": np.where(won, leads.won_at.to_numpy()[d_idx], np.where(lost, leads.exit_at.to_numpy()[d_idx], np.datetime64("NaT"))),
+        "amount": amount[d_idx],
+        "is_won": won,
+        "is_lost": lost,
+        "lost_reason": np.where(lost, leads.exit_reason.to_numpy()[d_idx], None),
+    })
+    deals["closed_at"] = pd.to_datetime(deals["closed_at"])
+
+    # activities: sales touches on handed-off leads; EMEA follows up less
+    m_idx = np.flatnonzero(responded & leads.first_response_at.notna().to_numpy())
+    k = rng.poisson(np.where(territory[m_idx] == "EMEA", 1.6, 3.4)) + 1
+    a_lead = np.repeat(m_idx, k)
+    seq = np.concatenate([np.arange(x) for x in k]) if len(k) else np.array([], dtype=int)
+    first = leads.first_response_at.to_numpy()[a_lead]
+    a_time = pd.Series(first + pd.to_timedelta(seq * rng.exponential(2.5, len(a_lead)), unit="D"))
+    keep = a_time < anchor
+    activities = pd.DataFrame({
+        "activity_id": [f"A{300000 + i}" for i in range(len(a_lead))],
+        "source_row": np.arange(2, len(a_lead) + 2),
+        "lead_id": lead_id[a_lead],
+        "occurred_at": a_time.dt.floor("s"),
+        "activity_type": rng.choice(["Call", "Email", "Meeting", "LinkedIn"], len(a_lead), p=[0.4, 0.4, 0.1, 0.1]),
+        "owner": owner[a_lead],
+    })[keep.to_numpy()].reset_index(drop=True)
+
+    owners = pd.DataFrame([{"owner": rep, "source_row": 0, "manager": f"{t_} Manager", "territory": t_}
+                           for t_, rs in reps.items() for rep in rs])
+    owners["source_row"] = np.arange(2, len(owners) + 2)
+
+    campaigns = campaigns.copy()
+    campaigns.insert(1, "source_row", np.arange(2, len(campaigns) + 2))
+
+    # spend by month: marketing per channel (campaign spend spread evenly) and sales (people cost)
+    months = pd.period_range(start.to_period("M"), pd.Timestamp(ANCHOR).to_period("M"), freq="M")
+    srows = []
+    for ch in CHANNELS[:6]:
+        total = campaigns.loc[campaigns.channel == ch, "spend"].sum()
+        for m in months:
+            srows.append({"period_start": m.start_time.date(), "period_end": m.end_time.date(),
+                          "function": "marketing", "channel": ch,
+                          "amount": round(total / len(months) * rng.uniform(0.8, 1.2), 2)})
+    for m in months:
+        srows.append({"period_start": m.start_time.date(), "period_end": m.end_time.date(),
+                      "function": "sales", "channel": None, "amount": round(rng.uniform(150000, 180000), 2)})
+    spend = pd.DataFrame(srows)
+    spend.insert(0, "source_row", np.arange(2, len(spend) + 2))
+
+    # targets per quarter and territory: ~10% above what each territory should win; APAC's 45%
+    won_rev = deals[deals.is_won].assign(q=lambda d: d.closed_at.dt.to_period("Q"))
+    trows = []
+    quarters = pd.period_range(start.to_period("Q"), (pd.Timestamp(ANCHOR) + pd.Timedelta(days=120)).to_period("Q"), freq="Q")
+    mql_q = leads.dropna(subset=["mql_at"]).assign(q=lambda d: d.mql_at.dt.to_period("Q"))
+    for t_ in TERRITORIES:
+        base = won_rev[won_rev.territory == t_].groupby("q").amount.sum()
+        typical = float(base.iloc[-5:-1].mean()) if len(base) > 4 else float(base.mean() or 100000)
+        mbase = mql_q[mql_q.territory == t_].groupby("q").size()
+        mtyp = float(mbase.iloc[-5:-1].mean()) if len(mbase) > 4 else 100.0
+        for q in quarters:
+            factor = 1.45 if t_ == "APAC" else 1.05
+            trows.append({"period_start": q.start_time.date(), "period_end": q.end_time.date(),
+                          "territory": t_, "revenue_target": round(typical * factor, -3),
+                          "mql_quota": int(round(mtyp * 1.05, -1))})
+    targets = pd.DataFrame(trows)
+    targets.insert(0, "source_row", np.arange(2, len(targets) + 2))
+    return {"leads": leads, "deals": deals, "campaigns": campaigns, "spend": spend, "targets": targets,
+            "activities": activities, "owners": owners}
+
+
+def to_arrow(tables: dict[str, pd.DataFrame]) -> dict[str, pa.Table]:
+    return {k: pa.Table.from_pandas(v, preserve_index=False) for k, v in tables.items()}
+
+
+def build(path: str | Path | None = None, n_leads: int = 30000, seed: int = 42) -> int:
+    """Replace the database's contents with the demo (one batch, undoable). Returns the batch id."""
+    from revmachine.ingest import load as load_mod
+    from revmachine.ingest.stage import Staged
+
+    tables = to_arrow(generate(n_leads, seed))
+    staged = Staged(files=[], sheets=[], findings=[], tables=tables)
+    res = load_mod.load(staged, path, modes={"*": "replace"}, note=f"demo data ({n_leads} leads, seed {seed})")
+    return res.batch_id
+
+
+def write_spreadsheets(out_dir: Path | None = None, n_leads: int = 30000, seed: int = 42) -> list[Path]:
+    """The demo as files an analyst would upload, with CRM-style headers (Salesforce-like)."""
+    out = out_dir or config.DEMO_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    t = generate(n_leads, seed)
+    leads = t["leads"].drop(columns=["source_row", "stage", "followup_count", "amount"]).rename(columns={
+        "lead_id": "Lead ID", "created_at": "Create Date", "channel": "Lead Source", "campaign": "Campaign",
+        "company": "Company", "territory": "Region", "owner": "Lead Owner", "current_stage": "Lead Status",
+        "mql_at": "MQL Date", "sal_at": "SAL Date", "opportunity_at": "Opportunity Date",
+        "proposal_at": "Proposal Date", "won_at": "Won Date", "exit_at": "Exit Date",
+        "exit_reason": "Exit Reason", "assigned_at": "Assigned Date", "first_response_at": "First Response"})
+    deals = t["deals"].drop(columns=["source_row", "stage", "is_won", "is_lost"]).rename(columns={
+        "deal_id": "Opportunity ID", "lead_id": "Lead ID", "deal_name": "Opportunity Name",
+        "company": "Account Name", "owner": "Opportunity Owner", "territory": "Region",
+        "channel": "Lead Source", "campaign": "Primary Campaign Source", "product": "Product",
+        "current_stage": "Stage", "created_at": "Created Date", "closed_at": "Close Date",
+        "amount": "Amount", "lost_reason": "Loss Reason"})
+    acts = t["activities"].drop(columns=["source_row"]).rename(columns={
+        "activity_id": "Activity ID", "lead_id": "Lead ID", "occurred_at": "Activity Date",
+        "activity_type": "Activity Type", "owner": "Assigned To"})
+    paths = []
+    for name, df in (("leads.csv", leads), ("deals.csv", deals), ("activities.csv", acts)):
+        p = out / name
+        df.to_csv(p, index=False, date_format="%Y-%m-%d %H:%M:%S")
+        paths.append(p)
+    camp = t["campaigns"].drop(columns=["source_row"]).rename(columns={
+        "campaign_id": "Campaign ID", "campaign_name": "Campaign Name", "channel": "Channel",
+        "owner": "Campaign Owner", "start_date": "Start Date", "end_date": "End Date",
+        "targeting": "Target Audience", "content": "Content", "spend": "Actual Cost"})
+    spend = t["spend"].drop(columns=["source_row", "period_end"]).rename(columns={
+        "period_start": "Month", "function": "Function", "channel": "Channel", "amount": "Amount"})
+    spend["Month"] = pd.to_datetime(spend["Month"]).dt.strftime("%Y-%m")
+    tg = t["targets"].copy()
+    tg["Quarter"] = pd.to_datetime(tg.period_start).dt.to_period("Q").astype(str).str.replace("Q", "-Q")
+    tg = tg.rename(columns={"territory": "Territory", "revenue_target": "Revenue Target",
+                            "mql_quota": "MQL Quota"})[["Quarter", "Territory", "Revenue Target", "MQL Quota"]]
+    owners = t["owners"].drop(columns=["source_row"]).rename(columns={
+        "owner": "Sales Rep", "manager": "Manager", "territory": "Territory"})
+    p = out / "marketing_and_targets.xlsx"
+    with pd.ExcelWriter(p, engine="openpyxl") as xw:
+        camp.to_excel(xw, sheet_name="Campaigns", index=False)
+        spend.to_excel(xw, sheet_name="Spend", index=False)
+        tg.to_excel(xw, sheet_name="Targets", index=False)
+        owners.to_excel(xw, sheet_name="Sales Team", index=False)
+    paths.append(p)
+    return paths

@@ -1,0 +1,1 @@
+"""Spreadsheets in: read (readers) -> recognise (mapping) -> parse and check (stage) -> load."""

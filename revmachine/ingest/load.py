@@ -1,0 +1,162 @@
+"""Writing a staged upload: one transaction, one batch; and undoing the last batch.
+
+Append: rows whose natural key is already loaded are superseded (moved to <table>_history with the
+batch that superseded them), then the new rows are inserted. Replace: every current row of the
+table is superseded. Undo of the newest batch deletes its rows and restores what it superseded.
+The raw files are kept beside the database (<db>_uploads/) so a batch can be reloaded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from revmachine import db, marts
+from revmachine.errors import UserError
+from revmachine.ingest import mapping
+from revmachine.ingest.stage import Staged
+from revmachine.schema import BUSINESS_TABLES
+
+
+@dataclass
+class BatchResult:
+    batch_id: int
+    rows_written: dict[str, int]
+    rows_superseded: dict[str, int]
+
+    def as_dict(self) -> dict:
+        return {"batch_id": self.batch_id, "rows_written": self.rows_written,
+                "rows_superseded": self.rows_superseded}
+
+
+def uploads_dir(path: Path) -> Path:
+    return path.with_name(path.stem + "_uploads")
+
+
+def _columns(table: str) -> list[str]:
+    return [ln.strip().split()[0] for ln in BUSINESS_TABLES[table][0].strip().splitlines() if ln.strip()]
+
+
+def write_tables(con: duckdb.DuckDBPyConnection, staged: Staged, batch_id: int,
+                 modes: dict[str, str]) -> tuple[dict[str, int], dict[str, int]]:
+    written, superseded = {}, {}
+    for table, arrow in staged.tables.items():
+        mode = modes.get(table, modes.get("*", "append"))
+        if table == "lead_stage_dates":
+            mode = modes.get("leads", mode)
+        key = BUSINESS_TABLES[table][1]
+        cols = _columns(table)
+        con.register("incoming", arrow)
+        if mode == "replace":
+            match = "true"
+        else:
+            on = " and ".join(f"t.{k} is not distinct from i.{k}" for k in key)
+            match = f"exists (select 1 from incoming as i where {on})"
+        n_old = con.execute(f"select count(*) from {table} as t where {match}").fetchall()[0][0]
+        con.execute(
+            f"insert into {table}_history select *, {batch_id} from {table} as t where {match}")
+        con.execute(f"delete from {table} as t where {match}")
+        select = ", ".join(str(batch_id) if c == "batch_id" else c for c in cols)
+        con.execute(f"insert into {table} ({', '.join(cols)}) select {select} from incoming")
+        con.unregister("incoming")
+        written[table] = arrow.num_rows
+        superseded[table] = n_old
+        con.execute("insert into batch_tables values (?, ?, ?, ?, ?)",
+                    [batch_id, table, mode, arrow.num_rows, n_old])
+    return written, superseded
+
+
+def load(staged: Staged, path: str | Path | None = None, *, modes: dict[str, str] | None = None,
+         note: str | None = None) -> BatchResult:
+    """All of the upload or none of it. Raises UserError when the report has blocking errors."""
+    if not staged.ok:
+        first = staged.errors[0]
+        raise UserError(f"{len(staged.errors)} blocking error(s); nothing was loaded. First: "
+                        f"{first.where()}: {first.message}")
+    if not staged.tables:
+        raise UserError("nothing to load: no sheet with data was recognised.")
+    p = db.resolve(path)
+    modes = modes or {}
+    raw_dir = uploads_dir(p)
+    kept: list[Path] = []
+    try:
+        with db.write(p) as con:
+            batch_id = con.execute("select coalesce(max(batch_id), 0) + 1 from batches").fetchall()[0][0]
+            written, superseded = write_tables(con, staged, batch_id, modes)
+            mode_label = "replace" if any(m == "replace" for m in modes.values()) else "append"
+            con.execute("insert into batches values (?, ?, 'active', ?, ?, ?)",
+                        [batch_id, dt.datetime.now().replace(microsecond=0), mode_label,
+                         json.dumps(written), note])
+            raw_dir.mkdir(parents=True, exist_ok=True)
+            for f in staged.files:
+                safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in Path(f.name).name)
+                target = raw_dir / f"{batch_id:05d}_{f.sha256[:12]}_{safe}"
+                target.write_bytes(f.data)
+                kept.append(target)
+                con.execute("insert into batch_files values (?, ?, ?, ?, ?)",
+                            [batch_id, f.name, f.sha256, len(f.data), str(target)])
+            for res in staged.sheets:
+                if res.source == "corrected" and res.kind:
+                    con.execute(
+                        "insert or replace into mapping_memory values (?, ?, ?, ?)",
+                        [res.signature, res.kind, json.dumps({str(k): v for k, v in res.mapping.items()}),
+                         dt.datetime.now()])
+            marts.rebuild(con)
+            from revmachine import snapshots
+
+            snapshots.record(con, batch_id)
+    except BaseException:
+        for k in kept:
+            k.unlink(missing_ok=True)
+        raise
+    return BatchResult(batch_id, written, superseded)
+
+
+def undo_last(path: str | Path | None = None) -> int:
+    """Undo the newest active batch; returns its id. UserError when there is none."""
+    p = db.resolve(path)
+    if not p.exists():
+        raise UserError("there is no database yet, so nothing to undo.")
+    with db.write(p) as con:
+        r = con.execute("select max(batch_id) from batches where status = 'active'").fetchall()[0][0]
+        if r is None:
+            raise UserError("no loaded batch to undo.")
+        for (table,) in con.execute(
+                "select table_name from batch_tables where batch_id = ?", [r]).fetchall():
+            if table not in BUSINESS_TABLES:
+                continue
+            cols = ", ".join(_columns(table))
+            con.execute(f"delete from {table} where batch_id = ?", [r])
+            con.execute(f"insert into {table} ({cols}) select {cols} from {table}_history "
+                        "where superseded_by = ?", [r])
+            con.execute(f"delete from {table}_history where superseded_by = ?", [r])
+        con.execute("update batches set status = 'undone' where batch_id = ?", [r])
+        con.execute("delete from scorecard_snapshots where batch_id = ?", [r])
+        marts.rebuild(con)
+    return r
+
+
+def history(con: duckdb.DuckDBPyConnection):
+    return con.execute("""
+        select b.batch_id, b.loaded_at, b.status, b.mode,
+               string_agg(f.file_name, ', ') as files, b.row_counts
+        from batches as b left join batch_files as f using (batch_id)
+        group by all order by b.batch_id desc
+    """).df()
+
+
+def raw_file(con: duckdb.DuckDBPyConnection, batch_id: int) -> list[tuple[str, bytes]]:
+    out = []
+    for name, raw_path in con.execute(
+            "select file_name, raw_path from batch_files where batch_id = ?", [batch_id]).fetchall():
+        if raw_path and Path(raw_path).exists():
+            out.append((name, Path(raw_path).read_bytes()))
+    return out
+
+
+__all__ = ["BatchResult", "load", "undo_last", "history", "raw_file", "uploads_dir", "mapping", "shutil"]

@@ -1,0 +1,283 @@
+"""File readers: .xlsx/.xlsm/.xls/.ods (every sheet, via fastexcel/calamine), .csv and .tsv.
+
+Every cell is read as text; typing happens later in SQL (stage.py), per column. Each sheet comes
+back as a RawSheet whose header row has been found (it need not be row 1) and whose data rows carry
+their row number in the sheet, so errors can name it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from revmachine import config
+from revmachine.errors import UserError
+from revmachine.ingest import mapping
+
+EXCEL_EXT = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+TEXT_EXT = {".csv", ".tsv", ".txt"}
+HEADER_SCAN_ROWS = 30
+
+
+@dataclass
+class RawSheet:
+    file_name: str
+    sheet_name: str | None
+    header_row: int  # 1-based row number of the header in the sheet / line in the file
+    headers: list[str]
+    table: pa.Table  # columns c0..cN (strings) + source_row (int64)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.file_name} / {self.sheet_name}" if self.sheet_name else self.file_name
+
+
+def _column_letter(i: int) -> str:
+    s = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def clean_headers(cells: list[object]) -> list[str]:
+    """Header texts; empty ones (merged cells, blanks) become 'column_<letter>', repeats get a suffix."""
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    for i, c in enumerate(cells):
+        h = " ".join(str(c).split()) if c is not None else ""
+        if not h:
+            h = f"column_{_column_letter(i)}"
+        n = seen.get(h.lower(), 0)
+        seen[h.lower()] = n + 1
+        out.append(h if n == 0 else f"{h} ({n + 1})")
+    return out
+
+
+def find_header_row(rows: list[list[object]]) -> int:
+    """Index of the header among the first rows: the one naming the most known columns.
+
+    A title block above the header scores nothing; ties go to the earliest row. With no known
+    header at all, the first row with two or more text cells is taken.
+    """
+    best, best_score = -1, 0
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        texts = [str(c) for c in row if c is not None and str(c).strip()]
+        score = sum(1 for t in texts if mapping.is_known_header(t))
+        if score > best_score:
+            best, best_score = i, score
+    if best >= 0:
+        return best
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        texts = [c for c in row if c is not None and str(c).strip() and not _is_number(str(c))]
+        if len(texts) >= 2:
+            return i
+    return 0
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s.replace(",", ""))
+        return True
+    except ValueError:
+        return False
+
+
+def check_size(name: str, data: bytes) -> None:
+    limit = config.max_upload_bytes()
+    if len(data) == 0:
+        raise UserError("the file is empty (0 bytes).", file=name, hint="Export it again from your CRM.")
+    if len(data) > limit:
+        raise UserError(
+            f"the file is {len(data) / 1e6:,.1f} MB, over the upload limit of {limit / 1e6:,.0f} MB.",
+            file=name,
+            hint="Split it, or raise REVMACHINE_MAX_UPLOAD_MB.",
+        )
+
+
+def _check_zip(name: str, data: bytes) -> None:
+    """Refuse non-zip, truncated and zip-bomb workbooks before any parsing (bounded memory)."""
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise UserError(
+            "is not a valid Excel workbook (an .xlsx is a zip archive; this file is not one, or it is "
+            "truncated).",
+            file=name,
+            hint="Open it in Excel and save it again as .xlsx, or export as .csv.",
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+            total = sum(i.file_size for i in infos)
+            bad = zf.testzip() if len(data) < 50_000_000 else None
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise UserError(
+            f"the workbook is damaged or truncated ({exc}).",
+            file=name,
+            hint="Download or export it again.",
+        ) from None
+    if bad is not None:
+        raise UserError(f"the workbook is damaged (part '{bad}' fails its checksum).", file=name,
+                        hint="Download or export it again.")
+    limit = config.max_unzipped_bytes()
+    if total > limit or (total > 50_000_000 and total > 200 * len(data)):
+        raise UserError(
+            f"the workbook expands to {total / 1e6:,.0f} MB from {len(data) / 1e6:,.1f} MB "
+            "(a 'zip bomb' or an abnormally large sheet); refused without reading it.",
+            file=name,
+            hint="Export the data again, or as .csv.",
+        )
+
+
+def read_excel(name: str, data: bytes) -> list[RawSheet]:
+    import fastexcel
+
+    if Path(name).suffix.lower() in {".xlsx", ".xlsm", ".xlsb", ".ods"}:
+        _check_zip(name, data)
+    try:
+        reader = fastexcel.read_excel(data)
+    except Exception as exc:  # fastexcel raises its own error types for every unreadable file
+        raise UserError(
+            f"could not be read as a spreadsheet ({type(exc).__name__}: {str(exc)[:200]}).",
+            file=name,
+            hint="Open it in Excel and save it again as .xlsx, or export as .csv.",
+        ) from None
+    sheets: list[RawSheet] = []
+    for idx, sheet_name in enumerate(reader.sheet_names):
+        try:
+            tbl = reader.load_sheet(
+                idx, header_row=None, skip_rows=0, dtypes="string", eager=True,
+                whitespace_as_null=True,
+            )
+        except Exception as exc:
+            raise UserError(
+                f"the sheet could not be read ({type(exc).__name__}: {str(exc)[:200]}).",
+                file=name, sheet=sheet_name,
+            ) from None
+        tbl = pa.table(tbl) if not isinstance(tbl, pa.Table) else tbl
+        if tbl.num_rows == 0 or tbl.num_columns == 0:
+            sheets.append(RawSheet(name, sheet_name, 1, [], pa.table({"source_row": pa.array([], pa.int64())}),
+                                   ["the sheet is empty"]))
+            continue
+        head = tbl.slice(0, HEADER_SCAN_ROWS).to_pylist()
+        head_rows = [list(r.values()) for r in head]
+        h = find_header_row(head_rows)
+        headers = clean_headers(head_rows[h] if h < len(head_rows) else [])
+        body = tbl.slice(h + 1)
+        cols = {f"c{i}": body.column(i) for i in range(body.num_columns)}
+        cols["source_row"] = pa.array(range(h + 2, h + 2 + body.num_rows), pa.int64())
+        sheets.append(RawSheet(name, sheet_name, h + 1, headers, pa.table(cols)))
+    return sheets
+
+
+def _decode(name: str, data: bytes) -> str:
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise UserError("is not a text file in UTF-8 or Windows-1252.", file=name)
+
+
+def read_text(name: str, data: bytes) -> list[RawSheet]:
+    """CSV/TSV: the delimiter sniffed, the header found, rows read by DuckDB's CSV reader."""
+    if b"\x00" in data[:8192]:
+        raise UserError(
+            "is not a text (CSV) file: it contains binary data.",
+            file=name,
+            hint="If it is a workbook, give it its real extension (.xlsx).",
+        )
+    text = _decode(name, data)
+    head_text = text[:65536]
+    lines = head_text.splitlines()[:HEADER_SCAN_ROWS]
+    if Path(name).suffix.lower() == ".tsv":
+        delim = "\t"
+    else:
+        try:
+            delim = csv.Sniffer().sniff("\n".join(lines[:HEADER_SCAN_ROWS]), delimiters=",;\t|").delimiter
+        except csv.Error:
+            delim = ","
+    head_rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim))
+    if not any(any(c.strip() for c in r) for r in head_rows):
+        raise UserError("has no data: no non-blank line in its first rows.", file=name)
+    # csv.reader drops nothing, so index == line index among the first lines
+    h = find_header_row([[c if c.strip() else None for c in r] for r in head_rows])
+    headers = clean_headers([c if c.strip() else None for c in head_rows[h]])
+    ncols = max(len(headers), *(len(r) for r in head_rows[h:] or [[]]))
+    headers += clean_headers([None] * ncols)[len(headers):]
+    after_header = text.split("\n", h + 1)[-1] if h + 1 <= text.count("\n") else ""
+    has_blank_lines = "\n\n" in after_header.replace("\r\n", "\n") or after_header.startswith("\n")
+
+    if has_blank_lines:
+        # exact row numbers need the line count of each record: Python's csv reader gives it
+        reader = csv.reader(io.StringIO(after_header), delimiter=delim)
+        cols: list[list[str | None]] = [[] for _ in range(ncols)]
+        rownums: list[int] = []
+        for rec in reader:
+            if not any(c.strip() for c in rec):
+                continue
+            rownums.append(h + 1 + reader.line_num)
+            for i in range(ncols):
+                v = rec[i] if i < len(rec) else None
+                cols[i].append(v if v is None or v.strip() else None)
+        table = pa.table({**{f"c{i}": pa.array(cols[i], pa.string()) for i in range(ncols)},
+                          "source_row": pa.array(rownums, pa.int64())})
+        return [RawSheet(name, None, h + 1, headers, table)]
+
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", delete=True) as tmp:
+        tmp.write(after_header)
+        tmp.flush()
+        table = _duckdb_csv(tmp.name, delim, ncols, h)
+    return [RawSheet(name, None, h + 1, headers, table)]
+
+
+def _duckdb_csv(path: str, delim: str, ncols: int, header_index: int) -> pa.Table:
+    con = duckdb.connect()
+    try:
+        columns = {f"c{i}": "varchar" for i in range(ncols)}
+        params = {"path": path, "delim": delim, "columns": columns}
+        q = (
+            "select *, cast(row_number() over () + $offset as bigint) as source_row "
+            "from read_csv($path, auto_detect = false, header = false, delim = $delim, "
+            "quote = '\"', escape = '\"', columns = $columns, null_padding = true, "
+            "parallel = {parallel}, strict_mode = false)"
+        )
+        params["offset"] = header_index + 1
+        try:
+            return con.execute(q.format(parallel="true"), params).to_arrow_table()
+        except duckdb.Error:
+            try:
+                return con.execute(q.format(parallel="false"), params).to_arrow_table()
+            except duckdb.Error as exc:
+                raise UserError(f"the CSV could not be parsed: {str(exc).splitlines()[0]}") from None
+    finally:
+        con.close()
+
+
+def read_upload(name: str, data: bytes) -> list[RawSheet]:
+    """All sheets of one uploaded file. Raises UserError naming the file for anything unreadable."""
+    check_size(name, data)
+    ext = Path(name).suffix.lower()
+    try:
+        if ext in EXCEL_EXT:
+            return read_excel(name, data)
+        if ext in TEXT_EXT:
+            return read_text(name, data)
+    except UserError as exc:
+        if exc.file is None:
+            exc.file = name
+            exc.args = (exc.render(),)
+        raise
+    raise UserError(
+        f"has an unsupported type '{ext or '(none)'}'.",
+        file=name,
+        hint="Upload .xlsx, .xlsm, .xls, .ods, .csv or .tsv.",
+    )

@@ -1,0 +1,362 @@
+"""The database schema: business tables, configuration, load bookkeeping, and its migrations.
+
+The business tables (`leads`, `deals`, `campaigns`, `spend`, `targets`, `activities`, `owners`)
+and the `stage_events` / `funnel_records` / `won_deals` marts are a public interface documented in
+the README: analysts may query the file with their own SQL. Every change goes through a new
+entry in MIGRATIONS; `schema_migrations` records what was applied.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+# name -> (columns DDL, natural key used for append-upserts and duplicate detection)
+BUSINESS_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "leads": (
+        """
+        lead_id varchar not null,
+        batch_id integer not null,
+        source_row integer,
+        created_at timestamp,
+        channel varchar,
+        campaign varchar,
+        company varchar,
+        territory varchar,
+        owner varchar,
+        current_stage varchar,
+        stage varchar,
+        mql_at timestamp,
+        sal_at timestamp,
+        opportunity_at timestamp,
+        proposal_at timestamp,
+        won_at timestamp,
+        exit_at timestamp,
+        exit_reason varchar,
+        assigned_at timestamp,
+        first_response_at timestamp,
+        followup_count integer,
+        amount decimal(18, 2)
+        """,
+        ("lead_id",),
+    ),
+    "lead_stage_dates": (
+        """
+        lead_id varchar not null,
+        batch_id integer not null,
+        stage varchar not null,
+        entered_at timestamp
+        """,
+        ("lead_id", "stage"),
+    ),
+    "deals": (
+        """
+        deal_id varchar not null,
+        batch_id integer not null,
+        source_row integer,
+        lead_id varchar,
+        deal_name varchar,
+        company varchar,
+        owner varchar,
+        territory varchar,
+        channel varchar,
+        campaign varchar,
+        product varchar,
+        current_stage varchar,
+        stage varchar,
+        created_at timestamp,
+        closed_at timestamp,
+        amount decimal(18, 2),
+        is_won boolean,
+        is_lost boolean,
+        lost_reason varchar
+        """,
+        ("deal_id",),
+    ),
+    "campaigns": (
+        """
+        campaign_id varchar not null,
+        batch_id integer not null,
+        source_row integer,
+        campaign_name varchar,
+        channel varchar,
+        owner varchar,
+        start_date date,
+        end_date date,
+        targeting varchar,
+        content varchar,
+        spend decimal(18, 2)
+        """,
+        ("campaign_id",),
+    ),
+    "spend": (
+        """
+        batch_id integer not null,
+        source_row integer,
+        period_start date not null,
+        period_end date not null,
+        function varchar,
+        channel varchar,
+        amount decimal(18, 2)
+        """,
+        ("period_start", "period_end", "function", "channel"),
+    ),
+    "targets": (
+        """
+        batch_id integer not null,
+        source_row integer,
+        period_start date not null,
+        period_end date not null,
+        territory varchar,
+        revenue_target decimal(18, 2),
+        mql_quota integer
+        """,
+        ("period_start", "period_end", "territory"),
+    ),
+    "activities": (
+        """
+        activity_id varchar not null,
+        batch_id integer not null,
+        source_row integer,
+        lead_id varchar,
+        occurred_at timestamp,
+        activity_type varchar,
+        owner varchar
+        """,
+        ("activity_id",),
+    ),
+    "owners": (
+        """
+        owner varchar not null,
+        batch_id integer not null,
+        source_row integer,
+        manager varchar,
+        territory varchar
+        """,
+        ("owner",),
+    ),
+}
+
+DEFAULT_STAGES = [
+    # position, stage, label, owner, benchmark (conversion to the next stage), sla_hours, is_sql
+    (1, "lead", "Lead", "marketing", 0.25, None, False),
+    (2, "mql", "MQL", "marketing", 0.50, 24.0, False),
+    (3, "sal", "SAL", "shared", 0.50, None, False),
+    (4, "opportunity", "Opportunity", "sales", 0.60, None, True),
+    (5, "proposal", "Proposal", "sales", 0.35, None, False),
+    (6, "won", "Won", "sales", None, None, False),
+]
+
+# channel key (lower-case, letters and digits only) -> (label, sourced_by)
+DEFAULT_CHANNELS = {
+    "paidsearch": ("Paid Search", "marketing"),
+    "ppc": ("Paid Search", "marketing"),
+    "googleads": ("Paid Search", "marketing"),
+    "paidsocial": ("Paid Social", "marketing"),
+    "socialmedia": ("Social Media", "marketing"),
+    "organicsocial": ("Organic Social", "marketing"),
+    "organicsearch": ("Organic Search", "marketing"),
+    "seo": ("Organic Search", "marketing"),
+    "content": ("Content", "marketing"),
+    "webinar": ("Webinar", "marketing"),
+    "webinars": ("Webinar", "marketing"),
+    "events": ("Events", "marketing"),
+    "event": ("Events", "marketing"),
+    "tradeshow": ("Events", "marketing"),
+    "email": ("Email", "marketing"),
+    "emailmarketing": ("Email", "marketing"),
+    "purchasedlist": ("Purchased List", "marketing"),
+    "purchasedlists": ("Purchased List", "marketing"),
+    "list": ("Purchased List", "marketing"),
+    "display": ("Display", "marketing"),
+    "directtraffic": ("Direct Traffic", "marketing"),
+    "web": ("Web", "marketing"),
+    "website": ("Web", "marketing"),
+    "offline": ("Offline", "marketing"),
+    "othercampaigns": ("Other Campaigns", "marketing"),
+    "advertisement": ("Advertisement", "marketing"),
+    "outbound": ("Outbound", "sales"),
+    "salesprospecting": ("Outbound", "sales"),
+    "coldcall": ("Outbound", "sales"),
+    "salesgenerated": ("Outbound", "sales"),
+    "selfsourced": ("Outbound", "sales"),
+    "referral": ("Referral", "sales"),
+    "referrals": ("Referral", "sales"),
+    "repreferral": ("Referral", "sales"),
+    "employeereferral": ("Referral", "sales"),
+    "partner": ("Partner", "sales"),
+    "partnerreferral": ("Partner", "sales"),
+}
+
+DEFAULT_SETTINGS = {
+    "fiscal_year_start_month": "1",
+    "sla_first_touch_hours": "24",
+    "sla_min_attempts": "3",
+    "sla_decision_days": "5",
+    "stale_days": "180",
+    "currency": "$",
+}
+
+MIGRATIONS: list[tuple[int, str]] = []
+
+
+def _v1(con: duckdb.DuckDBPyConnection) -> None:
+    for name, (cols, _key) in BUSINESS_TABLES.items():
+        con.execute(f"create table {name} ({cols})")
+        con.execute(
+            f"create table {name}_history as select *, null::integer as superseded_by from {name} limit 0"
+        )
+    con.execute(
+        """
+        create table batches (
+            batch_id integer primary key,
+            loaded_at timestamp not null,
+            status varchar not null,          -- active | undone
+            mode varchar not null,            -- append | replace
+            row_counts json,
+            note varchar
+        )
+        """
+    )
+    con.execute(
+        """
+        create table batch_files (
+            batch_id integer not null,
+            file_name varchar not null,
+            sha256 varchar not null,
+            size_bytes bigint,
+            raw_path varchar
+        )
+        """
+    )
+    con.execute(
+        """
+        create table batch_tables (
+            batch_id integer not null,
+            table_name varchar not null,
+            mode varchar not null,
+            rows_written integer not null,
+            rows_superseded integer not null
+        )
+        """
+    )
+    con.execute(
+        """
+        create table config_stages (
+            position integer not null,
+            stage varchar primary key,
+            label varchar not null,
+            owner varchar not null,
+            benchmark_rate double,
+            sla_hours double,
+            is_sql boolean not null default false
+        )
+        """
+    )
+    con.executemany("insert into config_stages values (?, ?, ?, ?, ?, ?, ?)", DEFAULT_STAGES)
+    con.execute(
+        """
+        create table config_channels (
+            channel_key varchar primary key,
+            channel_label varchar not null,
+            sourced_by varchar not null check (sourced_by in ('marketing', 'sales'))
+        )
+        """
+    )
+    con.executemany(
+        "insert into config_channels values (?, ?, ?)",
+        [(k, label, src) for k, (label, src) in DEFAULT_CHANNELS.items()],
+    )
+    con.execute("create table config_settings (key varchar primary key, value varchar)")
+    con.executemany("insert into config_settings values (?, ?)", list(DEFAULT_SETTINGS.items()))
+    con.execute(
+        """
+        create table mapping_memory (
+            signature varchar primary key,
+            kind varchar,
+            mapping json not null,
+            saved_at timestamp not null
+        )
+        """
+    )
+    con.execute(
+        """
+        create table scorecard_snapshots (
+            snapshot_at timestamp not null,
+            batch_id integer,
+            period varchar not null,
+            metric varchar not null,
+            segment varchar,
+            value double,
+            numerator double,
+            denominator double
+        )
+        """
+    )
+    con.execute(
+        """
+        create table action_items (
+            action_id integer primary key,
+            created_at timestamp not null,
+            updated_at timestamp not null,
+            step varchar not null,
+            segment_kind varchar,
+            segment varchar,
+            title varchar not null,
+            owner varchar not null,
+            due_date date,
+            status varchar not null check (status in ('open', 'done', 'dropped')),
+            notes varchar,
+            metric_at_creation double
+        )
+        """
+    )
+    con.execute(
+        """
+        create table plan_versions (
+            plan_name varchar primary key,
+            saved_at timestamp not null,
+            period varchar not null,
+            inputs json not null
+        )
+        """
+    )
+    # marts exist (empty) from the start so every query runs on an empty database
+    from revmachine import marts
+
+    marts.rebuild(con)
+
+
+MIGRATIONS.append((1, "initial schema", _v1))  # type: ignore[arg-type]
+
+SCHEMA_VERSION = max(v for v, *_ in MIGRATIONS)
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_name = 'schema_migrations'"
+    ).fetchall()[0][0]
+    if not exists:
+        return 0
+    return con.execute("select coalesce(max(version), 0) from schema_migrations").fetchall()[0][0]
+
+
+def ensure(con: duckdb.DuckDBPyConnection) -> int:
+    """Create or upgrade the schema on a writable connection; returns the version."""
+    version = current_version(con)
+    if version >= SCHEMA_VERSION:
+        return version
+    con.execute(
+        "create table if not exists schema_migrations "
+        "(version integer primary key, description varchar, applied_at timestamp)"
+    )
+    for v, description, fn in MIGRATIONS:  # type: ignore[misc]
+        if v > version:
+            fn(con)
+            con.execute(
+                "insert into schema_migrations values (?, ?, now()::timestamp)", [v, description]
+            )
+    return SCHEMA_VERSION
+
+
+def needs_upgrade(con: duckdb.DuckDBPyConnection) -> bool:
+    return current_version(con) < SCHEMA_VERSION
