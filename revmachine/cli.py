@@ -2,6 +2,7 @@
 
   load FILE... [--db PATH] [--replace] [--date-order dmy|mdy] [--format text|json]
   demo [--db PATH] [--leads N] [--seed S] [--write-files DIR]
+  report [--db PATH] [--period P] [--territory T] [--format json|csv]
   undo [--db PATH]
   history [--db PATH] [--format text|json]
   template OUT.xlsx
@@ -87,6 +88,33 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    import csv
+
+    from revmachine import export, metrics
+    from revmachine.filters import Filters
+
+    path = db.resolve(args.db)
+    if not path.exists():
+        raise UserError(f"no database at {path}.", hint="Load a file or run `python -m revmachine demo`.")
+    with db.read(path) as con:
+        label = args.period or metrics.default_period_label(con)
+        try:
+            card = metrics.scorecard(con, label, Filters(territory=tuple(args.territory or ())))
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+    rows = metrics.report_rows(card)
+    if args.format == "json":
+        print(json.dumps(rows, indent=2, default=str))
+    else:
+        w = csv.DictWriter(sys.stdout, fieldnames=["metric", "segment", "value", "previous", "change",
+                                                   "yoy", "owner", "unit"])
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: export.neutralise(r.get(k)) for k in w.fieldnames})
+    return 0
+
+
 def cmd_undo(args) -> int:
     from revmachine.ingest import load as load_mod
 
@@ -147,6 +175,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=42)
     sp.add_argument("--write-files", metavar="DIR", help="write the demo as spreadsheets to DIR instead")
     sp.set_defaults(fn=cmd_demo)
+
+    sp = sub.add_parser("report", help="print the scorecard for a period")
+    dbopt(sp)
+    sp.add_argument("--period", help="2026-Q3, 2026-07, 2026 (fiscal year) or all; default: latest complete quarter")
+    sp.add_argument("--territory", action="append", help="filter to a territory (repeatable)")
+    sp.add_argument("--format", choices=["json", "csv"], default="json")
+    sp.set_defaults(fn=cmd_report)
 
     sp = sub.add_parser("undo", help="undo the last loaded batch")
     dbopt(sp)

@@ -1,0 +1,48 @@
+-- attainment_by_territory: won revenue against the revenue target per territory
+-- (domain.md: "% attainment to target revenue ... overall and by territory").
+-- Grain: one row per territory that has a target or won revenue in [$period_start, $period_end).
+-- Targets are prorated by days when a target period only partly overlaps the period.
+-- Parameters: $period_start, $period_end, $territory, $channel, $owner, $sourced_by.
+with
+
+won as (
+    select territory, sum(amount) as won_revenue, count(*) as won_deals
+    from won_deals
+    where
+        won_date >= cast($period_start as date)
+        and won_date < cast($period_end as date)
+        and (len($territory) = 0 or list_contains($territory, territory))
+        and (len($channel) = 0 or list_contains($channel, channel))
+        and (len($owner) = 0 or list_contains($owner, owner))
+        and (len($sourced_by) = 0 or list_contains($sourced_by, sourced_by))
+    group by territory
+),
+
+target as (
+    select
+        coalesce(territory, 'Unassigned') as territory,
+        sum(
+            revenue_target
+            * datediff('day', greatest(period_start, cast($period_start as date)),
+                least(period_end + 1, cast($period_end as date)))
+            / datediff('day', period_start, period_end + 1)
+        ) as revenue_target
+    from targets
+    where
+        period_start < cast($period_end as date)
+        and period_end + 1 > cast($period_start as date)
+        and (len($territory) = 0 or list_contains($territory, territory))
+    group by all
+),
+
+final as (
+    select
+        coalesce(w.territory, t.territory) as territory,
+        coalesce(w.won_revenue, 0) as won_revenue,
+        coalesce(w.won_deals, 0) as won_deals,
+        t.revenue_target
+    from won as w
+    full outer join target as t on w.territory = t.territory
+)
+
+select * from final order by territory

@@ -1,0 +1,85 @@
+-- sla_breaches: the handed-off leads that break the sales side of the revenue SLA, so an owner can
+-- act (domain.md "Revenue SLA": the breaching records are listed).
+-- A breach: no first touch within $sla_hours of the handoff (mql_at); fewer than $min_attempts
+-- touches; or no feedback (accepted, or rejected with a reason) within $decision_days days.
+-- Leads handed off less than the SLA window before the data's end are not yet breaching.
+-- Grain: one row per breaching lead handed off in [$period_start, $period_end).
+-- Parameters: $period_start, $period_end, $territory, $channel, $owner, $sourced_by, $sla_hours,
+--   $min_attempts, $decision_days.
+with
+
+records as (
+    select *
+    from funnel_records
+    where
+        record_type = 'lead'
+        and mql_at is not null
+        and cast(mql_at as date) >= cast($period_start as date)
+        and cast(mql_at as date) < cast($period_end as date)
+        and (len($territory) = 0 or list_contains($territory, territory))
+        and (len($channel) = 0 or list_contains($channel, channel))
+        and (len($owner) = 0 or list_contains($owner, owner))
+        and (len($sourced_by) = 0 or list_contains($sourced_by, sourced_by))
+),
+
+touches as (
+    select
+        r.record_id,
+        count(a.activity_id) as activity_count,
+        min(a.occurred_at) filter (where a.occurred_at >= r.mql_at) as first_activity_at
+    from records as r
+    inner join activities as a on a.lead_id = r.lead_id
+    group by r.record_id
+),
+
+per_lead as (
+    select
+        r.lead_id,
+        r.owner,
+        r.territory,
+        r.channel,
+        r.mql_at,
+        least(t.first_activity_at, r.first_response_at) as first_touch_at,
+        coalesce(t.activity_count, r.followup_count) as touch_count,
+        r.sal_at,
+        r.exit_reason,
+        r.data_as_of
+    from records as r
+    left join touches as t on r.record_id = t.record_id
+),
+
+flagged as (
+    select
+        *,
+        datediff('second', mql_at, first_touch_at) / 3600.0 as response_hours,
+        datediff('second', mql_at, data_as_of) / 3600.0 as age_hours,
+        (first_touch_at is null and datediff('second', mql_at, data_as_of) > $sla_hours * 3600)
+            or datediff('second', mql_at, first_touch_at) > $sla_hours * 3600 as is_late_touch,
+        touch_count is not null and touch_count < $min_attempts
+            and sal_at is null and exit_reason is null
+            and datediff('second', mql_at, data_as_of) > $decision_days * 86400 as is_few_attempts,
+        sal_at is null and (exit_reason is null or exit_reason in ('stale', 'exited', 'rejected'))
+            and datediff('second', mql_at, data_as_of) > $decision_days * 86400 as is_no_feedback
+    from per_lead
+),
+
+final as (
+    select
+        lead_id,
+        owner,
+        territory,
+        channel,
+        mql_at as handed_off_at,
+        first_touch_at,
+        round(response_hours, 1) as response_hours,
+        touch_count,
+        concat_ws(', ',
+            case when is_late_touch then 'late first touch' end,
+            case when is_few_attempts then 'too few attempts' end,
+            case when is_no_feedback then 'no feedback' end
+        ) as breach
+    from flagged
+    where is_late_touch or is_few_attempts or is_no_feedback
+)
+
+select * from final order by handed_off_at desc, lead_id

@@ -1,0 +1,102 @@
+-- sla_by_territory: both sides of the revenue SLA (domain.md "Revenue SLA") per territory.
+-- Marketing: MQLs handed off in the period against the MQL quota (targets sheet, prorated).
+-- Sales: handed-off leads touched within $sla_hours of the handoff, with at least $min_attempts
+-- touches, and given feedback (accepted, or rejected/disqualified with a reason).
+-- Grain: one row per territory. Parameters: $period_start, $period_end, $territory, $channel,
+--   $owner, $sourced_by, $sla_hours, $min_attempts.
+with
+
+records as (
+    select *
+    from funnel_records
+    where
+        record_type = 'lead'
+        and mql_at is not null
+        and cast(mql_at as date) >= cast($period_start as date)
+        and cast(mql_at as date) < cast($period_end as date)
+        and (len($territory) = 0 or list_contains($territory, territory))
+        and (len($channel) = 0 or list_contains($channel, channel))
+        and (len($owner) = 0 or list_contains($owner, owner))
+        and (len($sourced_by) = 0 or list_contains($sourced_by, sourced_by))
+),
+
+touches as (
+    select
+        r.record_id,
+        count(a.activity_id) as activity_count,
+        min(a.occurred_at) filter (where a.occurred_at >= r.mql_at) as first_activity_at
+    from records as r
+    inner join activities as a on a.lead_id = r.lead_id
+    group by r.record_id
+),
+
+accepted as (
+    select record_id from stage_events where stage = 'sal'
+),
+
+per_lead as (
+    select
+        r.territory,
+        r.record_id,
+        datediff('second', r.mql_at, least(t.first_activity_at, r.first_response_at)) / 3600.0
+            as response_hours,
+        coalesce(t.activity_count, r.followup_count) as touch_count,
+        a.record_id is not null as is_accepted,
+        r.exit_reason is not null and r.exit_reason not in ('stale', 'exited', 'rejected')
+            and a.record_id is null as is_rejected_with_reason
+    from records as r
+    left join touches as t on r.record_id = t.record_id
+    left join accepted as a on r.record_id = a.record_id
+),
+
+quota as (
+    select
+        coalesce(territory, 'Unassigned') as territory,
+        sum(
+            mql_quota
+            * datediff('day', greatest(period_start, cast($period_start as date)),
+                least(period_end + 1, cast($period_end as date)))
+            / datediff('day', period_start, period_end + 1)
+        ) as mql_quota
+    from targets
+    where
+        period_start < cast($period_end as date)
+        and period_end + 1 > cast($period_start as date)
+        and (len($territory) = 0 or list_contains($territory, territory))
+    group by all
+),
+
+by_territory as (
+    select
+        territory,
+        count(*) as mqls,
+        count(*) filter (where response_hours between 0 and $sla_hours) as within_sla,
+        count(response_hours) as touched,
+        median(response_hours) filter (where response_hours >= 0) as median_response_hours,
+        count(*) filter (where touch_count >= $min_attempts) as min_attempts_met,
+        count(touch_count) as with_touch_data,
+        count(*) filter (where is_accepted or is_rejected_with_reason) as with_feedback,
+        count(*) filter (where is_accepted) as accepted,
+        count(*) filter (where is_rejected_with_reason) as rejected_with_reason
+    from per_lead
+    group by territory
+),
+
+final as (
+    select
+        coalesce(b.territory, q.territory) as territory,
+        coalesce(b.mqls, 0) as mqls,
+        q.mql_quota,
+        coalesce(b.within_sla, 0) as within_sla,
+        coalesce(b.touched, 0) as touched,
+        b.median_response_hours,
+        coalesce(b.min_attempts_met, 0) as min_attempts_met,
+        coalesce(b.with_touch_data, 0) as with_touch_data,
+        coalesce(b.with_feedback, 0) as with_feedback,
+        coalesce(b.accepted, 0) as accepted,
+        coalesce(b.rejected_with_reason, 0) as rejected_with_reason
+    from by_territory as b
+    full outer join quota as q on b.territory = q.territory
+)
+
+select * from final order by territory

@@ -1,0 +1,67 @@
+"""Altair chart builders: titled, labelled axes, colour-blind-safe (Okabe-Ito) colours."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+OWNER_COLORS = {"marketing": "#E69F00", "sales": "#0072B2", "shared": "#009E73"}
+FONT = 16
+
+
+def _style(chart: alt.Chart) -> alt.Chart:
+    return chart.configure_axis(labelFontSize=FONT - 2, titleFontSize=FONT).configure_title(
+        fontSize=FONT + 4, anchor="start").configure_legend(labelFontSize=FONT - 2, titleFontSize=FONT)
+
+
+def attainment_by_territory(df: pd.DataFrame, period: str, currency: str = "$") -> alt.Chart:
+    """Bullet-style: a bar of won revenue per territory and a tick at its target."""
+    d = df.copy()
+    d["attainment"] = [(w / t) if t else None for w, t in zip(d.won_revenue, d.revenue_target, strict=True)]
+    d["label"] = [f"{a * 100:.0f}%" if a is not None else "no target" for a in d.attainment]
+    d["status"] = ["on target" if (a or 0) >= 1 else "below target" for a in d.attainment]
+    base = alt.Chart(d).encode(y=alt.Y("territory:N", title="Territory", sort="-x"))
+    bars = base.mark_bar(height=28).encode(
+        x=alt.X("won_revenue:Q", title=f"Won revenue ({currency})", axis=alt.Axis(format="~s")),
+        color=alt.Color("status:N", title="", scale=alt.Scale(domain=["on target", "below target"],
+                                                              range=["#009E73", "#D55E00"])),
+        tooltip=[alt.Tooltip("territory:N"), alt.Tooltip("won_revenue:Q", format=",.0f", title="Won"),
+                 alt.Tooltip("revenue_target:Q", format=",.0f", title="Target"),
+                 alt.Tooltip("label:N", title="Attainment")],
+    )
+    ticks = base.mark_tick(color="black", thickness=3, size=40).encode(x="revenue_target:Q")
+    text = base.mark_text(align="left", dx=6, fontSize=FONT).encode(
+        x=alt.X("max_x:Q"), text="label:N").transform_calculate(
+        max_x="max(datum.won_revenue, datum.revenue_target || 0)")
+    return _style((bars + ticks + text).properties(
+        title=f"Won revenue vs target by territory, {period} (black tick = target)", height=alt.Step(48)))
+
+
+def trend(values: list[float | None], labels: list[str], title: str, unit_title: str) -> alt.Chart:
+    d = pd.DataFrame({"period": labels, "value": values})
+    return _style(alt.Chart(d).mark_line(point=True).encode(
+        x=alt.X("period:N", title="Period", sort=None), y=alt.Y("value:Q", title=unit_title),
+    ).properties(title=title, height=220))
+
+
+def sla_compliance(df: pd.DataFrame, period: str, sla_hours: float, min_attempts: int) -> alt.Chart:
+    """Per territory: % touched within the SLA, % with the minimum attempts, % given feedback."""
+    rows = []
+    for r in df.itertuples():
+        if not r.mqls:
+            continue
+        rows += [
+            {"territory": r.territory, "measure": f"touched within {sla_hours:g} h", "share": r.within_sla / r.mqls},
+            {"territory": r.territory, "measure": f"≥ {min_attempts} attempts", "share": r.min_attempts_met / r.mqls},
+            {"territory": r.territory, "measure": "feedback given", "share": r.with_feedback / r.mqls},
+        ]
+    d = pd.DataFrame(rows, columns=["territory", "measure", "share"])
+    return _style(alt.Chart(d).mark_bar().encode(
+        y=alt.Y("territory:N", title="Territory"),
+        yOffset=alt.YOffset("measure:N"),
+        x=alt.X("share:Q", title="Share of handed-off leads", axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("measure:N", title="Sales side of the SLA",
+                        scale=alt.Scale(range=["#0072B2", "#56B4E9", "#009E73"])),
+        tooltip=["territory:N", "measure:N", alt.Tooltip("share:Q", format=".0%")],
+    ).properties(title=f"Sales SLA compliance by territory, handoffs in {period}", height=alt.Step(16)))

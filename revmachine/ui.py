@@ -1,0 +1,104 @@
+"""Page helpers shared by app.py and pages/ (Streamlit-side; no SQL, no business logic).
+
+Shared filters live in st.session_state under fixed keys so that every page, run on its own
+(AppTest.from_file("pages/x.py")) or under app.py, reads them the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import streamlit as st
+
+from revmachine import cache, config, db, filters, periods
+
+GRAIN_KEY, PERIOD_KEY = "grain", "period"
+DASH = "—"
+# Okabe-Ito, colour-blind safe; marketing / sales / shared keep their colours on every page
+OWNER_COLORS = {"marketing": "#E69F00", "sales": "#0072B2", "shared": "#009E73"}
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+
+def ensure_database() -> bool:
+    """Build the demo on first start when there is no database; upgrade an old schema.
+
+    Returns False when there is still no database (demo disabled)."""
+    path = db.resolve()
+    if not path.exists():
+        if not config.build_demo_on_start():
+            return False
+        with st.spinner("First start: building the demo database (about two years, 30,000 leads)..."):
+            from revmachine import demo
+
+            demo.build(path, config.demo_leads())
+        return True
+    with db.read(path) as con:
+        from revmachine import schema
+
+        old = schema.needs_upgrade(con)
+    if old:
+        with db.write(path):
+            pass  # db.write upgrades the schema, then swaps the file in
+    return True
+
+
+def current_filters() -> filters.Filters:
+    return filters.Filters.from_mapping({k: st.session_state.get(k) for k in filters.FILTER_KEYS})
+
+
+def fy_start() -> int:
+    if db.data_version() == "missing":
+        return 1
+    return int(cache.call(filters.settings).get("fiscal_year_start_month", "1"))
+
+
+def default_period(grain: str) -> periods.Period:
+    """The latest complete period (of the grain) in the data."""
+    _first, last = cache.call(filters.data_range) if db.data_version() != "missing" else (None, None)
+    as_of = last or dt.date.today()
+    fy = fy_start()
+    if grain == "quarter":
+        return periods.latest_complete_quarter(as_of, fy)
+    p = periods.containing(grain, as_of, fy)
+    return p if as_of >= p.end - dt.timedelta(days=1) else p.shift(-1, fy)
+
+
+def current_period() -> periods.Period:
+    grain = st.session_state.get(GRAIN_KEY, "quarter")
+    label = st.session_state.get(PERIOD_KEY)
+    if label:
+        try:
+            p = periods.parse(label, fy_start())
+            if p.grain == grain or p.grain == "all":
+                return p
+        except ValueError:
+            pass
+    return default_period(grain)
+
+
+def fmt_value(value, unit: str, currency: str = "$") -> str:
+    if value is None or (isinstance(value, float) and (math.isnan(value) or math.isinf(value))):
+        return DASH
+    if unit == "pct":
+        return f"{value * 100:.1f}%"
+    if unit == "money":
+        v = float(value)
+        if abs(v) >= 1e6:
+            return f"{currency}{v / 1e6:,.2f}M"
+        if abs(v) >= 1e4:
+            return f"{currency}{v / 1e3:,.0f}k"
+        return f"{currency}{v:,.0f}"
+    if unit == "hours":
+        return f"{value:,.1f} h"
+    if unit == "days":
+        return f"{value:,.1f} d"
+    if unit == "ratio":
+        return f"{value:,.2f}"
+    if unit == "count":
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"
+
+
+def user_error(exc: Exception) -> None:
+    st.error(str(exc), icon="⚠️")

@@ -1,0 +1,38 @@
+"""Build small databases from hand-written rows."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+
+from revmachine import db, marts
+from revmachine.ingest.load import write_tables
+from revmachine.ingest.stage import Staged
+from revmachine.schema import BUSINESS_TABLES
+
+
+def columns(table: str) -> list[str]:
+    return [ln.strip().split()[0] for ln in BUSINESS_TABLES[table][0].strip().splitlines()
+            if ln.strip() and not ln.strip().startswith("batch_id")]
+
+
+def frame(table: str, rows: list[dict]) -> pa.Table:
+    """Rows with only some columns; the rest NULL, typed as the schema wants (via DuckDB)."""
+    cols = columns(table)
+    df = pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols)
+    con = db.memory()
+    con.register("df", df)
+    casts = ", ".join(f"cast(df.{c} as {t}) as {c}" for c, t in con.execute(
+        f"select column_name, data_type from information_schema.columns where table_name = '{table}' "
+        "and column_name <> 'batch_id' order by ordinal_position").fetchall())
+    out = con.execute(f"select {casts} from df").to_arrow_table()
+    con.close()
+    return out
+
+
+def memory_db(**tables: list[dict]):
+    con = db.memory()
+    staged = Staged([], [], [], {t: frame(t, rows) for t, rows in tables.items()})
+    write_tables(con, staged, 1, {})
+    marts.rebuild(con)
+    return con
