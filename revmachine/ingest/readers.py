@@ -198,13 +198,7 @@ def read_text(name: str, data: bytes) -> list[RawSheet]:
     text = _decode(name, data)
     head_text = text[:65536]
     lines = head_text.splitlines()[:HEADER_SCAN_ROWS]
-    if Path(name).suffix.lower() == ".tsv":
-        delim = "\t"
-    else:
-        try:
-            delim = csv.Sniffer().sniff("\n".join(lines[:HEADER_SCAN_ROWS]), delimiters=",;\t|").delimiter
-        except csv.Error:
-            delim = ","
+    delim = "\t" if Path(name).suffix.lower() == ".tsv" else _sniff_delimiter(lines)
     head_rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim))
     if not any(any(c.strip() for c in r) for r in head_rows):
         raise UserError("has no data: no non-blank line in its first rows.", file=name)
@@ -237,6 +231,20 @@ def read_text(name: str, data: bytes) -> list[RawSheet]:
         tmp.flush()
         table = _duckdb_csv(tmp.name, delim, ncols, h)
     return [RawSheet(name, None, h + 1, headers, table)]
+
+
+def _sniff_delimiter(lines: list[str]) -> str:
+    """The delimiter that splits the most lines into the same number (>1) of fields."""
+    best, best_score = ",", (0, 0)
+    for d in (",", ";", "\t", "|"):
+        counts = [len(r) for r in csv.reader(io.StringIO("\n".join(lines)), delimiter=d) if any(r)]
+        if not counts:
+            continue
+        mode = max(set(counts), key=counts.count)
+        score = (counts.count(mode) if mode > 1 else 0, mode)
+        if score > best_score:
+            best, best_score = d, score
+    return best
 
 
 def _duckdb_csv(path: str, delim: str, ncols: int, header_index: int) -> pa.Table:

@@ -280,8 +280,8 @@ class _Stager:
         self.con.execute(f"create or replace table u_{kind} as {union}")
         key = BUSINESS_TABLES[kind][1]
         self._drop_missing_keys(kind, parts, key)
-        self._dedupe(kind, parts, key)
         getattr(self, f"_check_{kind}", lambda parts: None)(parts)
+        self._dedupe(kind, parts, key)
         cols = [line.strip().split()[0] for line in BUSINESS_TABLES[kind][0].strip().splitlines()
                 if line.strip() and not line.strip().startswith("batch_id")]
         out = self.con.execute(

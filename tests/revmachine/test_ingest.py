@@ -1,0 +1,276 @@
+"""Readers, mapping, parsing, validation and loading, including every bad input of issue 2."""
+
+import csv
+import io
+import json
+import zipfile
+from decimal import Decimal
+
+import duckdb
+import pytest
+from openpyxl import Workbook
+
+from revmachine import db
+from revmachine.cli import main
+from revmachine.ingest import load, stage
+
+from ..conftest import file_hash
+
+
+def xlsx(rows, title_rows=(), merge=None, sheet="Leads") -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    for r in title_rows:
+        ws.append(r)
+    for r in rows:
+        ws.append(r)
+    if merge:
+        ws.merge_cells(merge)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+LEAD_ROWS = [["Lead ID", "Create Date", "Lead Source", "Region", "Lead Status", "Amount"],
+             ["A1", "2026-01-05", "Paid Search", "East", "Marketing Qualified Lead", "$1,200.50"],
+             ["A2", "2026-01-06", "Outbound", "West", "Closed Won", "1.200,50 €"],
+             ["A3", "2026-01-07", "Webinar", "East", "Disqualified", "(300)"]]
+
+
+def prep(*files):
+    return stage.prepare([stage.UploadFile(n, d) for n, d in files])
+
+
+def test_csv_amounts_stages_and_inference():
+    data = "\n".join(",".join(f'"{c}"' for c in r) for r in LEAD_ROWS).encode()
+    s = prep(("leads.csv", data))
+    assert s.ok, s.findings
+    t = s.tables["leads"].to_pylist()
+    assert [r["amount"] for r in t] == [Decimal("1200.50"), Decimal("1200.50"), Decimal("-300.00")]
+    assert [r["stage"] for r in t] == ["mql", "won", None]
+    assert t[2]["exit_reason"] == "disqualified"
+    assert any(f.code == "negative_amount" and f.row == 4 for f in s.findings)
+    con = db.memory()
+    load.write_tables(con, s, 1, {})
+    from revmachine import marts
+
+    marts.rebuild(con)
+    # A2 has only its current stage (won): it passed every stage before it
+    got = con.execute("select stage from stage_events where record_id = 'L:A2' order by position").fetchall()
+    assert [g[0] for g in got] == ["lead", "mql", "sal", "opportunity", "proposal", "won"]
+    assert con.execute("select count(*) from stage_events where record_id = 'L:A1'").fetchall()[0][0] == 2
+
+
+def test_headers_on_row_4_under_title_block_and_merged_cells():
+    data = xlsx(LEAD_ROWS, title_rows=[["Lead export - ACME"], ["Generated 2026-02-01"], []], merge="A1:D1")
+    s = prep(("export.xlsx", data))
+    assert s.ok, [f.message for f in s.findings]
+    res = s.sheets[0]
+    assert res.raw.header_row == 4 and res.kind == "leads" and res.rows_out == 3
+    neg = next(f for f in s.findings if f.code == "negative_amount")
+    assert (neg.file, neg.sheet, neg.row, neg.column) == ("export.xlsx", "Leads", 7, "Amount")
+
+
+def test_merged_header_cells():
+    rows = [["Lead ID", "Create Date", "Lead Source", None], ["A1", "2026-01-05", "Paid Search", "x"]]
+    s = prep(("m.xlsx", xlsx(rows, merge="C1:D1")))
+    assert s.ok and s.sheets[0].rows_out == 1
+    assert s.tables["leads"].to_pylist()[0]["channel"] == "Paid Search"
+
+
+def test_formulas_read_their_cached_values():
+    data = xlsx([["Deal ID", "Stage", "Close Date", "Amount"], ["D1", "Closed Won", "2026-03-01", 100]],
+                sheet="Deals")
+    # put a formula with a cached value (as Excel saves it) into D2
+    zin = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            body = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = body.decode()
+                start = text.index('<c r="D2"')
+                end = text.index("</c>", start) + 4
+                text = text[:start] + '<c r="D2"><f>50*3</f><v>150</v></c>' + text[end:]
+                body = text.encode()
+            zout.writestr(item, body)
+    s = prep(("formula.xlsx", out.getvalue()))
+    assert s.ok
+    assert s.tables["deals"].to_pylist()[0]["amount"] == Decimal("150.00")
+
+
+def test_fifty_columns_of_which_five_matter():
+    header = [f"Custom Field {i}" for i in range(45)] + ["Lead ID", "Created Date", "Lead Source", "Status", "Owner"]
+    rows = [header] + [[f"v{i}" for i in range(45)] + [f"L{k}", "2026-01-0%d" % (k + 1), "Email", "New", "Ann"]
+                       for k in range(3)]
+    s = prep(("wide.xlsx", xlsx(rows)))
+    assert s.ok
+    assert s.sheets[0].rows_out == 3 and len(s.sheets[0].mapping) == 5
+    assert len(s.sheets[0].ignored_columns) == 45
+
+
+def test_date_column_mixing_serials_and_text():
+    rows = [["Lead ID", "Create Date"], ["A", 46027], ["B", "2026-01-06"], ["C", "7 Jan 2026"]]
+    s = prep(("mixed.xlsx", xlsx(rows)))
+    assert s.ok, [f.message for f in s.findings]
+    got = [str(r["created_at"].date()) for r in s.tables["leads"].to_pylist()]
+    assert got == ["2026-01-05", "2026-01-06", "2026-01-07"]
+
+
+def test_ambiguous_day_month_is_asked_not_guessed():
+    data = b"Lead ID,Create Date\nA,03/04/2026\nB,05/06/2026\n"
+    s = prep(("amb.csv", data))
+    assert not s.ok and s.errors[0].code == "ambiguous_dates" and s.errors[0].column == "Create Date"
+    s2 = stage.prepare([stage.UploadFile("amb.csv", data)], date_orders={"amb.csv::Create Date": "dmy"})
+    assert s2.ok and str(s2.tables["leads"].to_pylist()[0]["created_at"].date()) == "2026-04-03"
+    # one unambiguous value decides the column
+    s3 = prep(("us.csv", b"Lead ID,Create Date\nA,03/04/2026\nB,12/31/2026\n"))
+    assert s3.ok and str(s3.tables["leads"].to_pylist()[0]["created_at"].date()) == "2026-03-04"
+
+
+def test_duplicate_ids_and_out_of_order_dates_warn():
+    data = (b"Lead ID,Create Date,MQL Date\nA,2026-01-05,2026-01-01\nA,2026-01-06,2026-01-07\n"
+            b"B,2026-01-05,\n")
+    s = prep(("d.csv", data))
+    assert s.ok
+    codes = {f.code for f in s.findings}
+    assert {"duplicate_id", "dates_out_of_order"} <= codes
+    assert [r["lead_id"] for r in s.tables["leads"].to_pylist()] == ["A", "B"]
+    assert str(s.tables["leads"].to_pylist()[0]["created_at"].date()) == "2026-01-06"  # last kept
+
+
+def test_deals_without_matching_lead_and_unknown_channel():
+    files = [("leads.csv", b"Lead ID,Create Date,Lead Source\nA,2026-01-05,Carrier Pigeon\n"),
+             ("deals.csv", b"Deal ID,Lead ID,Stage,Amount\nD1,A,Closed Won,10\nD2,ZZ,Closed Won,5\n")]
+    s = prep(*files)
+    codes = {f.code: f for f in s.findings}
+    assert "unmatched_lead" in codes and codes["unmatched_lead"].row == 3
+    assert "unknown_channel" in codes and "Carrier Pigeon" in codes["unknown_channel"].message
+
+
+def test_maven_deals_only_export(maven, db_path):
+    rc = main(["load", str(maven / "sales_pipeline.csv"), str(maven / "sales_teams.csv"), "--db", str(db_path)])
+    assert rc == 0
+    with open(maven / "sales_pipeline.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    won_sum = sum(Decimal(r["close_value"]) for r in rows if r["deal_stage"] == "Won")
+    n_won = sum(r["deal_stage"] == "Won" for r in rows)
+    with db.read(db_path) as con:
+        assert con.execute("select count(*) from deals").fetchall()[0][0] == 8800
+        got = con.execute("select count(*), sum(amount) from won_deals").fetchall()[0]
+        assert got == (n_won, won_sum)
+        # territories come from the sales team sheet's regional office
+        assert {r[0] for r in con.execute("select distinct territory from won_deals").fetchall()} == {
+            "Central", "East", "West"}
+
+
+def test_maven_xlsx_serials_and_mdy_variant(maven):
+    s = prep(("p.xlsx", (maven / "xlsx" / "sales_pipeline.xlsx").read_bytes()))
+    s2 = prep(("p.csv", (maven / "variants" / "kisaraF_excel_resaved_sales_pipeline_mdy_dates.csv").read_bytes()))
+    a = {r["deal_id"]: (r["created_at"], r["closed_at"], r["amount"]) for r in s.tables["deals"].to_pylist()}
+    b = {r["deal_id"]: (r["created_at"], r["closed_at"], r["amount"]) for r in s2.tables["deals"].to_pylist()}
+    assert len(a) == 8800 and a == b
+
+
+def test_load_append_replace_undo_roundtrip(db_path):
+    v1 = tmp_csv = b"Lead ID,Create Date\nA,2026-01-05\nB,2026-01-06\n"
+    r1 = load.load(prep(("a.csv", v1)), db_path)
+    r2 = load.load(prep(("b.csv", b"Lead ID,Create Date\nB,2026-02-01\nC,2026-02-02\n")), db_path)
+    assert r2.rows_superseded["leads"] == 1
+    with db.read(db_path) as con:
+        got = dict(con.execute("select lead_id, cast(created_at as date)::varchar from leads").fetchall())
+    assert got == {"A": "2026-01-05", "B": "2026-02-01", "C": "2026-02-02"}
+    assert load.undo_last(db_path) == r2.batch_id
+    with db.read(db_path) as con:
+        got = dict(con.execute("select lead_id, cast(created_at as date)::varchar from leads").fetchall())
+        hist = con.execute("select status from batches order by batch_id").fetchall()
+    assert got == {"A": "2026-01-05", "B": "2026-01-06"} and hist == [("active",), ("undone",)]
+    load.load(prep(("c.csv", b"Lead ID,Create Date\nZ,2026-03-01\n")), db_path, modes={"*": "replace"})
+    with db.read(db_path) as con:
+        assert con.execute("select list(lead_id) from leads").fetchall()[0][0] == ["Z"]
+        assert len(list((db_path.parent / "rm_uploads").iterdir())) == 3  # raw files kept
+    assert r1.batch_id == 1 and tmp_csv
+
+
+def test_same_file_twice_is_detected(db_path):
+    data = b"Lead ID,Create Date\nA,2026-01-05\n"
+    load.load(prep(("a.csv", data)), db_path)
+    with db.read(db_path) as con:
+        ctx = stage.Context.from_db(con)
+    s = stage.prepare([stage.UploadFile("again.csv", data)], ctx)
+    assert any(f.code == "already_loaded" and "batch 1" in f.message for f in s.findings)
+
+
+def test_remembered_mapping_correction(db_path):
+    data = b"Ref,When\nA,2026-01-05\n"
+    s = stage.prepare([stage.UploadFile("odd.csv", data)])
+    assert s.sheets[0].kind is None
+    s = stage.prepare([stage.UploadFile("odd.csv", data)],
+                      overrides={"odd.csv": ("leads", {0: "lead_id", 1: "created_at"})})
+    assert s.ok
+    load.load(s, db_path)
+    with db.read(db_path) as con:
+        ctx = stage.Context.from_db(con)
+    s2 = stage.prepare([stage.UploadFile("odd_next_week.csv", b"Ref,When\nB,2026-01-09\n")], ctx)
+    assert s2.ok and s2.sheets[0].source == "remembered" and s2.tables["leads"].num_rows == 1
+
+
+def test_cli_json_output(db_path, capsys):
+    p = db_path.parent / "l.csv"
+    p.write_bytes(b"Lead ID,Create Date\nA,2026-01-05\n")
+    assert main(["load", str(p), "--db", str(db_path), "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["batch_id"] == 1 and out["rows_written"] == {"leads": 1}
+
+
+# --- bad input: a clear message naming the file, and the database byte for byte unchanged ------
+
+def _zip_bomb() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/worksheets/sheet1.xml", b"<" + b"a" * (60 * 1024 * 1024) + b">")
+    return buf.getvalue()
+
+
+BAD = {
+    "not_a_spreadsheet": ("report.xlsx", b"this is a plain text file, renamed", "not a valid Excel workbook"),
+    "truncated": ("cut.xlsx", xlsx(LEAD_ROWS)[:1500], "not a valid Excel workbook"),
+    "empty": ("empty.csv", b"", "empty"),
+    "only_headers": ("headers.csv", b"Lead ID,Create Date,Lead Source\n", "no data rows"),
+    "zip_bomb": ("bomb.xlsx", None, "zip bomb"),
+    "sql_header": ("evil.csv", b'"""; DROP TABLE leads; --",Create Date\nA,2026-01-05\n', "not recognised"),
+    "oversize": ("big.csv", b"Lead ID,Create Date\n" + b"A,2026-01-05\n" * 20000, "over the upload limit"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_input_changes_nothing(case, db_path, monkeypatch, capsys):
+    load.load(prep(("seed.csv", b"Lead ID,Create Date\nS1,2026-01-05\n")), db_path)
+    before = file_hash(db_path)
+    name, data, expected = BAD[case]
+    if case == "zip_bomb":
+        data = _zip_bomb()
+        monkeypatch.setenv("REVMACHINE_MAX_UNZIPPED_MB", "50")
+    if case == "oversize":
+        monkeypatch.setenv("REVMACHINE_MAX_UPLOAD_MB", "0.1")
+    p = db_path.parent / name
+    p.write_bytes(data)
+    rc = main(["load", str(p), "--db", str(db_path)])
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert rc == 2
+    assert name in text and expected in text, text
+    assert file_hash(db_path) == before
+    with db.read(db_path) as con:
+        assert con.execute("select list(lead_id) from leads").fetchall()[0][0] == ["S1"]
+
+
+def test_sql_looking_header_is_just_text(db_path):
+    data = b'Lead ID,"""; DROP TABLE leads; --",Create Date\nA,x,2026-01-05\n'
+    s = prep(("evil.csv", data))
+    assert s.ok and s.sheets[0].ignored_columns == ['"; DROP TABLE leads; --']
+    load.load(s, db_path)
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        assert con.execute("select count(*) from leads").fetchall()[0][0] == 1
