@@ -55,8 +55,8 @@ with st.sidebar:
             st.query_params.from_dict(new_qp)
 
 pages = [
-    st.Page("pages/dashboard.py", title="Dashboard", icon="📊", default=True),
-    st.Page("pages/data.py", title="Data", icon="📥"),
+    st.Page("views/dashboard.py", title="Dashboard", default=True),
+    st.Page("views/data.py", title="Data"),
 ]
 pg = st.navigation(pages)
 pg.run()

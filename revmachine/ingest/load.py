@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +17,6 @@ import duckdb
 
 from revmachine import db, marts
 from revmachine.errors import UserError
-from revmachine.ingest import mapping
 from revmachine.ingest.stage import Staged
 from revmachine.schema import BUSINESS_TABLES
 
@@ -159,4 +157,3 @@ def raw_file(con: duckdb.DuckDBPyConnection, batch_id: int) -> list[tuple[str, b
     return out
 
 
-__all__ = ["BatchResult", "load", "undo_last", "history", "raw_file", "uploads_dir", "mapping", "shutil"]

@@ -47,18 +47,18 @@ def test_dashboard_filter_changes_numbers(demo_env):
 
 
 def test_dashboard_page_runs_on_its_own(demo_env):
-    at = run(str(ROOT / "pages" / "dashboard.py"))
+    at = run(str(ROOT / "views" / "dashboard.py"))
     assert metric(at, "Leads created") != "—"
 
 
 def test_dashboard_without_database(db_path):
-    at = run(str(ROOT / "pages" / "dashboard.py"))
+    at = run(str(ROOT / "views" / "dashboard.py"))
     assert "No data yet" in at.warning[0].value
 
 
 def test_data_page_upload_and_load(db_path):
     at = run()
-    at.switch_page("pages/data.py").run()
+    at.switch_page("views/data.py").run()
     assert at.title[0].value == "Data"
     at.file_uploader(key="upload_files").upload("leads.csv", b"Lead ID,Create Date\nA,2026-01-05\nB,2026-01-06\n",
                                                 "text/csv").run()
@@ -77,7 +77,7 @@ def test_data_page_upload_and_load(db_path):
 
 
 def test_data_page_reports_bad_file(db_path):
-    at = run(str(ROOT / "pages" / "data.py"))
+    at = run(str(ROOT / "views" / "data.py"))
     at.file_uploader(key="upload_files").upload("x.xlsx", b"not a workbook", "application/octet-stream").run()
     assert not at.exception
     assert any("blocking error" in e.value for e in at.error)
