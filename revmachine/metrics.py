@@ -325,25 +325,24 @@ def report_rows(card: dict[str, Any]) -> list[dict[str, Any]]:
     return [r.as_dict() for r in card["rows"]]
 
 
+def _screen(con, name: str, period_label: str, filt: Filters):
+    """A per-territory/per-lead screen query for one period, with the SLA settings bound."""
+    cfg = settings(con)
+    p = periods.parse(period_label, int(cfg["fy_start"]))
+    return sql.df(con, name, period_start=p.start, period_end=p.end, sla_hours=cfg["sla_hours"],
+                  min_attempts=cfg["min_attempts"], decision_days=cfg["decision_days"], **filt.params())
+
+
 def attainment_by_territory(con, period_label: str, filt: Filters = Filters()):
-    p = periods.parse(period_label, int(settings(con)["fy_start"]))
-    return sql.df(con, "dashboard/attainment_by_territory", period_start=p.start, period_end=p.end,
-                  **filt.params())
+    return _screen(con, "dashboard/attainment_by_territory", period_label, filt)
 
 
 def sla_by_territory(con, period_label: str, filt: Filters = Filters()):
-    cfg = settings(con)
-    p = periods.parse(period_label, int(cfg["fy_start"]))
-    return sql.df(con, "dashboard/sla_by_territory", period_start=p.start, period_end=p.end,
-                  sla_hours=cfg["sla_hours"], min_attempts=cfg["min_attempts"], **filt.params())
+    return _screen(con, "dashboard/sla_by_territory", period_label, filt)
 
 
 def sla_breaches(con, period_label: str, filt: Filters = Filters()):
-    cfg = settings(con)
-    p = periods.parse(period_label, int(cfg["fy_start"]))
-    return sql.df(con, "dashboard/sla_breaches", period_start=p.start, period_end=p.end,
-                  sla_hours=cfg["sla_hours"], min_attempts=cfg["min_attempts"],
-                  decision_days=cfg["decision_days"], **filt.params())
+    return _screen(con, "dashboard/sla_breaches", period_label, filt)
 
 
 def default_period_label(con: duckdb.DuckDBPyConnection) -> str:

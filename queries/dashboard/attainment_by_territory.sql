@@ -7,14 +7,10 @@ with
 
 won as (
     select territory, sum(amount) as won_revenue, count(*) as won_deals
-    from won_deals
+    from filtered_won($territory, $channel, $owner, $sourced_by)
     where
         won_date >= cast($period_start as date)
         and won_date < cast($period_end as date)
-        and (len($territory) = 0 or list_contains($territory, territory))
-        and (len($channel) = 0 or list_contains($channel, channel))
-        and (len($owner) = 0 or list_contains($owner, owner))
-        and (len($sourced_by) = 0 or list_contains($sourced_by, sourced_by))
     group by territory
 ),
 
@@ -22,10 +18,9 @@ target as (
     select
         coalesce(territory, 'Unassigned') as territory,
         sum(
-            revenue_target
-            * datediff('day', greatest(period_start, cast($period_start as date)),
-                least(period_end + 1, cast($period_end as date)))
-            / datediff('day', period_start, period_end + 1)
+            revenue_target * period_share(
+                period_start, period_end, cast($period_start as date), cast($period_end as date)
+            )
         ) as revenue_target
     from targets
     where

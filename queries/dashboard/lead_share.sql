@@ -5,15 +5,11 @@ with
 
 records as (
     select *
-    from funnel_records
+    from filtered_records($territory, $channel, $owner, $sourced_by)
     where
         record_type = 'lead'
         and created_date >= cast($period_start as date)
         and created_date < cast($period_end as date)
-        and (len($territory) = 0 or list_contains($territory, territory))
-        and (len($channel) = 0 or list_contains($channel, channel))
-        and (len($owner) = 0 or list_contains($owner, owner))
-        and (len($sourced_by) = 0 or list_contains($sourced_by, sourced_by))
 ),
 
 by_channel as (

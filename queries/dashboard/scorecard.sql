@@ -14,23 +14,11 @@ periods as (
 ),
 
 records as (
-    select *
-    from funnel_records
-    where
-        (len($territory) = 0 or list_contains($territory, territory))
-        and (len($channel) = 0 or list_contains($channel, channel))
-        and (len($owner) = 0 or list_contains($owner, owner))
-        and (len($sourced_by) = 0 or list_contains($sourced_by, sourced_by))
+    select * from filtered_records($territory, $channel, $owner, $sourced_by)
 ),
 
 won as (
-    select *
-    from won_deals
-    where
-        (len($territory) = 0 or list_contains($territory, territory))
-        and (len($channel) = 0 or list_contains($channel, channel))
-        and (len($owner) = 0 or list_contains($owner, owner))
-        and (len($sourced_by) = 0 or list_contains($sourced_by, sourced_by))
+    select * from filtered_won($territory, $channel, $owner, $sourced_by)
 ),
 
 sql_stage as (
@@ -38,27 +26,15 @@ sql_stage as (
     where position = (select coalesce(min(position) filter (where is_sql), min(position)) from config_stages)
 ),
 
-touches as (
-    select
-        r.record_id,
-        count(a.activity_id) as activity_count,
-        min(a.occurred_at) filter (where a.occurred_at >= r.mql_at) as first_activity_at
-    from records as r
-    inner join activities as a on a.lead_id = r.lead_id
-    where r.record_type = 'lead'
-    group by r.record_id
-),
-
 lead_touch as (
     select
         r.record_id,
         r.mql_at,
         r.assigned_at,
-        r.created_date,
-        least(t.first_activity_at, r.first_response_at) as first_touch_at,
-        coalesce(t.activity_count, r.followup_count) as touch_count
+        t.first_touch_at,
+        t.touch_count
     from records as r
-    left join touches as t on r.record_id = t.record_id
+    inner join lead_touches as t on r.record_id = t.record_id
 ),
 
 sqls as (
@@ -78,16 +54,10 @@ targets_by_period as (
     select
         p.period,
         sum(
-            t.revenue_target
-            * datediff('day', greatest(t.period_start, p.period_start),
-                least(t.period_end + 1, p.period_end))
-            / datediff('day', t.period_start, t.period_end + 1)
+            t.revenue_target * period_share(t.period_start, t.period_end, p.period_start, p.period_end)
         ) as revenue_target,
         sum(
-            t.mql_quota
-            * datediff('day', greatest(t.period_start, p.period_start),
-                least(t.period_end + 1, p.period_end))
-            / datediff('day', t.period_start, t.period_end + 1)
+            t.mql_quota * period_share(t.period_start, t.period_end, p.period_start, p.period_end)
         ) as mql_quota
     from periods as p
     inner join targets as t
@@ -99,16 +69,10 @@ targets_by_period as (
 spend_by_period as (
     select
         p.period,
-        sum(
-            s.amount * datediff('day', greatest(s.period_start, p.period_start),
-                least(s.period_end + 1, p.period_end))
-            / datediff('day', s.period_start, s.period_end + 1)
-        ) filter (where s.function = 'marketing') as marketing_spend,
-        sum(
-            s.amount * datediff('day', greatest(s.period_start, p.period_start),
-                least(s.period_end + 1, p.period_end))
-            / datediff('day', s.period_start, s.period_end + 1)
-        ) filter (where s.function = 'sales') as sales_spend,
+        sum(s.amount * period_share(s.period_start, s.period_end, p.period_start, p.period_end))
+            filter (where s.function = 'marketing') as marketing_spend,
+        sum(s.amount * period_share(s.period_start, s.period_end, p.period_start, p.period_end))
+            filter (where s.function = 'sales') as sales_spend,
         min(s.period_start) <= min(p.period_start) and max(s.period_end) + 1 >= max(p.period_end)
             as spend_covers_period
     from periods as p
@@ -159,7 +123,7 @@ sql_by_period as (
         count(lt.touch_count) as sqls_with_touch_data
     from periods as p
     inner join sqls as s on s.sql_date >= p.period_start and s.sql_date < p.period_end
-    left join lead_touch as lt on s.record_id = lt.record_id
+    left join lead_touches as lt on s.record_id = lt.record_id
     group by p.period
 ),
 

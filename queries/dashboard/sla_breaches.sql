@@ -10,26 +10,12 @@ with
 
 records as (
     select *
-    from funnel_records
+    from filtered_records($territory, $channel, $owner, $sourced_by)
     where
         record_type = 'lead'
         and mql_at is not null
         and cast(mql_at as date) >= cast($period_start as date)
         and cast(mql_at as date) < cast($period_end as date)
-        and (len($territory) = 0 or list_contains($territory, territory))
-        and (len($channel) = 0 or list_contains($channel, channel))
-        and (len($owner) = 0 or list_contains($owner, owner))
-        and (len($sourced_by) = 0 or list_contains($sourced_by, sourced_by))
-),
-
-touches as (
-    select
-        r.record_id,
-        count(a.activity_id) as activity_count,
-        min(a.occurred_at) filter (where a.occurred_at >= r.mql_at) as first_activity_at
-    from records as r
-    inner join activities as a on a.lead_id = r.lead_id
-    group by r.record_id
 ),
 
 per_lead as (
@@ -39,13 +25,13 @@ per_lead as (
         r.territory,
         r.channel,
         r.mql_at,
-        least(t.first_activity_at, r.first_response_at) as first_touch_at,
-        coalesce(t.activity_count, r.followup_count) as touch_count,
+        t.first_touch_at as first_touch_at,
+        t.touch_count as touch_count,
         r.sal_at,
         r.exit_reason,
         r.data_as_of
     from records as r
-    left join touches as t on r.record_id = t.record_id
+    left join lead_touches as t on r.record_id = t.record_id
 ),
 
 flagged as (

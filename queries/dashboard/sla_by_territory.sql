@@ -8,26 +8,12 @@ with
 
 records as (
     select *
-    from funnel_records
+    from filtered_records($territory, $channel, $owner, $sourced_by)
     where
         record_type = 'lead'
         and mql_at is not null
         and cast(mql_at as date) >= cast($period_start as date)
         and cast(mql_at as date) < cast($period_end as date)
-        and (len($territory) = 0 or list_contains($territory, territory))
-        and (len($channel) = 0 or list_contains($channel, channel))
-        and (len($owner) = 0 or list_contains($owner, owner))
-        and (len($sourced_by) = 0 or list_contains($sourced_by, sourced_by))
-),
-
-touches as (
-    select
-        r.record_id,
-        count(a.activity_id) as activity_count,
-        min(a.occurred_at) filter (where a.occurred_at >= r.mql_at) as first_activity_at
-    from records as r
-    inner join activities as a on a.lead_id = r.lead_id
-    group by r.record_id
 ),
 
 accepted as (
@@ -38,14 +24,14 @@ per_lead as (
     select
         r.territory,
         r.record_id,
-        datediff('second', r.mql_at, least(t.first_activity_at, r.first_response_at)) / 3600.0
+        datediff('second', r.mql_at, t.first_touch_at) / 3600.0
             as response_hours,
-        coalesce(t.activity_count, r.followup_count) as touch_count,
+        t.touch_count as touch_count,
         a.record_id is not null as is_accepted,
         r.exit_reason is not null and r.exit_reason not in ('stale', 'exited', 'rejected')
             and a.record_id is null as is_rejected_with_reason
     from records as r
-    left join touches as t on r.record_id = t.record_id
+    left join lead_touches as t on r.record_id = t.record_id
     left join accepted as a on r.record_id = a.record_id
 ),
 
@@ -53,10 +39,9 @@ quota as (
     select
         coalesce(territory, 'Unassigned') as territory,
         sum(
-            mql_quota
-            * datediff('day', greatest(period_start, cast($period_start as date)),
-                least(period_end + 1, cast($period_end as date)))
-            / datediff('day', period_start, period_end + 1)
+            mql_quota * period_share(
+                period_start, period_end, cast($period_start as date), cast($period_end as date)
+            )
         ) as mql_quota
     from targets
     where
