@@ -31,8 +31,7 @@ with st.sidebar:
         fy = ui.fy_start()
         choices = []
         if first and last:
-            choices = [p.label for p in periods.recent(grain, ui.default_period(grain).end
-                                                       - periods.dt.timedelta(days=1), 36, fy)
+            choices = [p.label for p in periods.recent(grain, ui.default_period(grain), 36, fy)
                        if p.end > first][::-1]
         choices = choices + ["all"]
         if st.session_state.get(ui.PERIOD_KEY) not in choices:

@@ -46,6 +46,3 @@ def data_range(con: duckdb.DuckDBPyConnection):
     """).fetchall()[0]
     return r[0], r[1]
 
-
-def settings(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return dict(con.execute("select key, value from config_settings").fetchall())

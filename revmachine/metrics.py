@@ -345,12 +345,13 @@ def sla_breaches(con, period_label: str, filt: Filters = Filters()):
     return _screen(con, "dashboard/sla_breaches", period_label, filt)
 
 
-def default_period_label(con: duckdb.DuckDBPyConnection) -> str:
-    """The latest complete quarter of the data (or of today, if the data runs past it)."""
+def default_period_label(con: duckdb.DuckDBPyConnection, grain: str = "quarter") -> str:
+    """The latest complete period of the grain (default: quarter) of the data, or of today if the
+    data runs past it. The page and `report` both start here."""
     fy = int(settings(con)["fy_start"])
     last = con.execute("select max(cast(data_as_of as date)) from funnel_records").fetchall()[0][0]
     as_of = min(last, dt.date.today()) if last else dt.date.today()
-    return periods.latest_complete_quarter(as_of, fy).label
+    return periods.latest_complete(grain, as_of, fy).label
 
 
 def snapshot(con: duckdb.DuckDBPyConnection, batch_id: int | None) -> None:

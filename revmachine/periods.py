@@ -104,9 +104,9 @@ def parse(text: str, fy_start: int = 1) -> Period:
     raise ValueError(f"not a period: {text!r} (use 2026-Q3, 2026-07, 2026 or all)")
 
 
-def latest_complete_quarter(as_of: dt.date, fy_start: int = 1) -> Period:
-    """The last quarter that ended on or before as_of."""
-    current = containing("quarter", as_of, fy_start)
+def latest_complete(grain: str, as_of: dt.date, fy_start: int = 1) -> Period:
+    """The last period of the grain that ended on or before as_of."""
+    current = containing(grain, as_of, fy_start)
     if as_of >= current.end - dt.timedelta(days=1):
         return current
     return current.shift(-1, fy_start)

@@ -136,6 +136,12 @@ BUSINESS_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
 }
 
+def columns(table: str, with_batch: bool = True) -> list[str]:
+    """Column names of a business table, in order (batch_id optional)."""
+    names = [ln.strip().split()[0] for ln in BUSINESS_TABLES[table][0].strip().splitlines() if ln.strip()]
+    return names if with_batch else [n for n in names if n != "batch_id"]
+
+
 DEFAULT_STAGES = [
     # position, stage, label, owner, benchmark (conversion to the next stage), sla_hours, is_sql
     (1, "lead", "Lead", "marketing", 0.25, None, False),

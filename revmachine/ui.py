@@ -11,13 +11,10 @@ import math
 
 import streamlit as st
 
-from revmachine import cache, config, db, filters, periods
+from revmachine import cache, config, db, filters, metrics, periods
 
 GRAIN_KEY, PERIOD_KEY = "grain", "period"
 DASH = "—"
-# Okabe-Ito, colour-blind safe; marketing / sales / shared keep their colours on every page
-OWNER_COLORS = {"marketing": "#E69F00", "sales": "#0072B2", "shared": "#009E73"}
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
 
 def ensure_database() -> bool:
@@ -50,18 +47,14 @@ def current_filters() -> filters.Filters:
 def fy_start() -> int:
     if db.data_version() == "missing":
         return 1
-    return int(cache.call(filters.settings).get("fiscal_year_start_month", "1"))
+    return int(cache.call(metrics.settings)["fy_start"])
 
 
 def default_period(grain: str) -> periods.Period:
-    """The latest complete period (of the grain) in the data."""
-    _first, last = cache.call(filters.data_range) if db.data_version() != "missing" else (None, None)
-    as_of = last or dt.date.today()
-    fy = fy_start()
-    if grain == "quarter":
-        return periods.latest_complete_quarter(as_of, fy)
-    p = periods.containing(grain, as_of, fy)
-    return p if as_of >= p.end - dt.timedelta(days=1) else p.shift(-1, fy)
+    """The latest complete period of the grain: the same rule as `python -m revmachine report`."""
+    if db.data_version() == "missing":
+        return periods.latest_complete(grain, dt.date.today())
+    return periods.parse(cache.call(metrics.default_period_label, grain), fy_start())
 
 
 def current_period() -> periods.Period:

@@ -18,7 +18,7 @@ import duckdb
 from revmachine import db, marts
 from revmachine.errors import UserError
 from revmachine.ingest.stage import Staged
-from revmachine.schema import BUSINESS_TABLES
+from revmachine.schema import BUSINESS_TABLES, columns
 
 
 @dataclass
@@ -36,10 +36,6 @@ def uploads_dir(path: Path) -> Path:
     return path.with_name(path.stem + "_uploads")
 
 
-def _columns(table: str) -> list[str]:
-    return [ln.strip().split()[0] for ln in BUSINESS_TABLES[table][0].strip().splitlines() if ln.strip()]
-
-
 def write_tables(con: duckdb.DuckDBPyConnection, staged: Staged, batch_id: int,
                  modes: dict[str, str]) -> tuple[dict[str, int], dict[str, int]]:
     written, superseded = {}, {}
@@ -48,7 +44,7 @@ def write_tables(con: duckdb.DuckDBPyConnection, staged: Staged, batch_id: int,
         if table == "lead_stage_dates":
             mode = modes.get("leads", mode)
         key = BUSINESS_TABLES[table][1]
-        cols = _columns(table)
+        cols = columns(table)
         con.register("incoming", arrow)
         if mode == "replace":
             match = "true"
@@ -128,7 +124,7 @@ def undo_last(path: str | Path | None = None) -> int:
                 "select table_name from batch_tables where batch_id = ?", [r]).fetchall():
             if table not in BUSINESS_TABLES:
                 continue
-            cols = ", ".join(_columns(table))
+            cols = ", ".join(columns(table))
             con.execute(f"delete from {table} where batch_id = ?", [r])
             con.execute(f"insert into {table} ({cols}) select {cols} from {table}_history "
                         "where superseded_by = ?", [r])

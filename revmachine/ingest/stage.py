@@ -19,7 +19,7 @@ from revmachine import config, periods
 from revmachine.errors import UserError
 from revmachine.ingest import mapping, parsing
 from revmachine.ingest.readers import RawSheet, read_upload
-from revmachine.schema import BUSINESS_TABLES
+from revmachine.schema import BUSINESS_TABLES, columns
 
 SAMPLE_ROWS = 5
 
@@ -135,6 +135,11 @@ class Staged:
         return {k: t.num_rows for k, t in self.tables.items()}
 
 
+def _field_type(fields: dict[str, mapping.Field], fname: str) -> str:
+    """A mapped field's type; 'stage:<key>' columns (dates of extra stages) are timestamps."""
+    return "timestamp" if fname.startswith("stage:") else fields[fname].type
+
+
 def _rows_sample(rows: list[int]) -> str:
     shown = ", ".join(str(r) for r in rows[:SAMPLE_ROWS])
     return shown + (", ..." if len(rows) > SAMPLE_ROWS else "")
@@ -179,10 +184,7 @@ class _Stager:
         exprs: dict[str, str] = {}
         for ci, fname in res.mapping.items():
             col = f"c{ci}"
-            if fname.startswith("stage:"):
-                ftype = "timestamp"
-            else:
-                ftype = fields[fname].type
+            ftype = _field_type(fields, fname)
             if ftype in {"timestamp", "date"}:
                 expr = self._date_expr(res, rname, col, fname, raw.headers[ci])
                 if expr is None:
@@ -212,7 +214,7 @@ class _Stager:
             self.add("warning", "has column headers but no data rows; nothing to load from it.", res,
                      row=raw.header_row, code="no_rows")
             return None
-        self._check_values(res, tname, header_of, fields)
+        self._check_values(res, tname, {f: h for f, h in header_of.items() if f in cols}, fields)
         return tname
 
     def _date_expr(self, res, rname, col, fname, header) -> str | None:
@@ -233,13 +235,10 @@ class _Stager:
         return r[0][0], list(r[0][1] or [])
 
     def _check_values(self, res, tname, header_of, fields) -> None:
+        """Unreadable and negative values, for the typed columns (header_of: field -> header)."""
         for fname, header in header_of.items():
-            ftype = "timestamp" if fname.startswith("stage:") else fields[fname].type
+            ftype = _field_type(fields, fname)
             if ftype in {"timestamp", "date", "amount", "integer", "bool"}:
-                if self.q(
-                    "select count(*) from information_schema.columns where table_name = $t and "
-                    "column_name = $c", {"t": tname, "c": fname})[0][0] == 0:
-                    continue
                 n, rows = self._rows(
                     f"select source_row from {tname} where \"__raw_{fname}\" is not null "
                     f"and \"{fname}\" is null")
@@ -282,8 +281,7 @@ class _Stager:
         self._drop_missing_keys(kind, parts, key)
         getattr(self, f"_check_{kind}", lambda parts: None)(parts)
         self._dedupe(kind, parts, key)
-        cols = [line.strip().split()[0] for line in BUSINESS_TABLES[kind][0].strip().splitlines()
-                if line.strip() and not line.strip().startswith("batch_id")]
+        cols = columns(kind, with_batch=False)
         out = self.con.execute(
             f"select {', '.join(cols)} from u_{kind} order by __part, source_row").to_arrow_table()
         return out

@@ -8,17 +8,12 @@ import pyarrow as pa
 from revmachine import db, marts
 from revmachine.ingest.load import write_tables
 from revmachine.ingest.stage import Staged
-from revmachine.schema import BUSINESS_TABLES
-
-
-def columns(table: str) -> list[str]:
-    return [ln.strip().split()[0] for ln in BUSINESS_TABLES[table][0].strip().splitlines()
-            if ln.strip() and not ln.strip().startswith("batch_id")]
+from revmachine.schema import columns
 
 
 def frame(table: str, rows: list[dict]) -> pa.Table:
     """Rows with only some columns; the rest NULL, typed as the schema wants (via DuckDB)."""
-    cols = columns(table)
+    cols = columns(table, with_batch=False)
     df = pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols)
     con = db.memory()
     con.register("df", df)
