@@ -1,28 +1,149 @@
-"""Benchmarks (not tests): print figures. `python -m revmachine bench [--quick]`.
+"""Benchmarks, not tests: they print figures and ratios. `python -m revmachine bench [--quick]`.
 
-Currently: demo build and scorecard query time (cold and warm) for N leads.
-TODO (issue 2): 100k-row xlsx and 1M-row CSV load ratios, peak memory.
+1. xlsx: a 100,000-row, 15-column leads workbook. Baseline: pandas + openpyxl merely reading it.
+   Ours: the full load (read, map, type, validate, write the batch and the marts). Target: ours
+   <= 0.15 x baseline.
+2. csv: a 1,000,000-row leads CSV. Baseline: DuckDB's bare read_csv into a table. Ours: the full
+   load. Target: ours <= 5 x baseline.
+3. peak memory of each full load (a fresh process each). Target: < 2 GB.
+4. the dashboard's queries on a database of 1,000,000 leads, cold and warm. Target: < 300 ms warm.
+
+Inputs are generated with a fixed seed into bench/out/ (git-ignored) and reused.
 """
 
+from __future__ import annotations
+
+import json
+import os
+import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from revmachine import db, demo, metrics
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+QUICK = "--quick" in sys.argv
+XLSX_ROWS = 10_000 if QUICK else 100_000
+CSV_ROWS = 100_000 if QUICK else 1_000_000
+DASH_LEADS = 30_000 if QUICK else 1_000_000
 
-n = 30_000 if "--quick" in sys.argv else 1_000_000
-with tempfile.TemporaryDirectory() as d:
-    p = Path(d) / "bench.duckdb"
-    t = time.perf_counter()
-    demo.build(p, n_leads=n)
-    print(f"demo build, {n:,} leads: {time.perf_counter() - t:.2f} s")
-    with db.read(p) as con:
-        label = metrics.default_period_label(con)
-        for run in ("cold", "warm"):
-            t = time.perf_counter()
-            metrics.scorecard(con, label)
-            metrics.attainment_by_territory(con, label)
-            metrics.sla_by_territory(con, label)
-            metrics.sla_breaches(con, label)
-            print(f"dashboard queries ({run}), {n:,} leads: {(time.perf_counter() - t) * 1000:.0f} ms")
+XLSX_COLUMNS = {  # 15 columns, CRM-style headers
+    "lead_id": "Lead ID", "created_at": "Create Date", "channel": "Lead Source", "campaign": "Campaign",
+    "company": "Company", "territory": "Region", "owner": "Lead Owner", "current_stage": "Lead Status",
+    "mql_at": "MQL Date", "sal_at": "SAL Date", "opportunity_at": "Opportunity Date",
+    "won_at": "Won Date", "exit_at": "Exit Date", "exit_reason": "Exit Reason",
+    "first_response_at": "First Response",
+}
+
+
+def _leads(n: int):
+    sys.path.insert(0, str(ROOT))
+    from revmachine import demo
+
+    return demo.generate(n)["leads"]
+
+
+def make_xlsx(n: int) -> Path:
+    p = OUT / f"leads_{n}.xlsx"
+    if not p.exists():
+        from openpyxl import Workbook
+
+        df = _leads(n)[list(XLSX_COLUMNS)].rename(columns=XLSX_COLUMNS)
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("Leads")
+        ws.append(list(df.columns))
+        for row in df.itertuples(index=False):
+            ws.append([None if v is None or v != v else (v.to_pydatetime() if hasattr(v, "to_pydatetime") else v)
+                       for v in row])
+        wb.save(p)
+    return p
+
+
+def make_csv(n: int) -> Path:
+    p = OUT / f"leads_{n}.csv"
+    if not p.exists():
+        import duckdb
+
+        df = _leads(n).drop(columns=["source_row", "stage", "followup_count", "amount"])
+        con = duckdb.connect()
+        con.register("df", df)
+        con.execute(f"copy df to '{p}' (header)")
+        con.close()
+    return p
+
+
+def in_child(code: str) -> dict:
+    """Run code in a fresh interpreter; it prints one JSON line. Adds its peak RSS (MB)."""
+    wrapped = (
+        "import json, resource, sys, time, warnings\nwarnings.filterwarnings('ignore')\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n" + code +
+        "\nres['peak_rss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        "print(json.dumps(res))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", wrapped], capture_output=True, text=True, check=True,
+                         env={**os.environ, "REVMACHINE_NO_DEMO": "1"})
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+FULL_LOAD = """
+from pathlib import Path
+from revmachine.ingest import load, stage
+src = Path({src!r}); target = Path({db!r})
+for p in (target, target.with_name(target.name + '.wal')):
+    p.unlink(missing_ok=True)
+t = time.perf_counter()
+staged = stage.prepare([stage.UploadFile(src.name, src.read_bytes())])
+t_stage = time.perf_counter() - t
+assert staged.ok, [f.message for f in staged.errors]
+r = load.load(staged, target, modes={{'*': 'replace'}})
+res = {{'seconds': time.perf_counter() - t, 'stage_seconds': t_stage, 'rows': r.rows_written}}
+"""
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    print(f"Revenue Machine benchmarks{' (quick)' if QUICK else ''}; machine: {os.cpu_count()} cores\n")
+
+    x = make_xlsx(XLSX_ROWS)
+    base = in_child(f"import pandas as pd\nt=time.perf_counter()\npd.read_excel({str(x)!r}, engine='openpyxl')\n"
+                    "res={'seconds': time.perf_counter()-t}")
+    ours = in_child(FULL_LOAD.format(src=str(x), db=str(OUT / "bench_xlsx.duckdb")))
+    print(f"xlsx {XLSX_ROWS:,} rows x 15 columns ({x.stat().st_size / 1e6:.1f} MB)")
+    print(f"  pandas + openpyxl read only : {base['seconds']:7.2f} s")
+    print(f"  full load (ours)            : {ours['seconds']:7.2f} s  (staging {ours['stage_seconds']:.2f} s)"
+          f"  ratio {ours['seconds'] / base['seconds']:.3f} (target <= 0.15)  peak {ours['peak_rss_mb']:.0f} MB")
+
+    c = make_csv(CSV_ROWS)
+    base = in_child("import duckdb\nc=duckdb.connect()\nt=time.perf_counter()\n"
+                    f"c.execute(\"create table t as select * from read_csv('{c}')\")\n"
+                    "res={'seconds': time.perf_counter()-t}")
+    ours = in_child(FULL_LOAD.format(src=str(c), db=str(OUT / "bench_csv.duckdb")))
+    print(f"csv {CSV_ROWS:,} rows ({c.stat().st_size / 1e6:.0f} MB)")
+    print(f"  DuckDB bare read_csv        : {base['seconds']:7.2f} s")
+    print(f"  full load (ours)            : {ours['seconds']:7.2f} s  (staging {ours['stage_seconds']:.2f} s)"
+          f"  ratio {ours['seconds'] / base['seconds']:.1f} (target <= 5)  peak {ours['peak_rss_mb']:.0f} MB")
+
+    dash = in_child(f"""
+from pathlib import Path
+from revmachine import db, demo, metrics
+p = Path({str(OUT / f'bench_dash_{DASH_LEADS}.duckdb')!r})
+if not p.exists():
+    demo.build(p, n_leads={DASH_LEADS})
+times = []
+with db.read(p) as con:
+    label = metrics.default_period_label(con)
+    for run in range(3):
+        t = time.perf_counter()
+        metrics.scorecard(con, label)
+        metrics.attainment_by_territory(con, label)
+        metrics.sla_by_territory(con, label)
+        metrics.sla_breaches(con, label)
+        times.append(time.perf_counter() - t)
+res = {{'cold': times[0], 'warm': min(times[1:])}}
+""")
+    print(f"dashboard queries, {DASH_LEADS:,} leads (uncached; the page caches on the data version)")
+    print(f"  first run {dash['cold'] * 1000:.0f} ms, warm {dash['warm'] * 1000:.0f} ms (target < 300 ms warm)")
+
+
+if __name__ == "__main__":
+    main()

@@ -36,75 +36,63 @@ def _lit(fmts: list[str]) -> str:
     return "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in fmts) + "]"
 
 
-def _clean(col: str) -> str:
+def _tz_clean(v: str) -> str:
     # 'Z'/'UTC' suffix -> +00:00 so %z parses it
-    return (
-        f"regexp_replace(regexp_replace(trim({col}), '(Z|\\s*UTC)$', '+00:00'), '\\s+', ' ', 'g')"
-    )
+    return f"regexp_replace({v}, '(Z|\\s*UTC)$', '+00:00')"
 
 
 @dataclass
 class DateFormat:
-    order: str | None  # 'mdy' | 'dmy' | None (no slashed dates)
+    order: str | None  # 'mdy' | 'dmy' | None (no numeric d/m/y dates)
     has_serials: bool
     has_tz: bool
     ambiguous: bool
-    unparsed: int  # text values no candidate format reads
-    sample_bad: list[str]
 
 
-def detect_dates(con: duckdb.DuckDBPyConnection, table: str, col: str) -> DateFormat:
-    """Which formats one text column holds (table and col are code-made identifiers)."""
-    q = f"""
-        with v as (
-            select distinct {_clean(col)} as v from {table} where nullif(trim({col}), '') is not null
-            limit 20000
-        ),
-        t as (
-            select
-                v,
-                regexp_full_match(v, '{SERIAL_RE[1:-1]}') as is_serial,
-                regexp_matches(v, '{TZ_RE}') as is_tz,
-                try_strptime(v, {_lit(ISO)}) is not null as iso_ok,
-                try_strptime(v, {_lit(ISO_TZ)}) is not null as tz_ok,
-                try_strptime(v, {_lit(MDY)}) is not null as mdy_ok,
-                try_strptime(v, {_lit(DMY)}) is not null as dmy_ok
-            from v
-        )
-        select
-            count(*) filter (where is_serial) as serials,
-            count(*) filter (where is_tz and tz_ok) as tz,
-            count(*) filter (where not is_serial and not iso_ok and not tz_ok and mdy_ok and not dmy_ok)
-                as only_mdy,
-            count(*) filter (where not is_serial and not iso_ok and not tz_ok and dmy_ok and not mdy_ok)
-                as only_dmy,
-            count(*) filter (where not is_serial and not iso_ok and not tz_ok and dmy_ok and mdy_ok)
-                as both,
-            count(*) filter (where not is_serial and not iso_ok and not tz_ok and not mdy_ok
-                and not dmy_ok) as bad,
-            list(v) filter (where not is_serial and not iso_ok and not tz_ok and not mdy_ok
-                and not dmy_ok)[1:3] as bad_sample
-        from t
-    """
-    serials, tz, only_mdy, only_dmy, both, bad, bad_sample = con.execute(q).fetchall()[0]
-    order = None
-    ambiguous = False
-    if only_mdy and only_dmy:
-        # both orders appear unambiguously: values of the minority order count as unreadable
-        order = "mdy" if only_mdy >= only_dmy else "dmy"
-        bad += min(only_mdy, only_dmy)
-    elif only_mdy:
-        order = "mdy"
-    elif only_dmy:
-        order = "dmy"
-    elif both:
-        ambiguous = True
-    return DateFormat(order, serials > 0, tz > 0, ambiguous, bad, list(bad_sample or []))
+NUMERIC_DMY_RE = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{2,4}"
+
+
+def detect_dates(con: duckdb.DuckDBPyConnection, table: str, cols: list[str]) -> dict[str, DateFormat]:
+    """Which date forms each text column holds, from one pass over every value of the table (no
+    sampling, so a single 31/01 anywhere settles a column's day/month order). table and cols are
+    code-made identifiers. Values no format reads are counted after typing (stage.py reports them
+    with their rows)."""
+    if not cols:
+        return {}
+    values, aggs = [], []
+    for i, col in enumerate(cols):
+        v = f"nullif(trim({col}), '')"
+        values += [f"{v} as v{i}", f"regexp_extract({v}, '{NUMERIC_DMY_RE}', ['first', 'second']) as p{i}"]
+        aggs += [
+            f"bool_or(regexp_full_match(v{i}, '{SERIAL_RE[1:-1]}')) as s{i}",
+            f"bool_or(regexp_matches(v{i}, '{TZ_RE}')) as z{i}",
+            f"count(*) filter (where try_cast(p{i}.first as integer) > 12) as d{i}",
+            f"count(*) filter (where try_cast(p{i}.second as integer) > 12) as m{i}",
+            f"count(*) filter (where p{i}.first <> '') as n{i}",
+        ]
+    row = con.execute(
+        f"with x as (select {', '.join(values)} from {table}) select {', '.join(aggs)} from x"
+    ).fetchall()[0]
+    out = {}
+    for i, col in enumerate(cols):
+        has_serials, has_tz, only_dmy, only_mdy, numeric = row[5 * i: 5 * i + 5]
+        order, ambiguous = None, False
+        if only_mdy and only_dmy:
+            # both orders appear: the minority's values will not parse and are reported as unreadable
+            order = "mdy" if only_mdy >= only_dmy else "dmy"
+        elif only_mdy:
+            order = "mdy"
+        elif only_dmy:
+            order = "dmy"
+        elif numeric:
+            ambiguous = True
+        out[col] = DateFormat(order, bool(has_serials), bool(has_tz), ambiguous)
+    return out
 
 
 def timestamp_expr(col: str, fmt: DateFormat, order: str | None, tz: str) -> str:
     """Text -> naive timestamp in the configured timezone `tz` (a code-validated zone name)."""
-    v = _clean(col)
+    v = f"trim({col})"
     fmts = list(ISO)
     if order == "mdy":
         fmts += MDY
@@ -122,10 +110,11 @@ def timestamp_expr(col: str, fmt: DateFormat, order: str | None, tz: str) -> str
         tz_sql = tz.replace("'", "")
         parts.append(
             f"when regexp_matches({v}, '{TZ_RE}') "
-            f"then timezone('{tz_sql}', try_strptime({v}, {_lit(ISO_TZ)}))"
+            f"then timezone('{tz_sql}', try_strptime({_tz_clean(v)}, {_lit(ISO_TZ)}))"
         )
-    parts.append(f"else try_strptime({v}, {_lit(fmts)})")
-    return "case " + " ".join(parts) + " end" if len(parts) > 1 else f"try_strptime({v}, {_lit(fmts)})"
+    # ISO text takes DuckDB's fast cast; everything else the detected formats
+    plain = f"coalesce(try_cast({v} as timestamp), try_strptime({v}, {_lit(fmts)}))"
+    return "case " + " ".join(parts) + f" else {plain} end" if parts else plain
 
 
 def amount_expr(col: str) -> str:
@@ -176,4 +165,7 @@ def bool_expr(col: str) -> str:
 
 
 def text_expr(col: str) -> str:
-    return f"nullif(regexp_replace(trim({col}), '\\s+', ' ', 'g'), '')"
+    """Trimmed, runs of whitespace folded to one space (checked cheaply first), '' -> NULL."""
+    v = f"trim({col})"
+    return (f"nullif(case when contains({v}, '  ') or contains({v}, chr(9)) or contains({v}, chr(10)) "
+            f"then regexp_replace({v}, '\\s+', ' ', 'g') else {v} end, '')")

@@ -32,8 +32,9 @@ class RawSheet:
     sheet_name: str | None
     header_row: int  # 1-based row number of the header in the sheet / line in the file
     headers: list[str]
-    table: pa.Table  # columns c0..cN (strings) + source_row (int64)
+    table: pa.Table | None  # columns c0..cN (strings) + source_row (int64); or:
     notes: list[str] = field(default_factory=list)
+    csv: CsvSource | None = None  # rows still in a CSV file, read by DuckDB when staged
 
     @property
     def label(self) -> str:
@@ -178,26 +179,39 @@ def read_excel(name: str, data: bytes) -> list[RawSheet]:
     return sheets
 
 
-def _decode(name: str, data: bytes) -> str:
-    for enc in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise UserError("is not a text file in UTF-8 or Windows-1252.", file=name)
+def _decode_head(data: bytes) -> str:
+    """The first 64 KB as text (UTF-8, else Windows-1252), a character cut at the end dropped."""
+    head = data[:65536]
+    try:
+        return head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 4:
+            return head[: exc.start].decode("utf-8-sig")
+        return head.decode("cp1252", errors="replace")
+
+
+def _line_offset(data: bytes, lines: int) -> int:
+    """Byte offset just after the first `lines` line ends."""
+    pos = 0
+    for _ in range(lines):
+        nl = data.find(b"\n", pos)
+        if nl < 0:
+            return len(data)
+        pos = nl + 1
+    return pos
 
 
 def read_text(name: str, data: bytes) -> list[RawSheet]:
-    """CSV/TSV: the delimiter sniffed, the header found, rows read by DuckDB's CSV reader."""
+    """CSV/TSV: the delimiter sniffed and the header found on the first lines; the rows are read
+    later by DuckDB's CSV reader straight from the file (RawSheet.csv), with no Python pass over
+    them, unless blank lines need Python's reader to keep the row numbers exact."""
     if b"\x00" in data[:8192]:
         raise UserError(
             "is not a text (CSV) file: it contains binary data.",
             file=name,
             hint="If it is a workbook, give it its real extension (.xlsx).",
         )
-    text = _decode(name, data)
-    head_text = text[:65536]
-    lines = head_text.splitlines()[:HEADER_SCAN_ROWS]
+    lines = _decode_head(data).splitlines()[:HEADER_SCAN_ROWS]
     delim = "\t" if Path(name).suffix.lower() == ".tsv" else _sniff_delimiter(lines)
     head_rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim))
     if not any(any(c.strip() for c in r) for r in head_rows):
@@ -207,12 +221,14 @@ def read_text(name: str, data: bytes) -> list[RawSheet]:
     headers = clean_headers([c if c.strip() else None for c in head_rows[h]])
     ncols = max(len(headers), *(len(r) for r in head_rows[h:] or [[]]))
     headers += clean_headers([None] * ncols)[len(headers):]
-    after_header = text.split("\n", h + 1)[-1] if h + 1 <= text.count("\n") else ""
-    has_blank_lines = "\n\n" in after_header.replace("\r\n", "\n") or after_header.startswith("\n")
+    start = _line_offset(data, h + 1)
+    has_blank_lines = (data.find(b"\n\n", start) >= 0 or data.find(b"\n\r\n", start) >= 0
+                       or data[start:start + 2] in (b"\n", b"\r\n"))
 
     if has_blank_lines:
         # exact row numbers need the line count of each record: Python's csv reader gives it
-        reader = csv.reader(io.StringIO(after_header), delimiter=delim)
+        text = data[start:].decode("utf-8-sig", errors="replace")
+        reader = csv.reader(io.StringIO(text), delimiter=delim)
         cols: list[list[str | None]] = [[] for _ in range(ncols)]
         rownums: list[int] = []
         for rec in reader:
@@ -226,11 +242,9 @@ def read_text(name: str, data: bytes) -> list[RawSheet]:
                           "source_row": pa.array(rownums, pa.int64())})
         return [RawSheet(name, None, h + 1, headers, table)]
 
-    with tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", delete=True) as tmp:
-        tmp.write(after_header)
-        tmp.flush()
-        table = _duckdb_csv(tmp.name, delim, ncols, h)
-    return [RawSheet(name, None, h + 1, headers, table)]
+    with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as tmp:
+        tmp.write(data)
+    return [RawSheet(name, None, h + 1, headers, None, csv=CsvSource(tmp.name, delim, ncols, h + 1))]
 
 
 def _sniff_delimiter(lines: list[str]) -> str:
@@ -247,27 +261,64 @@ def _sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
-def _duckdb_csv(path: str, delim: str, ncols: int, header_index: int) -> pa.Table:
-    con = duckdb.connect()
-    try:
-        columns = {f"c{i}": "varchar" for i in range(ncols)}
-        params = {"path": path, "delim": delim, "columns": columns}
+@dataclass
+class CsvSource:
+    """A CSV read by DuckDB when staged: `skip` lines before the first data row. The file is a
+    private temporary copy, deleted by `release()`."""
+
+    path: str
+    delim: str
+    ncols: int
+    skip: int
+
+    def select(self, parallel: bool = True) -> tuple[str, dict]:
+        """A SELECT of the rows (c0..cN as text, source_row) and its parameters."""
         q = (
-            "select *, cast(row_number() over () + $offset as bigint) as source_row "
-            "from read_csv($path, auto_detect = false, header = false, delim = $delim, "
+            "select * "
+            "from read_csv($path, auto_detect = false, header = false, skip = $skip, delim = $delim, "
             "quote = '\"', escape = '\"', columns = $columns, null_padding = true, "
-            "parallel = {parallel}, strict_mode = false)"
+            f"parallel = {'true' if parallel else 'false'}, strict_mode = false)"
         )
-        params["offset"] = header_index + 1
+        return q, {"path": self.path, "skip": self.skip, "delim": self.delim,
+                   "columns": {f"c{i}": "varchar" for i in range(self.ncols)}}
+
+    def materialize(self, con: duckdb.DuckDBPyConnection, table: str) -> None:
+        """<table>: the rows of the file with their line numbers (source_row), as a view over the
+        table <table>__rows (a code-made name). Line numbers come from the rowid, which follows the
+        file's order, so no window function is needed."""
+        last: duckdb.Error | None = None
+        for attempt in range(2):
+            for parallel in (True, False):  # the parallel reader refuses quoted newlines with padding
+                q, params = self.select(parallel)
+                try:
+                    con.execute(f"create or replace table {table}__rows as {q}", params)
+                    con.execute(f"create or replace view {table} as select *, "
+                                f"cast(rowid + {int(self.skip) + 1} as bigint) as source_row "
+                                f"from {table}__rows")
+                    return
+                except duckdb.Error as exc:
+                    last = exc
+            if attempt == 0 and not self._transcode():
+                break
+        raise UserError(f"the CSV could not be parsed: {str(last).splitlines()[0]}")
+
+    def _transcode(self) -> bool:
+        """Rewrite a Windows-1252 file as UTF-8; False when it already was UTF-8."""
+        raw = Path(self.path).read_bytes()
         try:
-            return con.execute(q.format(parallel="true"), params).to_arrow_table()
-        except duckdb.Error:
-            try:
-                return con.execute(q.format(parallel="false"), params).to_arrow_table()
-            except duckdb.Error as exc:
-                raise UserError(f"the CSV could not be parsed: {str(exc).splitlines()[0]}") from None
-    finally:
-        con.close()
+            raw.decode("utf-8")
+            return False
+        except UnicodeDecodeError:
+            Path(self.path).write_bytes(raw.decode("cp1252", errors="replace").encode("utf-8"))
+            return True
+
+    @staticmethod
+    def drop(con: duckdb.DuckDBPyConnection, table: str) -> None:
+        con.execute(f"drop view if exists {table}")
+        con.execute(f"drop table if exists {table}__rows")
+
+    def release(self) -> None:
+        Path(self.path).unlink(missing_ok=True)
 
 
 def read_upload(name: str, data: bytes) -> list[RawSheet]:

@@ -178,15 +178,21 @@ class _Stager:
         assert kind is not None
         self.n += 1
         rname, tname = f"raw_{self.n}", f"typed_{self.n}"
-        self.con.register(rname, raw.table)
+        if raw.csv is not None:
+            raw.csv.materialize(self.con, rname)
+        else:
+            self.con.register(rname, raw.table)
         fields = {f.name: f for f in mapping.FIELDS[kind]}
         header_of = {fname: raw.headers[ci] for ci, fname in res.mapping.items()}
         exprs: dict[str, str] = {}
+        date_cols = [f"c{ci}" for ci, fname in res.mapping.items()
+                     if _field_type(fields, fname) in {"timestamp", "date"}]
+        formats = parsing.detect_dates(self.con, rname, date_cols)
         for ci, fname in res.mapping.items():
             col = f"c{ci}"
             ftype = _field_type(fields, fname)
             if ftype in {"timestamp", "date"}:
-                expr = self._date_expr(res, rname, col, fname, raw.headers[ci])
+                expr = self._date_expr(res, formats[col], col, raw.headers[ci])
                 if expr is None:
                     continue
                 exprs[fname] = expr if ftype == "timestamp" else f"cast({expr} as date)"
@@ -198,7 +204,7 @@ class _Stager:
                 exprs[fname] = parsing.bool_expr(col)
             else:  # id, text, stage, period: text now, resolved below
                 exprs[fname] = parsing.text_expr(col)
-            exprs[f"__raw_{fname}"] = parsing.text_expr(col)
+            exprs[f"__raw_{fname}"] = f"nullif(trim({col}), '')"
         if not exprs:
             return None
         cols = [c for c in exprs if not c.startswith("__raw_")]
@@ -208,7 +214,10 @@ class _Stager:
             f"create table {tname} as select * from (select {select}, source_row from {rname}) "
             f"where {nonblank}"
         )
-        self.con.unregister(rname)
+        if raw.csv is not None:
+            raw.csv.drop(self.con, rname)
+        else:
+            self.con.unregister(rname)
         res.rows_in = self.q(f"select count(*) from {tname}")[0][0]
         if res.rows_in == 0:
             self.add("warning", "has column headers but no data rows; nothing to load from it.", res,
@@ -217,8 +226,7 @@ class _Stager:
         self._check_values(res, tname, {f: h for f, h in header_of.items() if f in cols}, fields)
         return tname
 
-    def _date_expr(self, res, rname, col, fname, header) -> str | None:
-        fmt = parsing.detect_dates(self.con, rname, col)
+    def _date_expr(self, res, fmt: parsing.DateFormat, col, header) -> str | None:
         key = f"{res.label}::{header}"
         order = self.date_orders.get(key) or self.date_orders.get("*") or fmt.order
         if fmt.ambiguous and order is None:
@@ -343,12 +351,13 @@ class _Stager:
             """)
 
     # --- SELECTs that turn typed sheet columns into business-table rows -------------------------
-    def _stage_join(self, expr: str) -> str:
-        return (f"(select v from stage_map where k = lower(regexp_replace(coalesce({expr}, ''), "
-                f"'[^A-Za-z0-9]', '', 'g')))")
+    def _stage_join(self, t: str, c) -> str:
+        """FROM clause: the sheet joined once to the stage lookup; the mapped stage is sm.v."""
+        key = f"lower(regexp_replace(coalesce({c('current_stage')}, ''), '[^A-Za-z0-9]', '', 'g'))"
+        return f"{t} left join stage_map as sm on sm.k = {key}"
 
     def _sel_leads(self, res, t, c, i) -> str:
-        stage = self._stage_join(c("current_stage"))
+        stage = "sm.v"
         extra = [f for f in res.mapping.values() if f.startswith("stage:")]
         extras = ", ".join(f"\"{f}\"" for f in extra)
         return f"""
@@ -369,11 +378,11 @@ class _Stager:
                 {c('amount', 'decimal(18,2)')} as amount,
                 {c('current_stage')} is not null and {stage} is null as __unknown_stage
                 {', ' + extras if extras else ''}
-            from {t}
+            from {self._stage_join(t, c)}
         """
 
     def _sel_deals(self, res, t, c, i) -> str:
-        stage = self._stage_join(c("current_stage"))
+        stage = "sm.v"
         outcome = c("outcome", "boolean")
         return f"""
             select {i} as __part, source_row, {c('deal_id')} as deal_id, {c('lead_id')} as lead_id,
@@ -390,7 +399,7 @@ class _Stager:
                     as is_lost,
                 {c('lost_reason')} as lost_reason,
                 {c('current_stage')} is not null and {stage} is null as __unknown_stage
-            from {t}
+            from {self._stage_join(t, c)}
         """
 
     def _sel_campaigns(self, res, t, c, i) -> str:
@@ -573,9 +582,33 @@ def prepare(
     date_orders: '<sheet label>::<header>' (or '*') -> 'dmy' | 'mdy' for ambiguous date columns.
     """
     ctx = ctx or Context.defaults()
-    overrides = overrides or {}
     st = _Stager(ctx, date_orders, config.timezone())
     sheets: list[SheetResult] = []
+    try:
+        _recognise(st, files, overrides or {}, sheets, progress)
+        if progress:
+            progress(0.65, "Typing and checking columns")
+        tables = _type_and_check(st, sheets)
+        if not tables and not st.findings_have_errors():
+            st.add("error", "nothing to load: no sheet with data was recognised.",
+                   file=", ".join(f.name for f in files), code="nothing_to_load")
+    finally:
+        for res in sheets:
+            if res.raw.csv is not None:
+                res.raw.csv.release()
+        st.con.close()
+    if progress:
+        progress(0.8, "Checked")
+    return Staged(files, sheets, st.findings, tables)
+
+
+def _missing_required(kind: str | None, mp: dict[int, str]) -> list[str]:
+    return [fl.name for fl in mapping.FIELDS[kind] if fl.required and fl.name not in mp.values()] if kind else []
+
+
+def _recognise(st: _Stager, files: list[UploadFile], overrides, sheets: list[SheetResult], progress) -> None:
+    """Read every file and decide each sheet's kind and column mapping (appended to `sheets`)."""
+    ctx = st.ctx
     extra_stages = {k: lbl for k, lbl in ctx.stages
                     if k not in {"lead", "mql", "sal", "opportunity", "proposal", "won"}}
     seen_hashes: set[str] = set()
@@ -602,16 +635,13 @@ def prepare(
             if raw.label in overrides:
                 kind, mp = overrides[raw.label]
                 source = "corrected"
-                missing = [fl.name for fl in mapping.FIELDS[kind] if fl.required
-                           and fl.name not in mp.values()] if kind else []
             elif sig in ctx.remembered:
                 kind, mp = ctx.remembered[sig]
                 source = "remembered"
-                missing = [fl.name for fl in mapping.FIELDS[kind] if fl.required
-                           and fl.name not in mp.values()] if kind else []
             else:
                 prop = mapping.propose(raw.headers, f"{raw.sheet_name or ''} {f.name}", extra_stages)
-                kind, mp, missing, source = prop.kind, prop.mapping, prop.missing_required, "proposed"
+                kind, mp, source = prop.kind, prop.mapping, "proposed"
+            missing = _missing_required(kind, mp)
             res = SheetResult(raw, kind, dict(mp), sig, source)
             res.ignored_columns = [h for ci, h in enumerate(raw.headers) if ci not in res.mapping
                                    and not h.startswith("column_")]
@@ -625,20 +655,19 @@ def prepare(
                        f"{', ...' if len(raw.headers) > 8 else ''}); skipped. Map its columns on the "
                        "Data page to load it.", res, row=raw.header_row, code="unrecognised")
                 continue
-            if missing:
-                for m in missing:
-                    fl = mapping.field(kind, m)
-                    st.add("error", f"looks like a {kind} sheet but has no {fl.name.replace('_', ' ')} "
-                           f"column (looked for: {', '.join(repr(s) for s in fl.synonyms[:5])}). "
-                           "Add the column, or map one on the Data page.", res, row=raw.header_row,
-                           code="missing_column")
-                continue
-    if progress:
-        progress(0.65, "Typing and checking columns")
+            for m in missing:
+                fl = mapping.field(kind, m)
+                st.add("error", f"looks like a {kind} sheet but has no {fl.name.replace('_', ' ')} "
+                       f"column (looked for: {', '.join(repr(s) for s in fl.synonyms[:5])}). "
+                       "Add the column, or map one on the Data page.", res, row=raw.header_row,
+                       code="missing_column")
+
+
+def _type_and_check(st: _Stager, sheets: list[SheetResult]) -> dict[str, pa.Table]:
+    """Type the recognised sheets, check them, and build one staged table per business table."""
     typed: dict[str, list[tuple[SheetResult, str]]] = {}
     for res in sheets:
-        if res.kind is None or any(f.code == "missing_column" and f.file == res.raw.file_name
-                                   and f.sheet == res.raw.sheet_name for f in st.findings):
+        if res.kind is None or _missing_required(res.kind, res.mapping):
             continue
         t = st.sheet(res)
         if t:
@@ -657,13 +686,7 @@ def prepare(
     if "leads" in typed:
         tables.update(_stage_date_rows(st, typed["leads"]))
     st.lead_links(tables, sheets)
-    if not tables and not st.findings_have_errors():
-        st.add("error", "nothing to load: no sheet with data was recognised.",
-               file=", ".join(f.name for f in files), code="nothing_to_load")
-    st.con.close()
-    if progress:
-        progress(0.8, "Checked")
-    return Staged(files, sheets, st.findings, tables)
+    return tables
 
 
 def _stage_date_rows(st: _Stager, parts) -> dict[str, pa.Table]:
