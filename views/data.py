@@ -5,7 +5,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from revmachine import cache, db, template
+from revmachine import cache, configure, db, template
 from revmachine.errors import UserError
 from revmachine.ingest import load as load_mod
 from revmachine.ingest import mapping, stage
@@ -35,8 +35,10 @@ def _stage(upload: list[stage.UploadFile], overrides: dict, orders: dict) -> sta
     return staged
 
 
-if files:
-    upload = [stage.UploadFile(f.name, f.getvalue()) for f in files]
+reloaded = st.session_state.get("reload_files")
+if files or reloaded:
+    upload = ([stage.UploadFile(f.name, f.getvalue()) for f in files] if files
+              else [stage.UploadFile(n, d) for n, d in reloaded])
     overrides = st.session_state.setdefault("mapping_overrides", {})
     orders = st.session_state.setdefault("date_orders", {})
     key = hashlib.sha256("".join(u.sha256 for u in upload).encode()
@@ -123,6 +125,7 @@ if files:
         else:
             st.session_state.pop("staged_key", None)
             st.session_state["last_load"] = result.as_dict()
+            st.session_state.pop("reload_files", None)
             st.rerun()
 
 if st.session_state.get("last_load"):
@@ -147,6 +150,52 @@ if path.exists():
         c2.info(f"Batch {st.session_state['undone']} was undone.")
 else:
     st.info("No database yet: load a file, or run `python -m revmachine demo`.")
+
+if path.exists():
+    hist_active = hist[hist["status"] == "active"]
+    if len(hist_active):
+        with st.expander("Reload a batch from its kept raw file"):
+            bid = st.selectbox("Batch", hist_active["batch_id"].tolist(), key="reload_batch")
+            if st.button("Stage its files again", key="reload_button"):
+                with db.read(path) as con:
+                    raw = load_mod.raw_file(con, int(bid))
+                if raw:
+                    st.session_state["reload_files"] = raw
+                    st.info(f"Re-read {len(raw)} file(s) of batch {bid}: see the report below.")
+                else:
+                    st.warning(f"The raw files of batch {bid} are no longer beside the database.")
+
+    st.subheader("Channels: marketing- or sales-sourced")
+    st.caption("'Sourced' follows the lead's channel (domain.md). Channels seen in the data with no "
+               "mapping are listed first, with sourced-by empty: they count as 'unmapped'.")
+    chan = cache.call(configure.channels)
+    edited_chan = st.data_editor(
+        chan, key="channel_editor", hide_index=True, disabled=["records"], width="stretch",
+        column_config={"sourced_by": st.column_config.SelectboxColumn(
+            "sourced by", options=["marketing", "sales"])})
+    if st.button("Save the channel map", key="save_channels"):
+        try:
+            n = configure.save_channels(edited_chan, path)
+            st.success(f"Saved {n} channel mappings; every page now uses them.")
+        except UserError as exc:
+            st.error(str(exc))
+
+    st.subheader("Settings")
+    current = cache.call(configure.settings)
+    with st.form("settings_form"):
+        values = {}
+        for key, (label, typ, lo, hi) in configure.SETTINGS.items():
+            if typ is str:
+                values[key] = st.text_input(label, current.get(key, ""), key=f"set::{key}")
+            else:
+                values[key] = st.number_input(label, min_value=typ(lo), max_value=typ(hi),
+                                              value=typ(float(current.get(key, lo))), key=f"set::{key}")
+        if st.form_submit_button("Save settings"):
+            try:
+                configure.save_settings(values, path)
+                st.success("Settings saved.")
+            except UserError as exc:
+                st.error(str(exc))
 
 st.subheader("Template")
 st.download_button("Download the upload template (xlsx)", template.workbook_bytes(),

@@ -8,6 +8,7 @@ column. Blocking errors stop the load; warnings are shown and the user decides.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from dataclasses import dataclass, field
 
@@ -66,7 +67,7 @@ class UploadFile:
     name: str
     data: bytes
 
-    @property
+    @functools.cached_property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 

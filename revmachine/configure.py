@@ -1,0 +1,94 @@
+"""Editing the configuration stored in the database: the channel map, the settings, the stages.
+
+Every change is one write transaction that also rebuilds the marts, so every page follows it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from revmachine import db, marts
+from revmachine.errors import UserError
+
+SETTINGS = {
+    # key: (label, type, minimum, maximum)
+    "fiscal_year_start_month": ("Fiscal year starts in month (1-12)", int, 1, 12),
+    "sla_first_touch_hours": ("SLA: first sales touch within (hours)", float, 0.25, 24 * 30),
+    "sla_min_attempts": ("SLA: minimum attempts", int, 1, 50),
+    "sla_decision_days": ("SLA: accept/reject decision within (days)", float, 0.5, 90),
+    "stale_days": ("A record with no movement for this many days has exited ('stale')", int, 7, 3650),
+    "currency": ("Currency symbol", str, None, None),
+}
+
+
+def channel_key(text: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", str(text).lower())
+
+
+def channels(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The channel map, plus channels seen in the data that have no mapping yet (sourced_by empty)."""
+    return con.execute("""
+        with seen as (
+            select channel, count(*) as records
+            from funnel_records
+            group by channel
+        ),
+        mapped as (
+            select channel_label, string_agg(channel_key, ', ' order by channel_key) as keys,
+                   any_value(sourced_by) as sourced_by
+            from config_channels group by channel_label
+        )
+        select coalesce(m.channel_label, s.channel) as channel,
+               case when m.channel_label is null then null else m.sourced_by end as sourced_by,
+               coalesce(s.records, 0) as records
+        from mapped as m
+        full outer join seen as s on m.channel_label = s.channel
+        where coalesce(m.channel_label, s.channel) <> 'Unknown'
+        order by sourced_by nulls first, records desc, channel
+    """).df()
+
+
+def save_channels(edited: pd.DataFrame, path: str | Path | None = None) -> int:
+    """Map each channel (by its name) to marketing or sales; rows left empty stay unmapped."""
+    rows = []
+    for r in edited.itertuples(index=False):
+        if not isinstance(r.channel, str) or not r.channel.strip() or r.sourced_by in (None, "") or pd.isna(r.sourced_by):
+            continue
+        if r.sourced_by not in ("marketing", "sales"):
+            raise UserError(f"channel '{r.channel}': sourced by must be 'marketing' or 'sales', not '{r.sourced_by}'.")
+        rows.append((r.channel.strip(), r.sourced_by))
+    with db.write(path) as con:
+        existing = dict(con.execute("select channel_key, channel_label from config_channels").fetchall())
+        for label, src in rows:
+            keys = [k for k, lbl in existing.items() if lbl == label] or [channel_key(label)]
+            for k in keys:
+                con.execute("insert or replace into config_channels values (?, ?, ?)", [k, label, src])
+        marts.rebuild(con)
+    return len(rows)
+
+
+def settings(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(con.execute("select key, value from config_settings").fetchall())
+
+
+def save_settings(values: dict[str, object], path: str | Path | None = None) -> None:
+    clean = {}
+    for key, value in values.items():
+        if key not in SETTINGS:
+            raise UserError(f"unknown setting '{key}'.")
+        label, typ, lo, hi = SETTINGS[key]
+        try:
+            v = typ(value)
+        except (TypeError, ValueError):
+            raise UserError(f"{label}: '{value}' is not a {typ.__name__}.") from None
+        if lo is not None and not (lo <= v <= hi):
+            raise UserError(f"{label}: {v} is outside {lo}..{hi}.")
+        clean[key] = str(v)
+    with db.write(path) as con:
+        for k, v in clean.items():
+            con.execute("insert or replace into config_settings values (?, ?)", [k, v])
+        marts.rebuild(con)
