@@ -55,6 +55,7 @@ with st.sidebar:
 
 pages = [
     st.Page("views/dashboard.py", title="Dashboard", default=True),
+    st.Page("views/funnel.py", title="Funnel"),
     st.Page("views/data.py", title="Data"),
 ]
 pg = st.navigation(pages)

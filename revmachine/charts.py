@@ -65,3 +65,55 @@ def sla_compliance(df: pd.DataFrame, period: str, sla_hours: float, min_attempts
                         scale=alt.Scale(range=["#0072B2", "#56B4E9", "#009E73"])),
         tooltip=["territory:N", "measure:N", alt.Tooltip("share:Q", format=".0%")],
     ).properties(title=f"Sales SLA compliance by territory, handoffs in {period}", height=alt.Step(16)))
+
+
+def funnel_volume(steps: pd.DataFrame, period: str, view: str) -> alt.Chart:
+    """Volume reaching each stage (the from-stage of every step, plus the last stage)."""
+    rows = [{"stage": r.step.split(" → ")[0], "order": r.step_index, "records": r.entered} for r in steps.itertuples()]
+    if len(steps):
+        last = steps.iloc[-1]
+        rows.append({"stage": last.step.split(" → ")[1], "order": last.step_index + 1, "records": last.converted})
+    d = pd.DataFrame(rows)
+    what = "records entering each stage" if view == "period" else "leads created in the period, by stage reached"
+    base = alt.Chart(d).encode(y=alt.Y("stage:N", sort=alt.SortField("order"), title="Stage"))
+    bars = base.mark_bar(color="#0072B2").encode(
+        x=alt.X("records:Q", title="Records"), tooltip=["stage:N", alt.Tooltip("records:Q", format=",")])
+    text = base.mark_text(align="left", dx=4, fontSize=FONT).encode(x="records:Q", text=alt.Text("records:Q", format=","))
+    return _style((bars + text).properties(title=f"Funnel, {period}: {what}", height=alt.Step(44)))
+
+
+def gap_heatmap(steps: pd.DataFrame, by: str, period: str) -> alt.Chart:
+    """Rows = segment, columns = step, colour = conversion minus benchmark (red = below)."""
+    d = steps.copy()
+    d["gap_pts"] = d["gap"] * 100
+    d["label"] = [("—" if g is None or pd.isna(g) else f"{g * 100:+.0f}") for g in d["gap"]]
+    d["immature"] = ~d["mature"]
+    sel = alt.selection_point(name="cell", fields=["segment", "step_index"], on="click")
+    base = alt.Chart(d).encode(
+        x=alt.X("step:N", sort=alt.SortField("step_index"), title="Step", axis=alt.Axis(labelAngle=-20)),
+        y=alt.Y("segment:N", title=by.replace("_", " ").title(), sort="ascending"),
+    )
+    rect = base.mark_rect(stroke="white").encode(
+        color=alt.Color("gap_pts:Q", title="Conversion − benchmark (pts)",
+                        scale=alt.Scale(scheme="redblue", domainMid=0, domain=[-30, 30], clamp=True)),
+        opacity=alt.condition(sel, alt.value(1.0), alt.value(0.45)),
+        tooltip=["segment:N", "step:N", alt.Tooltip("entered:Q", format=","),
+                 alt.Tooltip("rate:Q", format=".0%", title="conversion"),
+                 alt.Tooltip("benchmark:Q", format=".0%"), alt.Tooltip("revenue_at_stake:Q", format=",.0f"),
+                 "immature:N"],
+    ).add_params(sel)
+    text = base.mark_text(fontSize=FONT - 2).encode(text="label:N")
+    return _style((rect + text).properties(
+        title=f"Gap to benchmark by {by.replace('_', ' ')}, {period} (click a cell to filter the page)",
+        height=alt.Step(34)))
+
+
+def response_histogram(hours: pd.Series, sla_hours: float, period: str) -> alt.Chart:
+    d = pd.DataFrame({"hours": hours.clip(upper=sla_hours * 4)})
+    bars = alt.Chart(d).mark_bar(color="#56B4E9").encode(
+        x=alt.X("hours:Q", bin=alt.Bin(maxbins=40), title=f"Hours from handoff to first touch (capped at {sla_hours * 4:g})"),
+        y=alt.Y("count():Q", title="Handed-off leads"))
+    rule = alt.Chart(pd.DataFrame({"sla": [sla_hours]})).mark_rule(color="#D55E00", strokeWidth=3).encode(x="sla:Q")
+    label = alt.Chart(pd.DataFrame({"sla": [sla_hours], "t": [f"SLA {sla_hours:g} h"]})).mark_text(
+        align="left", dx=6, dy=-8, color="#D55E00", fontSize=FONT).encode(x="sla:Q", y=alt.value(12), text="t:N")
+    return _style((bars + rule + label).properties(title=f"Speed to lead, handoffs in {period}", height=260))

@@ -3,6 +3,7 @@
   load FILE... [--db PATH] [--replace] [--date-order dmy|mdy] [--format text|json]
   demo [--db PATH] [--leads N] [--seed S] [--write-files DIR]
   report [--db PATH] [--period P] [--territory T] [--format json|csv]
+  funnel [--db PATH] [--period P] [--by channel|territory|owner|campaign|sourced_by] [--view period|cohort] --format json|csv
   undo [--db PATH]
   history [--db PATH] [--format text|json]
   template OUT.xlsx
@@ -89,29 +90,69 @@ def cmd_demo(args) -> int:
 
 
 def cmd_report(args) -> int:
-    import csv
-
-    from revmachine import export, metrics
+    from revmachine import metrics
     from revmachine.filters import Filters
 
+    with _open(args) as con:
+        label = _period_or_default(con, args.period)
+        card = metrics.scorecard(con, label, Filters(territory=tuple(args.territory or ())))
+    rows = [{k: r.get(k) for k in ("metric", "segment", "value", "previous", "change", "yoy", "owner", "unit")}
+            if args.format == "csv" else r for r in metrics.report_rows(card)]
+    _print_rows(rows, args.format)
+    return 0
+
+
+def _period_or_default(con, period: str | None) -> str:
+    from revmachine import metrics, periods
+
+    label = period or metrics.default_period_label(con)
+    try:
+        periods.parse(label)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    return label
+
+
+def _open(args):
     path = db.resolve(args.db)
     if not path.exists():
         raise UserError(f"no database at {path}.", hint="Load a file or run `python -m revmachine demo`.")
-    with db.read(path) as con:
-        label = args.period or metrics.default_period_label(con)
-        try:
-            card = metrics.scorecard(con, label, Filters(territory=tuple(args.territory or ())))
-        except ValueError as exc:
-            raise UserError(str(exc)) from None
-    rows = metrics.report_rows(card)
+    return db.read(path)
+
+
+def _print_rows(rows: list[dict], fmt: str, extra: dict | None = None) -> None:
+    import csv
+
+    from revmachine import export
+
+    if fmt == "json":
+        print(json.dumps({**(extra or {}), "rows": rows} if extra else rows, indent=2, default=str))
+        return
+    if not rows:
+        return
+    w = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: export.neutralise(v) for k, v in r.items()})
+
+
+def cmd_funnel(args) -> int:
+    from revmachine import funnel
+    from revmachine.filters import Filters
+
+    with _open(args) as con:
+        label = _period_or_default(con, args.period)
+        f = funnel.build(con, label, Filters(territory=tuple(args.territory or ())), view=args.view, by=args.by)
+    rows = funnel.step_rows(f)
+    b = f.bottleneck
+    bottleneck = {"step": b["step"], "segment": b["segment"] if args.by else None,
+                  "revenue_at_stake": b["revenue_at_stake"]} if b else None
     if args.format == "json":
-        print(json.dumps(rows, indent=2, default=str))
+        _print_rows(rows, "json", {"period": f.period.label, "view": f.view, "bottleneck": bottleneck,
+                                   "sentence": f.sentence})
     else:
-        w = csv.DictWriter(sys.stdout, fieldnames=["metric", "segment", "value", "previous", "change",
-                                                   "yoy", "owner", "unit"])
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: export.neutralise(r.get(k)) for k in w.fieldnames})
+        _print_rows(rows, "csv")
+        print(f"# bottleneck: {f.sentence}", file=sys.stderr)
     return 0
 
 
@@ -182,6 +223,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--territory", action="append", help="filter to a territory (repeatable)")
     sp.add_argument("--format", choices=["json", "csv"], default="json")
     sp.set_defaults(fn=cmd_report)
+
+    sp = sub.add_parser("funnel", help="print the funnel step table and name the bottleneck")
+    dbopt(sp)
+    sp.add_argument("--period", help="2026-Q3, 2026-07, 2026 or all; default: latest complete quarter")
+    sp.add_argument("--by", choices=["channel", "territory", "owner", "campaign", "sourced_by"])
+    sp.add_argument("--view", choices=["period", "cohort"], default="period")
+    sp.add_argument("--territory", action="append", help="filter to a territory (repeatable)")
+    sp.add_argument("--format", choices=["json", "csv"], default="json")
+    sp.set_defaults(fn=cmd_funnel)
 
     sp = sub.add_parser("undo", help="undo the last loaded batch")
     dbopt(sp)

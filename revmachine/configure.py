@@ -92,3 +92,57 @@ def save_settings(values: dict[str, object], path: str | Path | None = None) -> 
         for k, v in clean.items():
             con.execute("insert or replace into config_settings values (?, ?)", [k, v])
         marts.rebuild(con)
+
+
+STAGE_COLUMNS = ["stage", "label", "owner", "benchmark_rate", "sla_hours", "is_sql"]
+DEFAULT_STAGE_KEYS = ("lead", "mql", "sal", "opportunity", "proposal", "won")
+
+
+def stages(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(f"select {', '.join(STAGE_COLUMNS)} from config_stages order by position").df()
+
+
+def validate_stages(df: pd.DataFrame) -> list[tuple]:
+    """Rows in funnel order -> (position, stage, label, owner, benchmark, sla_hours, is_sql).
+
+    Rules: 3 to 9 stages; keys are lower-case words, unique; the funnel starts at 'lead' and ends at
+    'won' (leads enter at the first stage; revenue is the last); benchmarks are rates in 0..1;
+    exactly one stage is the SQL stage, and it is neither the first nor the last."""
+    rows = []
+    for i, r in enumerate(df.to_dict("records"), start=1):
+        key = str(r.get("stage") or "").strip().lower()
+        if not key:
+            continue
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", key):
+            raise UserError(f"stage '{key}': use a short lower-case name (letters, digits, _).")
+        label = str(r.get("label") or key).strip() or key
+        owner = str(r.get("owner") or "shared").strip().lower()
+        if owner not in ("marketing", "sales", "shared"):
+            raise UserError(f"stage '{key}': owner must be marketing, sales or shared.")
+        bench = r.get("benchmark_rate")
+        bench = None if bench is None or pd.isna(bench) else float(bench)
+        if bench is not None and not 0 <= bench <= 1:
+            raise UserError(f"stage '{key}': the benchmark is a rate between 0 and 1 (e.g. 0.25 for 25%).")
+        sla = r.get("sla_hours")
+        sla = None if sla is None or pd.isna(sla) else float(sla)
+        rows.append((i, key, label, owner, bench, sla, bool(r.get("is_sql"))))
+    keys = [r[1] for r in rows]
+    if len(set(keys)) != len(keys):
+        raise UserError("each stage name must be used once.")
+    if not 3 <= len(rows) <= 9:
+        raise UserError(f"a funnel has 3 to 9 stages (seed 002 suggests 5 to 7); this one has {len(rows)}.")
+    if keys[0] != "lead" or keys[-1] != "won":
+        raise UserError("the funnel must start at 'lead' and end at 'won' (rename them with the label).")
+    if sum(r[6] for r in rows) != 1 or rows[0][6] or rows[-1][6]:
+        raise UserError("mark exactly one stage, between the first and the last, as the SQL stage.")
+    # positions renumbered 1..n in the order given
+    return [(i, *r[1:]) for i, r in enumerate(rows, start=1)]
+
+
+def save_stages(df: pd.DataFrame, path: str | Path | None = None) -> int:
+    rows = validate_stages(df)
+    with db.write(path) as con:
+        con.execute("delete from config_stages")
+        con.executemany("insert into config_stages values (?, ?, ?, ?, ?, ?, ?)", rows)
+        marts.rebuild(con)
+    return len(rows)

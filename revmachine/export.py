@@ -68,3 +68,12 @@ def scorecard_xlsx(card: dict[str, Any], out: IO[bytes]) -> None:
     info["A1"].font = Font(bold=True, size=14)
     write_sheet(wb, "Scorecard", scorecard_frame(card))
     wb.save(out)
+
+
+def frames_xlsx(frames: dict[str, pd.DataFrame], out: IO[bytes]) -> None:
+    """One sheet per frame, formula injection neutralised."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, df in frames.items():
+        write_sheet(wb, title, df)
+    wb.save(out)

@@ -18,6 +18,7 @@ SAMPLE = {
     "period_start": dt.date(2026, 7, 1), "period_end": dt.date(2026, 10, 1),
     "territory": [], "channel": [], "owner": [], "sourced_by": [],
     "sla_hours": 24.0, "min_attempts": 3, "decision_days": 5.0,
+    "view": "period", "by": "channel", "campaign": "", "segment": "", "step_index": 3,
 }
 
 

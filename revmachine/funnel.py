@@ -1,0 +1,202 @@
+"""Funnel bottlenecks (domain.md "Funnel bottlenecks"): the step table, revenue at stake, maturity,
+and the bottleneck named in a sentence. SQL (queries/funnel/) counts; this module does the small
+arithmetic on a few rows, in pure functions with no Streamlit import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from revmachine import metrics, periods, sql
+from revmachine.filters import Filters
+
+SEGMENTS = ("channel", "territory", "owner", "campaign", "sourced_by")
+
+
+def revenue_at_stake(benchmark: float | None, rate: float | None, entered: int,
+                     downstream: float | None, avg_deal: float | None) -> float | None:
+    """(benchmark − actual) × volume entering × downstream conversion to won × average won deal,
+    and 0 when the step beats its benchmark. None when an input is unknown."""
+    if benchmark is None or rate is None or downstream is None or avg_deal is None:
+        return None
+    if any(isinstance(x, float) and math.isnan(x) for x in (benchmark, rate, downstream, avg_deal)):
+        return None
+    return max(0.0, benchmark - rate) * entered * downstream * avg_deal
+
+
+def downstream_rates(converted_and_won: list[int], converted: list[int],
+                     benchmarks: list[float | None]) -> list[float | None]:
+    """Per step, the share of its converted records that went on to be won; where a step converted
+    nobody, the product of the later steps' benchmarks stands in."""
+    out: list[float | None] = []
+    n = len(converted)
+    for i in range(n):
+        if converted[i]:
+            out.append(converted_and_won[i] / converted[i])
+        else:
+            later = [b for b in benchmarks[i + 1:]]
+            out.append(math.prod(later) if all(b is not None for b in later) else None)
+    return out
+
+
+@dataclass
+class Funnel:
+    period: periods.Period
+    view: str
+    by: str | None
+    steps: pd.DataFrame  # one row per step (x segment)
+    exits: pd.DataFrame
+    avg_deal: float | None
+    data_as_of: dt.datetime | None
+    bottleneck: dict[str, Any] | None
+    sentence: str
+
+
+def _maturity(view: str, period: periods.Period, as_of, p80_reach: float | None,
+              p80_stage: float | None) -> bool:
+    """A step's figures are mature when the period's newest records have had the 80th-percentile
+    time to convert (cohort: creation -> to-stage; period: days in the from-stage)."""
+    if period.grain == "all" or as_of is None:
+        return True
+    wait = p80_reach if view == "cohort" else (p80_stage if p80_stage is not None else p80_reach)
+    if wait is None or (isinstance(wait, float) and math.isnan(wait)):
+        return True
+    age_days = (pd.Timestamp(as_of) - pd.Timestamp(period.end)).total_seconds() / 86400
+    return age_days >= wait
+
+
+def _money(v: float, cur: str) -> str:
+    if abs(v) >= 1e6:
+        return f"{cur}{v / 1e6:,.1f}M"
+    if abs(v) >= 1e3:
+        return f"{cur}{v / 1e3:,.0f}k"
+    return f"{cur}{v:,.0f}"
+
+
+def build(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Filters(),
+          view: str = "period", by: str | None = None, campaign: str = "") -> Funnel:
+    cfg = metrics.settings(con)
+    p = periods.parse(period_label, int(cfg["fy_start"]))
+    params = dict(view=view, by=by or "", period_start=p.start, period_end=p.end, campaign=campaign or "",
+                  **filt.params())
+    steps = sql.df(con, "funnel/step_conversion", **params)
+    exits = sql.df(con, "funnel/step_exits", **params)
+    vel = sql.df(con, "funnel/velocity_and_deal_size", **params).set_index("step_index")
+    avg_deal = None
+    if len(vel):
+        avg_deal = vel["avg_deal_period"].iloc[0]
+        if avg_deal is None or pd.isna(avg_deal):
+            avg_deal = vel["avg_deal_all"].iloc[0]
+        avg_deal = None if avg_deal is None or pd.isna(avg_deal) else float(avg_deal)
+    as_of = vel["data_as_of"].iloc[0] if len(vel) else None
+    if as_of is not None and pd.isna(as_of):
+        as_of = None
+    out = []
+    for seg, g in steps.groupby("segment", sort=False):
+        g = g.sort_values("step_index")
+        bench = [None if pd.isna(b) else float(b) for b in g.benchmark]
+        down = downstream_rates(g.converted_and_won.tolist(), g.converted.tolist(), bench)
+        for (_, r), d, b in zip(g.iterrows(), down, bench, strict=True):
+            rate = r.converted / r.entered if r.entered else None
+            p80_reach = vel["p80_days_to_reach"].get(r.step_index) if len(vel) else None
+            p80_reach = None if p80_reach is None or pd.isna(p80_reach) else float(p80_reach)
+            p80_stage = None if pd.isna(r.p80_days) else float(r.p80_days)
+            mature = _maturity(view, p, as_of, p80_reach, p80_stage)
+            out.append({
+                "segment": seg, "step_index": int(r.step_index), "step": r.step,
+                "from_stage": r.from_stage, "to_stage": r.to_stage, "entered": int(r.entered),
+                "converted": int(r.converted), "rate": rate, "benchmark": b,
+                "gap": None if rate is None or b is None else rate - b,
+                "median_days": None if pd.isna(r.median_days) else float(r.median_days),
+                "p80_days": p80_stage, "exits": int(r.exits), "downstream_to_won": d,
+                "revenue_at_stake": revenue_at_stake(b, rate, int(r.entered), d, avg_deal),
+                "mature": mature,
+            })
+    table = pd.DataFrame(out)
+    bottleneck, sentence = _bottleneck(table, p, cfg["currency"], view)
+    return Funnel(p, view, by, table, exits, avg_deal, as_of, bottleneck, sentence)
+
+
+def _bottleneck(table: pd.DataFrame, p: periods.Period, cur: str, view: str):
+    if table.empty:
+        return None, "No records in this period: nothing to compare with the benchmarks."
+    cand = table[table.mature & table.revenue_at_stake.notna() & (table.revenue_at_stake > 0)]
+    if cand.empty:
+        immature = table[~table.mature]
+        if len(immature):
+            return None, ("No mature step falls short of its benchmark; "
+                          f"{len(immature)} step(s) are too recent to judge (immature).")
+        return None, "Every step meets or beats its benchmark in this period."
+    b = cand.sort_values("revenue_at_stake", ascending=False).iloc[0]
+    when = {"month": "this month", "quarter": "this quarter", "year": "this year", "all": "over all the data"}[p.grain]
+    who = f" ({b.segment})" if b.segment not in ("All",) else ""
+    cohort = " for leads created in the period" if view == "cohort" else ""
+    sentence = (f"{b.step}{who} converts {b.rate * 100:.0f}% against a {b.benchmark * 100:.0f}% benchmark"
+                f"{cohort}: about {_money(b.revenue_at_stake, cur)} of won revenue at stake {when} ({p.label}).")
+    return b.to_dict(), sentence
+
+
+def step_rows(f: Funnel) -> list[dict[str, Any]]:
+    """The CLI / JSON form of the step table (keys as issue 4 names them)."""
+    keys = ["step", "from_stage", "to_stage", "entered", "converted", "rate", "benchmark", "median_days",
+            "exits", "revenue_at_stake"]
+    rows = []
+    for r in f.steps.to_dict("records"):
+        row = {k: r[k] for k in keys}
+        for k in ("rate", "benchmark", "median_days", "revenue_at_stake"):
+            if row[k] is not None and isinstance(row[k], float) and math.isnan(row[k]):
+                row[k] = None
+        if f.by:
+            row["segment"] = r["segment"]
+        rows.append(row)
+    return rows
+
+
+def drill(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters, view: str, step_index: int,
+          by: str | None = None, segment: str | None = None, campaign: str = "") -> pd.DataFrame:
+    cfg = metrics.settings(con)
+    p = periods.parse(period_label, int(cfg["fy_start"]))
+    return sql.df(con, "funnel/step_records", view=view, by=by or "", segment=segment or "",
+                  period_start=p.start, period_end=p.end, campaign=campaign or "", step_index=step_index,
+                  **filt.params())
+
+
+def campaigns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in con.execute(
+        "select distinct campaign from funnel_records where campaign is not null order by 1").fetchall()]
+
+
+def handoff(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Filters(),
+            campaign: str = "") -> dict[str, Any]:
+    """The MQL -> SAL handoff: acceptance, rejection reasons, response times, leads left waiting
+    longer than the SLA's decision window."""
+    cfg = metrics.settings(con)
+    p = periods.parse(period_label, int(cfg["fy_start"]))
+    leads = sql.df(con, "funnel/handoff_leads", period_start=p.start, period_end=p.end,
+                   campaign=campaign or "", **filt.params())
+    n = len(leads)
+    status = leads["status"].value_counts()
+    reasons = (leads[leads.status == "rejected"].groupby("rejection_reason", dropna=False).size()
+               .rename("leads").reset_index().sort_values("leads", ascending=False))
+    limit_h = cfg["decision_days"] * 24
+    waiting = leads[(leads.status == "waiting") & (leads.waiting_hours > limit_h)].copy()
+    waiting["waiting_days"] = (waiting.waiting_hours / 24).round(1)
+    return {
+        "handed_off": n,
+        "accepted": int(status.get("accepted", 0)),
+        "rejected": int(status.get("rejected", 0)),
+        "waiting": int(status.get("waiting", 0)),
+        "acceptance_rate": (status.get("accepted", 0) / n) if n else None,
+        "reasons": reasons,
+        "response_hours": leads["response_hours"].dropna(),
+        "sla_hours": cfg["sla_hours"],
+        "decision_days": cfg["decision_days"],
+        "waiting_too_long": waiting[["lead_id", "owner", "territory", "channel", "handed_off_at",
+                                     "waiting_days", "touch_count"]],
+    }

@@ -1,0 +1,147 @@
+"""Funnel: where the revenue machine leaks, and what it costs."""
+
+import io
+
+import pandas as pd
+import streamlit as st
+
+from revmachine import cache, charts, configure, db, export, funnel, ui
+from revmachine.errors import UserError
+
+st.title("Funnel bottlenecks")
+if not ui.ensure_database():
+    st.warning("No data yet: load your spreadsheets on the Data page, or run `python -m revmachine demo`.")
+    st.stop()
+
+period = ui.current_period()
+filt = ui.current_filters()
+c1, c2, c3 = st.columns([1, 1, 2])
+view = c1.segmented_control("Time", ["period", "cohort"], default="period", key="funnel_view",
+                            format_func={"period": "By period", "cohort": "By cohort"}.get) or "period"
+by = c2.selectbox("Break down by", ["(none)", *funnel.SEGMENTS], key="funnel_by",
+                  format_func=lambda s: s.replace("_", " "))
+by = None if by == "(none)" else by
+campaign = c3.selectbox("Campaign", ["(all)", *cache.call(funnel.campaigns)], key="funnel_campaign")
+campaign = "" if campaign == "(all)" else campaign
+
+f = cache.call(funnel.build, period.label, filt, view, None, campaign)
+st.caption(f"{f.period.label} · {'records entering each step in the period' if view == 'period' else 'leads created in the period, followed to today'}"
+           f" · {filt.describe()}{' · campaign ' + campaign if campaign else ''}")
+if f.bottleneck:
+    st.error(f"**Bottleneck:** {f.sentence}", icon="🚧")
+else:
+    st.info(f.sentence)
+
+if f.steps.empty or f.steps.entered.sum() == 0:
+    st.warning("No records reach any stage in this period. A leads sheet (stage dates or status) unlocks "
+               "the lead → MQL → SAL steps; a deals sheet the opportunity → won steps.")
+else:
+    left, right = st.columns([2, 3])
+    left.altair_chart(charts.funnel_volume(f.steps, f.period.label, view), width="stretch")
+    table = f.steps.assign(
+        rate=f.steps.rate, benchmark=f.steps.benchmark, gap=f.steps.gap * 100,
+        status=["immature" if not m else "" for m in f.steps.mature],
+    )[["step", "entered", "converted", "rate", "benchmark", "gap", "median_days", "p80_days", "exits",
+       "revenue_at_stake", "status"]]
+    right.dataframe(table, hide_index=True, width="stretch", column_config={
+        "rate": st.column_config.NumberColumn("conversion", format="percent"),
+        "benchmark": st.column_config.NumberColumn(format="percent"),
+        "gap": st.column_config.NumberColumn("gap (pts)", format="%+.1f"),
+        "median_days": st.column_config.NumberColumn("median days", format="%.1f"),
+        "p80_days": st.column_config.NumberColumn("80th pct days", format="%.1f"),
+        "revenue_at_stake": st.column_config.NumberColumn("revenue at stake", format="dollar"),
+    })
+    with st.expander("How is this computed?"):
+        st.markdown(
+            "**Conversion** = records that reached the next stage ÷ records that entered the step. "
+            "**Revenue at stake** = (benchmark − conversion) × records entering × the share of the "
+            "step's converted records later won × the average won deal "
+            f"({ui.fmt_value(f.avg_deal, 'money')} in this period), and 0 when the step beats its benchmark. "
+            "The **bottleneck** is the mature step with the most revenue at stake. A step is **immature** "
+            "when the newest records have not yet had the 80th-percentile time to convert (measured "
+            "velocity), and is never called the bottleneck. Days in stage leave out inferred stage dates "
+            "(a lead with only a current stage counts as having passed the stages before it).")
+
+    st.subheader("Exits without purchase")
+    if len(f.exits):
+        st.dataframe(f.exits.pivot_table(index="exit_reason", columns="step", values="records", aggfunc="sum")
+                     .fillna(0).astype(int), width="stretch")
+    else:
+        st.caption("— No exits recorded in this selection.")
+
+if by:
+    st.subheader(f"By {by.replace('_', ' ')}")
+    fb = cache.call(funnel.build, period.label, filt, view, by, campaign)
+    if not fb.steps.empty:
+        st.caption(fb.sentence)
+        event = st.altair_chart(charts.gap_heatmap(fb.steps, by, f.period.label), width="stretch",
+                                on_select="rerun", key="funnel_heatmap")
+        picked = (event or {}).get("selection", {}).get("cell") if isinstance(event, dict) or event else None
+        if picked:
+            seg = picked[0].get("segment")
+            if seg and by in ("territory", "channel", "owner", "sourced_by"):
+                if st.button(f"Filter every page to {by.replace('_', ' ')} = {seg}", key="apply_segment"):
+                    st.session_state[by] = [seg]
+                    st.rerun()
+            elif seg and by == "campaign" and seg != "(no campaign)":
+                if st.button(f"Filter this page to campaign {seg}", key="apply_segment"):
+                    st.session_state["funnel_campaign"] = seg
+                    st.rerun()
+            st.session_state["drill_pick"] = (by, seg, int(picked[0].get("step_index", 1)))
+
+st.subheader("Drill down")
+steps = f.steps[["step_index", "step"]].drop_duplicates() if not f.steps.empty else pd.DataFrame()
+if len(steps):
+    pick = st.session_state.get("drill_pick")
+    idx_default = int(pick[2]) - 1 if pick else 0
+    step_label = st.selectbox("Step", steps.step.tolist(), index=min(idx_default, len(steps) - 1), key="drill_step")
+    step_index = int(steps[steps.step == step_label].step_index.iloc[0])
+    seg_by, seg = (pick[0], pick[1]) if pick and pick[0] == by else (None, None)
+    rec = cache.call(funnel.drill, period.label, filt, view, step_index, seg_by, seg, campaign)
+    st.caption(f"{len(rec):,} records entered {step_label}{f' ({seg_by} = {seg})' if seg else ''}; "
+               f"{int(rec.converted.sum()) if len(rec) else 0:,} converted.")
+    st.dataframe(rec.head(500), hide_index=True, width="stretch")
+    d1, d2 = st.columns(2)
+    d1.download_button("Download (csv)", export.csv_bytes(rec), f"funnel_{step_index}_{f.period.label}.csv",
+                       "text/csv", key="drill_csv")
+    buf = io.BytesIO()
+    export.frames_xlsx({"records": rec}, buf)
+    d2.download_button("Download (xlsx)", buf.getvalue(), f"funnel_{step_index}_{f.period.label}.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="drill_xlsx")
+
+st.subheader("Handoff: MQL → SAL")
+h = cache.call(funnel.handoff, period.label, filt, campaign)
+if h["handed_off"]:
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Handed off (MQLs)", f"{h['handed_off']:,}", border=True)
+    m2.metric("Acceptance rate", ui.fmt_value(h["acceptance_rate"], "pct"), border=True,
+              help="Accepted by sales (reached SAL) ÷ handed off.")
+    m3.metric("Rejected with a reason", f"{h['rejected']:,}", border=True)
+    m4.metric(f"Waiting > {h['decision_days']:g} days", f"{len(h['waiting_too_long']):,}", border=True,
+              help="Neither accepted nor rejected within the SLA's decision window.")
+    a, b = st.columns([3, 2])
+    if len(h["response_hours"]):
+        a.altair_chart(charts.response_histogram(h["response_hours"], h["sla_hours"], f.period.label), width="stretch")
+    b.markdown("**Rejection reasons**")
+    b.dataframe(h["reasons"], hide_index=True, width="stretch")
+    st.markdown(f"**Leads waiting for a decision longer than {h['decision_days']:g} days**")
+    st.dataframe(h["waiting_too_long"].head(300), hide_index=True, width="stretch")
+    st.download_button("Download the waiting leads (csv)", export.csv_bytes(h["waiting_too_long"]),
+                       f"waiting_for_acceptance_{f.period.label}.csv", "text/csv", key="dl_waiting")
+else:
+    st.info("— No handed-off leads in this period: the handoff needs a leads sheet with MQL dates.")
+
+with st.expander("Stage settings: rename, reorder, add or remove stages; benchmarks and SLA hours"):
+    st.caption("Rows in funnel order. The benchmark is the conversion rate from the stage to the next "
+               "(0.25 = 25%). Exactly one stage is the SQL stage. Stage names in your exports map to a "
+               "stage by its name or label.")
+    current = cache.call(configure.stages)
+    edited = st.data_editor(current, key="stage_editor", num_rows="dynamic", hide_index=True, width="stretch",
+                            column_config={"owner": st.column_config.SelectboxColumn(options=["marketing", "sales", "shared"]),
+                                           "benchmark_rate": st.column_config.NumberColumn(min_value=0.0, max_value=1.0, format="%.2f")})
+    if st.button("Save stages", key="save_stages"):
+        try:
+            n = configure.save_stages(edited, db.resolve())
+            st.success(f"Saved {n} stages; every page now follows them.")
+        except UserError as exc:
+            st.error(str(exc))
