@@ -82,3 +82,24 @@ def test_data_page_reports_bad_file(db_path):
     assert not at.exception
     assert any("blocking error" in e.value for e in at.error)
     assert not db_path.exists()
+
+
+def test_funnel_page_names_the_bottleneck_and_breaks_down(demo_env):
+    at = run(str(ROOT / "views" / "funnel.py"))
+    assert at.title[0].value == "Funnel bottlenecks"
+    assert "Bottleneck" in at.error[0].value and "SAL → Opportunity" in at.error[0].value
+    at.selectbox(key="funnel_by").set_value("territory").run()
+    assert not at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert any("Gap to benchmark by territory" in json.dumps(s.get("title", "")) for s in specs)
+    at.segmented_control(key="funnel_view").set_value("cohort").run()
+    assert not at.exception and "created in the period" in at.caption[0].value
+    at.selectbox(key="drill_step").set_value("MQL → SAL").run()
+    assert not at.exception
+    assert any("entered MQL → SAL" in c.value for c in at.caption)
+
+
+def test_funnel_stage_editor_saves_stages(demo_env):
+    at = run(str(ROOT / "views" / "funnel.py"))
+    at.button(key="save_stages").click().run()  # unchanged stages save fine
+    assert any("Saved 6 stages" in s.value for s in at.success)
