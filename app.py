@@ -56,6 +56,7 @@ with st.sidebar:
 pages = [
     st.Page("views/dashboard.py", title="Dashboard", default=True),
     st.Page("views/funnel.py", title="Funnel"),
+    st.Page("views/matrix.py", title="Marketer matrix", url_path="matrix"),
     st.Page("views/data.py", title="Data"),
 ]
 pg = st.navigation(pages)

@@ -79,7 +79,9 @@ def funnel_volume(steps: pd.DataFrame, period: str, view: str) -> alt.Chart:
     bars = base.mark_bar(color="#0072B2").encode(
         x=alt.X("records:Q", title="Records"), tooltip=["stage:N", alt.Tooltip("records:Q", format=",")])
     text = base.mark_text(align="left", dx=4, fontSize=FONT).encode(x="records:Q", text=alt.Text("records:Q", format=","))
-    return _style((bars + text).properties(title=f"Funnel, {period}: {what}", height=alt.Step(44)))
+    return _style((bars + text).properties(title=alt.TitleParams(f"Funnel, {period}", subtitle=what,
+                                                                 subtitleFontSize=FONT - 2),
+                                           height=alt.Step(44)))
 
 
 def gap_heatmap(steps: pd.DataFrame, by: str, period: str) -> alt.Chart:
@@ -117,3 +119,73 @@ def response_histogram(hours: pd.Series, sla_hours: float, period: str) -> alt.C
     label = alt.Chart(pd.DataFrame({"sla": [sla_hours], "t": [f"SLA {sla_hours:g} h"]})).mark_text(
         align="left", dx=6, dy=-8, color="#D55E00", fontSize=FONT).encode(x="sla:Q", y=alt.value(12), text="t:N")
     return _style((bars + rule + label).properties(title=f"Speed to lead, handoffs in {period}", height=260))
+
+
+QUADRANT_COLORS = {"aligned marketer": "#009E73", "spin doctor": "#E69F00",
+                   "silent operative": "#56B4E9", "mis-aligned marketer": "#D55E00",
+                   "too little data": "#999999"}
+
+
+def marketer_matrix(points: pd.DataFrame, x_thr: float, y_thr: float, entity: str, period: str,
+                    baseline: str, moves: pd.DataFrame | None = None) -> alt.Chart:
+    """The 2x2: x = delivers (lift over the baseline), y = demonstrates (closed-loop evidence),
+    size = spend, colour = quadrant; thresholds drawn and labelled; quadrant names in the corners;
+    points with too little data drawn hollow."""
+    d = points.copy()
+    d = d[d.delivers.notna() & d.demonstrates.notna()]
+    d["spend_size"] = d["spend"].fillna(0)
+    d["hollow"] = d["quadrant"] == "too little data"
+    x_max = max(float(d.delivers.max()) if len(d) else 1.0, x_thr * 2, 1.0) * 1.12
+    x_scale = alt.Scale(domain=[0, x_max], nice=False)
+    y_scale = alt.Scale(domain=[-0.05, 1.12], nice=False)
+    tooltip = [alt.Tooltip("entity:N", title=entity), "quadrant:N",
+               alt.Tooltip("delivers:Q", format=".2f"), alt.Tooltip("demonstrates:Q", format=".2f"),
+               alt.Tooltip("leads:Q", format=","), alt.Tooltip("spend:Q", format=",.0f"),
+               alt.Tooltip("revenue_per_lead:Q", format=",.0f", title="revenue per lead"),
+               alt.Tooltip("acceptance:Q", format=".0%"), alt.Tooltip("revenue_traceable:Q", format=".0%"),
+               alt.Tooltip("record_completeness:Q", format=".0%")]
+    enc = dict(
+        x=alt.X("delivers:Q", scale=x_scale, title=f"Delivers value (lift over {baseline}; 1 = as good)"),
+        y=alt.Y("demonstrates:Q", scale=y_scale, title="Demonstrates value (closed-loop evidence, 0-1)",
+                axis=alt.Axis(format=".0%", values=[0, 0.25, 0.5, 0.75, 1.0])),
+        size=alt.Size("spend_size:Q", title="Spend", scale=alt.Scale(range=[60, 1400])),
+        color=alt.Color("quadrant:N", title="Quadrant",
+                        scale=alt.Scale(domain=list(QUADRANT_COLORS), range=list(QUADRANT_COLORS.values()))),
+        tooltip=tooltip,
+    )
+    filled = alt.Chart(d[~d.hollow]).mark_circle(opacity=0.85, stroke="black", strokeWidth=0.5).encode(**enc)
+    hollow = alt.Chart(d[d.hollow]).mark_point(filled=False, strokeWidth=2).encode(**enc)
+    rules = pd.DataFrame({"x": [x_thr], "y": [y_thr]})
+    vrule = alt.Chart(rules).mark_rule(strokeDash=[6, 4], color="#444").encode(x=alt.X("x:Q", scale=x_scale))
+    hrule = alt.Chart(rules).mark_rule(strokeDash=[6, 4], color="#444").encode(y=alt.Y("y:Q", scale=y_scale))
+    x_label = alt.Chart(pd.DataFrame({"x": [x_thr], "y": [1.085], "t": [f"delivers threshold {x_thr:.2f}"]})).mark_text(
+        align="left", dx=4, fontSize=FONT - 3, color="#444").encode(
+        x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale), text="t:N")
+    y_label = alt.Chart(pd.DataFrame({"x": [x_max * 0.995], "y": [y_thr], "t": [f"demonstrates threshold {y_thr:.0%}"]})).mark_text(
+        align="right", dy=-8, fontSize=FONT - 3, color="#444").encode(
+        x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale), text="t:N")
+    corners = pd.DataFrame([
+        {"x": x_max * 0.01, "y": 1.105, "t": "SPIN DOCTOR", "a": "left"},
+        {"x": x_max * 0.99, "y": 1.105, "t": "ALIGNED MARKETER", "a": "right"},
+        {"x": x_max * 0.01, "y": -0.035, "t": "MIS-ALIGNED MARKETER", "a": "left"},
+        {"x": x_max * 0.99, "y": -0.035, "t": "SILENT OPERATIVE", "a": "right"},
+    ])
+    left = alt.Chart(corners[corners.a == "left"]).mark_text(align="left", fontSize=FONT + 2, fontWeight="bold",
+                                                             opacity=0.55).encode(
+        x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale), text="t:N")
+    right = alt.Chart(corners[corners.a == "right"]).mark_text(align="right", fontSize=FONT + 2, fontWeight="bold",
+                                                               opacity=0.55).encode(
+        x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale), text="t:N")
+    layers = [vrule, hrule, left, right, x_label, y_label]
+    if moves is not None and len(moves):
+        m = moves.dropna(subset=["delivers_from", "demonstrates_from", "delivers_to", "demonstrates_to"])
+        layers.append(alt.Chart(m).mark_rule(color="#666", strokeWidth=1.5, strokeDash=[2, 2]).encode(
+            x=alt.X("delivers_from:Q", scale=x_scale), y=alt.Y("demonstrates_from:Q", scale=y_scale),
+            x2="delivers_to:Q", y2="demonstrates_to:Q"))
+        layers.append(alt.Chart(m).mark_point(shape="circle", filled=False, color="#666", size=40).encode(
+            x=alt.X("delivers_from:Q", scale=x_scale), y=alt.Y("demonstrates_from:Q", scale=y_scale),
+            tooltip=[alt.Tooltip("entity:N"), alt.Tooltip("quadrant_from:N", title="was")]))
+    layers += [filled, hollow]
+    return _style(alt.layer(*layers).properties(
+        title=f"Marketer matrix by {entity}, leads created in {period} (size = spend; hollow = too few leads)",
+        height=560))

@@ -347,9 +347,14 @@ def current_version(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def ensure(con: duckdb.DuckDBPyConnection) -> int:
-    """Create or upgrade the schema on a writable connection; returns the version."""
+    """Create or upgrade the schema on a writable connection, and rebuild marts built by older
+    mart definitions; returns the version."""
+    from revmachine import marts
+
     version = current_version(con)
     if version >= SCHEMA_VERSION:
+        if marts.stored_signature(con) != marts.signature():
+            marts.rebuild(con)
         return version
     con.execute(
         "create table if not exists schema_migrations "
@@ -365,4 +370,7 @@ def ensure(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def needs_upgrade(con: duckdb.DuckDBPyConnection) -> bool:
-    return current_version(con) < SCHEMA_VERSION
+    """An older schema, or marts built by other definitions than this code's."""
+    from revmachine import marts
+
+    return current_version(con) < SCHEMA_VERSION or marts.stored_signature(con) != marts.signature()

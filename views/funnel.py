@@ -28,7 +28,7 @@ f = cache.call(funnel.build, period.label, filt, view, None, campaign)
 st.caption(f"{f.period.label} · {'records entering each step in the period' if view == 'period' else 'leads created in the period, followed to today'}"
            f" · {filt.describe()}{' · campaign ' + campaign if campaign else ''}")
 if f.bottleneck:
-    st.error(f"**Bottleneck:** {f.sentence}", icon="🚧")
+    st.error(f"**Bottleneck:** {f.sentence}")
 else:
     st.info(f.sentence)
 
@@ -36,14 +36,13 @@ if f.steps.empty or f.steps.entered.sum() == 0:
     st.warning("No records reach any stage in this period. A leads sheet (stage dates or status) unlocks "
                "the lead → MQL → SAL steps; a deals sheet the opportunity → won steps.")
 else:
-    left, right = st.columns([2, 3])
-    left.altair_chart(charts.funnel_volume(f.steps, f.period.label, view), width="stretch")
+    st.altair_chart(charts.funnel_volume(f.steps, f.period.label, view), width="stretch")
     table = f.steps.assign(
         rate=f.steps.rate, benchmark=f.steps.benchmark, gap=f.steps.gap * 100,
         status=["immature" if not m else "" for m in f.steps.mature],
     )[["step", "entered", "converted", "rate", "benchmark", "gap", "median_days", "p80_days", "exits",
        "revenue_at_stake", "status"]]
-    right.dataframe(table, hide_index=True, width="stretch", column_config={
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
         "rate": st.column_config.NumberColumn("conversion", format="percent"),
         "benchmark": st.column_config.NumberColumn(format="percent"),
         "gap": st.column_config.NumberColumn("gap (pts)", format="%+.1f"),
@@ -64,8 +63,9 @@ else:
 
     st.subheader("Exits without purchase")
     if len(f.exits):
+        order = f.exits.drop_duplicates("step_index").sort_values("step_index").step.tolist()
         st.dataframe(f.exits.pivot_table(index="exit_reason", columns="step", values="records", aggfunc="sum")
-                     .fillna(0).astype(int), width="stretch")
+                     .reindex(columns=order).fillna(0).astype(int), width="stretch")
     else:
         st.caption("— No exits recorded in this selection.")
 

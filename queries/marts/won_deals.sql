@@ -4,6 +4,8 @@
 -- Attributes (channel, sourced_by, territory, owner) come from the deal, falling back to its
 -- lead's record. opportunity_at is when the opportunity was created (deal created date, else
 -- the lead's opportunity date): the start of the sales cycle (domain.md "average sales cycle").
+-- deal_campaign: the campaign the deal itself names (a lead-only win: the lead's), the closed-loop
+-- evidence the marketer matrix reads; campaign falls back to the lead's attribution.
 -- No parameters.
 with
 
@@ -37,7 +39,8 @@ from_deals as (
         coalesce(nullif(trim(d.territory), ''), o.territory, r.territory) as territory,
         coalesce(nullif(trim(d.owner), ''), r.owner) as owner,
         coalesce(d.channel, r.channel) as channel_raw,
-        coalesce(d.campaign, r.campaign) as campaign
+        coalesce(d.campaign, r.campaign) as campaign,
+        d.campaign as deal_campaign
     from deals_src as d
     left join records as r on r.record_id = 'L:' || d.lead_id
     left join owners_src as o on d.owner = o.owner
@@ -54,7 +57,8 @@ from_leads as (
         r.territory,
         r.owner,
         r.channel as channel_raw,
-        r.campaign
+        r.campaign,
+        r.campaign as deal_campaign
     from records as r
     where
         r.record_type = 'lead'
@@ -80,7 +84,8 @@ final as (
         coalesce(u.owner, 'Unassigned') as owner,
         coalesce(c.channel_label, nullif(trim(u.channel_raw), ''), 'Unknown') as channel,
         coalesce(c.sourced_by, 'unmapped') as sourced_by,
-        u.campaign
+        u.campaign,
+        u.deal_campaign
     from unioned as u
     left join channels as c
         on lower(regexp_replace(coalesce(u.channel_raw, ''), '[^A-Za-z0-9]', '', 'g')) = c.channel_key
