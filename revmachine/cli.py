@@ -4,6 +4,7 @@
   demo [--db PATH] [--leads N] [--seed S] [--write-files DIR]
   report [--db PATH] [--period P] [--territory T] [--format json|csv]
   funnel [--db PATH] [--period P] [--by channel|territory|owner|campaign|sourced_by] [--view period|cohort] --format json|csv
+  matrix [--db PATH] [--period P] [--entity campaign|channel|marketer] [--baseline B] --format json|csv
   undo [--db PATH]
   history [--db PATH] [--format text|json]
   template OUT.xlsx
@@ -156,6 +157,20 @@ def cmd_funnel(args) -> int:
     return 0
 
 
+def cmd_matrix(args) -> int:
+    from revmachine import matrix
+    from revmachine.filters import Filters
+
+    with _open(args) as con:
+        label = _period_or_default(con, args.period)
+        m = matrix.build(con, label, Filters(territory=tuple(args.territory or ())), entity=args.entity,
+                         baseline=args.baseline, min_leads=args.min_leads)
+    if args.baseline != m.baseline_key:
+        raise UserError(f"no baseline '{args.baseline}'; choose one of: {', '.join(m.baseline_options)}.")
+    _print_rows(matrix.rows_for_cli(m), args.format)
+    return 0
+
+
 def cmd_undo(args) -> int:
     from revmachine.ingest import load as load_mod
 
@@ -232,6 +247,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--territory", action="append", help="filter to a territory (repeatable)")
     sp.add_argument("--format", choices=["json", "csv"], default="json")
     sp.set_defaults(fn=cmd_funnel)
+
+    sp = sub.add_parser("matrix", help="print the marketer matrix table")
+    dbopt(sp)
+    sp.add_argument("--period", help="2026-Q3, 2026-07, 2026 or all; default: latest complete quarter")
+    sp.add_argument("--entity", choices=["campaign", "channel", "marketer"], default="campaign")
+    sp.add_argument("--baseline", default="median", help="median | sales | channel:<name>")
+    sp.add_argument("--min-leads", type=int, default=30)
+    sp.add_argument("--territory", action="append")
+    sp.add_argument("--format", choices=["json", "csv"], default="json")
+    sp.set_defaults(fn=cmd_matrix)
 
     sp = sub.add_parser("undo", help="undo the last loaded batch")
     dbopt(sp)

@@ -103,3 +103,17 @@ def test_funnel_stage_editor_saves_stages(demo_env):
     at = run(str(ROOT / "views" / "funnel.py"))
     at.button(key="save_stages").click().run()  # unchanged stages save fine
     assert any("Saved 6 stages" in s.value for s in at.success)
+
+
+def test_matrix_page_switches_entity_and_baseline(demo_env):
+    at = run(str(ROOT / "views" / "matrix.py"))
+    assert at.title[0].value == "Marketer matrix"
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    texts = json.dumps(spec)
+    for label in ("SPIN DOCTOR", "ALIGNED MARKETER", "SILENT OPERATIVE", "MIS-ALIGNED MARKETER"):
+        assert label in texts
+    at.segmented_control(key="matrix_entity").set_value("channel").run()
+    assert not at.exception
+    assert "by channel" in json.dumps(json.loads(at.get("vega_lite_chart")[0].proto.spec).get("title"))
+    at.selectbox(key="matrix_baseline").set_value("sales").run()
+    assert not at.exception and "sales-sourced leads" in at.caption[0].value
