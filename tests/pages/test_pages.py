@@ -109,9 +109,7 @@ def test_matrix_page_switches_entity_and_baseline(demo_env):
     at = run(str(ROOT / "views" / "matrix.py"))
     assert at.title[0].value == "Marketer matrix"
     spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
-    texts = json.dumps(spec)
-    for label in ("SPIN DOCTOR", "ALIGNED MARKETER", "SILENT OPERATIVE", "MIS-ALIGNED MARKETER"):
-        assert label in texts
+    assert "Marketer matrix by campaign" in json.dumps(spec.get("title"))
     at.segmented_control(key="matrix_entity").set_value("channel").run()
     assert not at.exception
     assert "by channel" in json.dumps(json.loads(at.get("vega_lite_chart")[0].proto.spec).get("title"))
