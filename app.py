@@ -57,6 +57,7 @@ pages = [
     st.Page("views/dashboard.py", title="Dashboard", default=True),
     st.Page("views/funnel.py", title="Funnel"),
     st.Page("views/matrix.py", title="Marketer matrix", url_path="matrix"),
+    st.Page("views/planning.py", title="Planning"),
     st.Page("views/data.py", title="Data"),
 ]
 pg = st.navigation(pages)

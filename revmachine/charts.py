@@ -189,3 +189,43 @@ def marketer_matrix(points: pd.DataFrame, x_thr: float, y_thr: float, entity: st
     return _style(alt.layer(*layers).properties(
         title=f"Marketer matrix by {entity}, leads created in {period} (size = spend; hollow = too few leads)",
         height=560))
+
+
+def waterfall(rows: pd.DataFrame, labels: dict[str, str], title: str) -> alt.Chart:
+    """Needed volume per stage (square-root scale: leads dwarf won deals), labelled with when it must enter."""
+    d = rows.copy()
+    d["stage_label"] = d["stage"].map(labels).fillna(d["stage"])
+    d["order"] = range(len(d))
+    d["text"] = [("—" if pd.isna(n) else f"{int(n):,} during the period" if i == len(d) - 1
+                  else f"{int(n):,} by {pd.Timestamp(e):%d %b %Y}")
+                 for i, (n, e) in enumerate(zip(d["needed"], d["enter_by"], strict=True))]
+    base = alt.Chart(d).encode(y=alt.Y("stage_label:N", sort=alt.SortField("order"), title="Stage"))
+    bars = base.mark_bar(color="#0072B2").encode(
+        x=alt.X("needed:Q", title="Needed (square-root scale)", scale=alt.Scale(type="sqrt")),
+        tooltip=["stage_label:N", alt.Tooltip("needed:Q", format=","), "enter_by:N", "rate_source:N"])
+    text = base.mark_text(align="left", dx=4, fontSize=FONT - 2).encode(x="needed:Q", text="text:N")
+    return _style((bars + text).properties(title=title, height=alt.Step(40)))
+
+
+def top_down_bottom_up(summary: pd.DataFrame, period: str) -> alt.Chart:
+    """Per territory: the target beside pipeline + new leads (demand) and sales capacity."""
+    rows = []
+    for r in summary.itertuples():
+        if pd.isna(getattr(r, "demand_revenue", float("nan"))):
+            continue
+        rows += [
+            {"territory": r.territory, "what": "1 target (top-down)", "part": "target", "revenue": r.target or 0},
+            {"territory": r.territory, "what": "2 pipeline + new leads", "part": "open pipeline", "revenue": r.pipeline_revenue},
+            {"territory": r.territory, "what": "2 pipeline + new leads", "part": "new leads at run-rate", "revenue": r.new_lead_revenue},
+            {"territory": r.territory, "what": "3 sales capacity", "part": "capacity", "revenue": r.capacity_revenue},
+        ]
+    d = pd.DataFrame(rows, columns=["territory", "what", "part", "revenue"])
+    return _style(alt.Chart(d).mark_bar().encode(
+        y=alt.Y("what:N", title=None, axis=alt.Axis(labelExpr="slice(datum.label, 2)", labelLimit=300)),
+        x=alt.X("sum(revenue):Q", title="Revenue", axis=alt.Axis(format="~s")),
+        color=alt.Color("part:N", title="", scale=alt.Scale(
+            domain=["target", "open pipeline", "new leads at run-rate", "capacity"],
+            range=["#000000", "#0072B2", "#56B4E9", "#E69F00"])),
+        row=alt.Row("territory:N", title=None, header=alt.Header(labelFontSize=FONT, labelAngle=0, labelAlign="left")),
+        tooltip=["territory:N", "part:N", alt.Tooltip("sum(revenue):Q", format=",.0f")],
+    ).properties(title=f"Top-down target vs bottom-up, {period}", height=alt.Step(22), width=700))

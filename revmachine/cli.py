@@ -5,6 +5,7 @@
   report [--db PATH] [--period P] [--territory T] [--format json|csv]
   funnel [--db PATH] [--period P] [--by channel|territory|owner|campaign|sourced_by] [--view period|cohort] --format json|csv
   matrix [--db PATH] [--period P] [--entity campaign|channel|marketer] [--baseline B] --format json|csv
+  plan [--db PATH] --period P [--target AMOUNT] --format json|csv
   undo [--db PATH]
   history [--db PATH] [--format text|json]
   template OUT.xlsx
@@ -171,6 +172,28 @@ def cmd_matrix(args) -> int:
     return 0
 
 
+def cmd_plan(args) -> int:
+    from revmachine import planning
+
+    with _open(args) as con:
+        inputs = planning.default_inputs(con, args.period, target=args.target)
+    plan = planning.compute(inputs)
+    rows = [{k: r[k] for k in ("territory", "stage", "needed", "enter_by", "rate", "rate_source")}
+            for r in plan["rows"]]
+    gap = [{k: s.get(k) for k in ("territory", "target", "deliverable", "gap_revenue", "gap_leads",
+                                   "pipeline_revenue", "new_lead_revenue", "capacity_revenue", "capacity_bound",
+                                   "lever_more_leads", "lever_bottleneck_step", "lever_bottleneck_revenue",
+                                   "lever_more_reps", "error")} for s in plan["summary"]]
+    if args.format == "json":
+        _print_rows(rows, "json", {"period": plan["period"], "gap": gap})
+    else:
+        _print_rows(rows, "csv")
+        for g in gap:
+            print(f"# {g['territory']}: target {g['target']}, bottom-up {g['deliverable']}, gap {g['gap_revenue']}",
+                  file=sys.stderr)
+    return 0
+
+
 def cmd_undo(args) -> int:
     from revmachine.ingest import load as load_mod
 
@@ -257,6 +280,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--territory", action="append")
     sp.add_argument("--format", choices=["json", "csv"], default="json")
     sp.set_defaults(fn=cmd_matrix)
+
+    sp = sub.add_parser("plan", help="print the reverse waterfall per territory and the top-down vs bottom-up gap")
+    dbopt(sp)
+    sp.add_argument("--period", required=True, help="the plan quarter (2027-Q1) or fiscal year (2027)")
+    sp.add_argument("--target", type=float, help="a total revenue target instead of the targets sheet")
+    sp.add_argument("--format", choices=["json", "csv"], default="json")
+    sp.set_defaults(fn=cmd_plan)
 
     sp = sub.add_parser("undo", help="undo the last loaded batch")
     dbopt(sp)

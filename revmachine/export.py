@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import IO, Any
 
 import pandas as pd
@@ -31,8 +32,9 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     return safe_frame(df).to_csv(index=False).encode("utf-8")
 
 
-def write_sheet(wb: Workbook, title: str, df: pd.DataFrame) -> None:
-    ws = wb.create_sheet(title[:31])
+def write_sheet(wb: Workbook, title: str, df: pd.DataFrame):
+    """A sheet of the frame (title made valid for Excel: no []:*?/\\, at most 31 characters)."""
+    ws = wb.create_sheet(re.sub(r"[\[\]:*?/\\]", "_", title)[:31] or "Sheet")
     safe = safe_frame(df)
     ws.append(list(safe.columns))
     for c in ws[1]:
@@ -41,6 +43,7 @@ def write_sheet(wb: Workbook, title: str, df: pd.DataFrame) -> None:
         ws.append([None if (isinstance(v, float) and pd.isna(v)) or v is pd.NaT else v for v in row])
     for i, col in enumerate(safe.columns, start=1):
         ws.column_dimensions[ws.cell(1, i).column_letter].width = max(12, min(60, len(str(col)) + 4))
+    return ws
 
 
 def scorecard_frame(card: dict[str, Any]) -> pd.DataFrame:
@@ -76,4 +79,29 @@ def frames_xlsx(frames: dict[str, pd.DataFrame], out: IO[bytes]) -> None:
     wb.remove(wb.active)
     for title, df in frames.items():
         write_sheet(wb, title, df)
+    wb.save(out)
+
+
+def plan_xlsx(plan: dict[str, Any], inputs: dict[str, Any], out: IO[bytes]) -> None:
+    """The plan for the joint planning session: a summary, one sheet per territory (the waterfall
+    with the rates and their sources), and the assumptions."""
+    wb = Workbook()
+    info = wb.active
+    info.title = "About"
+    for row in (["Revenue Machine plan"], ["Period", plan["period"]],
+                ["Rates from", f"trailing actuals {inputs['window'][0]} to {inputs['window'][1]} (territory, "
+                               "else company-wide, else benchmark), unless overridden"],
+                ["Needed", "each stage rounds up what the next stage needs divided by its conversion rate"],
+                ["Enter by", "the period start, shifted back by the median days each later step takes"]):
+        info.append([neutralise(v) for v in row])
+    info["A1"].font = Font(bold=True, size=14)
+    write_sheet(wb, "Summary", pd.DataFrame(plan["summary"]))
+    rows = pd.DataFrame(plan["rows"])
+    for t, ti in inputs["territories"].items():
+        d = rows[rows.territory == t].drop(columns=["territory"])
+        ws = write_sheet(wb, t, d)
+        ws.append([])
+        for k in ("target", "target_source", "deal_size", "deal_source", "marketing_share", "reps",
+                  "won_per_rep_per_quarter", "leads_per_quarter"):
+            ws.append([neutralise(k), neutralise(ti.get(k))])
     wb.save(out)

@@ -115,3 +115,19 @@ def test_matrix_page_switches_entity_and_baseline(demo_env):
     assert "by channel" in json.dumps(json.loads(at.get("vega_lite_chart")[0].proto.spec).get("title"))
     at.selectbox(key="matrix_baseline").set_value("sales").run()
     assert not at.exception and "sales-sourced leads" in at.caption[0].value
+
+
+def test_planning_page_edit_rate_and_save_version(demo_env):
+    at = run(str(ROOT / "views" / "planning.py"))
+    assert at.title[0].value == "Planning"
+    total_before = next(m.value for m in at.markdown if m.value.startswith("**All territories:**"))
+    tg = next(n for n in at.number_input if n.key and n.key.startswith("tg|"))
+    tg.set_value(tg.value * 2).run()
+    assert not at.exception
+    total_after = next(m.value for m in at.markdown if m.value.startswith("**All territories:**"))
+    assert total_after != total_before  # every number moves with the input
+    at.text_input(key="plan_name").input("double target").run()
+    at.button(key="save_plan").click().run()
+    assert not at.exception and any("Saved 'double target'" in s.value for s in at.success)
+    at2 = run(str(ROOT / "views" / "planning.py"))  # a new session: the version is in the database
+    assert "double target" in at2.selectbox(key="plan_source").options

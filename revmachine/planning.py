@@ -1,0 +1,329 @@
+"""Planning (domain.md "Planning"; seeds 002, 003, 004): from a revenue target back to the leads each
+territory needs and when, beside what the pipeline, the run-rate and sales capacity can deliver.
+
+The arithmetic is plain Python on a few numbers (pure functions, no Streamlit); the inputs come from
+SQL in queries/planning/. A plan's inputs are a JSON-able dict per territory, so a scenario is
+saved, reloaded and compared as exactly what was typed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from fractions import Fraction
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from revmachine import db, metrics, periods, sql
+from revmachine.errors import UserError
+
+MIN_SAMPLE = 30  # records entering a step: fewer, and the next rate source is used
+
+
+# --- pure arithmetic ------------------------------------------------------------------------------
+
+def needed_counts(target: float, deal_size: float, stages: list[str], rates: dict[str, float | None]) -> dict[str, int]:
+    """Reverse waterfall: won deals = ceil(target / deal size); each earlier stage needs
+    ceil(what the next stage needs, as rounded / its conversion rate to that stage).
+
+    rates[stage] is the conversion from `stage` to the next one. Exact fractions, so 112 / 0.4 is
+    280, not 281."""
+    if not deal_size or deal_size <= 0:
+        raise UserError("the average deal size must be above 0 to plan from a revenue target.")
+    if target is None or target < 0:
+        raise UserError("the revenue target must be 0 or more.")
+    out: dict[str, int] = {}
+    n = math.ceil(Fraction(str(target)) / Fraction(str(deal_size)))
+    out[stages[-1]] = n
+    for i in range(len(stages) - 2, -1, -1):
+        rate = rates.get(stages[i])
+        if rate is None or rate <= 0:
+            raise UserError(f"the conversion rate from {stages[i]} to {stages[i + 1]} is "
+                            f"{'missing' if rate is None else rate}: set a rate above 0 to plan back through it.")
+        if rate > 1:
+            raise UserError(f"the conversion rate from {stages[i]} to {stages[i + 1]} is {rate}: a rate is at most 1.")
+        n = math.ceil(Fraction(n) / Fraction(str(rate)))
+        out[stages[i]] = n
+    return {s: out[s] for s in stages}
+
+
+def enter_by(period_start: dt.date, stages: list[str], days: dict[str, float | None]) -> dict[str, dt.date]:
+    """When each stage's volume must enter: the period start, shifted back by the measured median
+    days each later step takes (days[stage] = days from stage to the next)."""
+    out = {stages[-1]: period_start}
+    back = 0.0
+    for i in range(len(stages) - 2, -1, -1):
+        back += days.get(stages[i]) or 0.0
+        out[stages[i]] = period_start - dt.timedelta(days=round(back))
+    return {s: out[s] for s in stages}
+
+
+def win_probability(stages: list[str], rates: dict[str, float | None]) -> dict[str, float | None]:
+    """Conversion from each stage to won: the product of the rates from it onwards."""
+    out: dict[str, float | None] = {stages[-1]: 1.0}
+    p: float | None = 1.0
+    for i in range(len(stages) - 2, -1, -1):
+        r = rates.get(stages[i])
+        p = None if p is None or r is None else p * r
+        out[stages[i]] = p
+    return out
+
+
+def bottom_up(inp: dict[str, Any], stages: list[str], quarters: float) -> dict[str, Any]:
+    """What the open pipeline, new leads at the trailing run-rate and sales capacity can deliver."""
+    rates = {s: inp["rates"][s]["rate"] for s in stages[:-1]}
+    pw = win_probability(stages, rates)
+    deal = inp["deal_size"] or 0.0
+    pipeline = sum((inp["open_pipeline"].get(s, 0) or 0) * (pw[s] or 0) * deal for s in stages[:-1])
+    new_leads = inp["leads_per_quarter"] * quarters
+    lead_revenue = new_leads * (pw[stages[0]] or 0) * deal
+    demand = pipeline + lead_revenue
+    capacity = inp["reps"] * inp["won_per_rep_per_quarter"] * quarters * deal
+    deliverable = min(demand, capacity) if capacity > 0 else demand
+    return {"pipeline_revenue": pipeline, "new_leads": new_leads, "new_lead_revenue": lead_revenue,
+            "demand_revenue": demand, "capacity_revenue": capacity, "deliverable": deliverable,
+            "capacity_bound": capacity > 0 and capacity < demand, "win_probability": pw}
+
+
+def levers(inp: dict[str, Any], stages: list[str], quarters: float, target: float) -> dict[str, Any]:
+    """The gap between target and bottom-up, and three ways to close it, each with its amount."""
+    bu = bottom_up(inp, stages, quarters)
+    gap = target - bu["deliverable"]
+    deal = inp["deal_size"] or 0.0
+    p_lead = bu["win_probability"][stages[0]] or 0.0
+    out: dict[str, Any] = {"target": target, **{k: v for k, v in bu.items() if k != "win_probability"},
+                           "gap_revenue": gap}
+    per_rep = inp["won_per_rep_per_quarter"] * quarters * deal
+    bound = bu["capacity_bound"]
+    lead_value = p_lead * deal
+    out["gap_leads"] = math.ceil(gap / lead_value) if gap > 0 and lead_value > 0 else 0
+    # 1. more leads: helps only while demand, not capacity, is what falls short
+    out["lever_more_leads"] = None if gap > 0 and bound else out["gap_leads"]
+    # 2. lift the step furthest below its benchmark to the benchmark (more demand from the same leads)
+    best = None
+    for s in stages[:-1]:
+        r = inp["rates"][s]
+        if r["benchmark"] is not None and r["rate"] is not None and r["rate"] < r["benchmark"]:
+            lifted = {**inp, "rates": {**inp["rates"], s: {**r, "rate": r["benchmark"]}}}
+            gain = bottom_up(lifted, stages, quarters)["demand_revenue"] - bu["demand_revenue"]
+            if best is None or gain > best[1]:
+                best = (s, gain)
+    out["lever_bottleneck_step"] = best[0] if best else None
+    out["lever_bottleneck_revenue"] = (best[1] if best and not bound else None) if best else 0.0
+    # 3. more capacity: the reps needed to close the target, given won deals per rep
+    out["lever_more_reps"] = max(0, math.ceil(target / per_rep) - inp["reps"]) if per_rep > 0 else None
+    return out
+
+
+# --- inputs from the data -----------------------------------------------------------------------
+
+def trailing_window(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date]:
+    """The last four complete quarters of the data: [start, end)."""
+    label = metrics.default_period_label(con)
+    fy = int(metrics.settings(con)["fy_start"])
+    last = periods.parse(label, fy)
+    return periods.add_months(last.end, -12), last.end
+
+
+def stage_list(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, float | None]]:
+    return [(r[0], r[1], r[2]) for r in con.execute(
+        "select stage, label, benchmark_rate from config_stages order by position").fetchall()]
+
+
+def default_inputs(con: duckdb.DuckDBPyConnection, period_label: str, target: float | None = None) -> dict[str, Any]:
+    """Every territory's plan inputs as the data says, each with its source."""
+    fy = int(metrics.settings(con)["fy_start"])
+    p = periods.parse(period_label, fy)
+    if p.grain not in ("quarter", "year"):
+        raise UserError("plan a quarter (2027-Q1) or a fiscal year (2027).")
+    w0, w1 = trailing_window(con)
+    rates = sql.df(con, "planning/trailing_rates", window_start=w0, window_end=w1)
+    vols = sql.df(con, "planning/trailing_volumes", window_start=w0, window_end=w1).set_index("territory")
+    pipe = sql.df(con, "planning/open_pipeline")
+    tgt = sql.df(con, "planning/targets_in_period", period_start=p.start, period_end=p.end).set_index("territory")
+    stages = stage_list(con)
+    keys = [s[0] for s in stages]
+    territories = sorted(t for t in set(vols.index) | set(tgt.index) if t != "*")
+    company = rates[rates.territory == "*"].set_index("from_stage")
+    if target is not None:
+        weights = tgt.revenue_target if len(tgt) else pd.Series(
+            {t: (vols.loc[t, "won_deals"] * (vols.loc[t, "avg_deal"] or 0)) for t in territories})
+        total = float(weights.sum()) or 1.0
+        typed = {t: target * float(weights.get(t, 0) or 0) / total for t in territories}
+    out: dict[str, Any] = {"period": p.label, "fy_start": fy, "window": [w0.isoformat(), w1.isoformat()],
+                           "stages": keys, "labels": {s[0]: s[1] for s in stages}, "territories": {}}
+    for t in territories:
+        own = rates[rates.territory == t].set_index("from_stage")
+        r_in: dict[str, Any] = {}
+        for key, _label, bench in stages[:-1]:
+            r = _pick_rate(own, company, key, bench)
+            r_in[key] = r
+        v = vols.loc[t] if t in vols.index else None
+        vc = vols.loc["*"] if "*" in vols.index else None
+        deal, deal_src = _pick_deal(v, vc)
+        if target is not None:
+            t_val, t_src = typed[t], "typed total, split by " + ("the targets sheet" if len(tgt) else "won revenue")
+        elif t in tgt.index:
+            t_val, t_src = float(tgt.loc[t, "revenue_target"]), "targets sheet"
+        else:
+            t_val, t_src = None, "none: type a target"
+        reps = int(v["reps"]) if v is not None else 0
+        won = int(v["won_deals"]) if v is not None else 0
+        leads = int(v["leads"]) if v is not None else 0
+        mkt = int(v["marketing_leads"]) if v is not None else 0
+        out["territories"][t] = {
+            "target": t_val, "target_source": t_src,
+            "deal_size": deal, "deal_source": deal_src,
+            "rates": r_in,
+            "marketing_share": (mkt / leads) if leads else 0.5,
+            "leads_per_quarter": leads / 4.0,
+            "reps": reps,
+            "won_per_rep_per_quarter": (won / reps / 4.0) if reps else 0.0,
+            "open_pipeline": {s: int(n) for s, n in pipe[pipe.territory == t][["stage", "records"]].values},
+        }
+    return out
+
+
+def _pick_rate(own: pd.DataFrame, company: pd.DataFrame, key: str, bench: float | None) -> dict[str, Any]:
+    for frame, who in ((own, "territory"), (company, "company")):
+        if key in frame.index and frame.loc[key, "entered"] >= MIN_SAMPLE:
+            row = frame.loc[key]
+            return {"rate": float(row.converted / row.entered), "source": f"{who} actuals",
+                    "sample": int(row.entered), "benchmark": bench,
+                    "days": None if pd.isna(row.median_days) else float(row.median_days)}
+    days = None
+    if key in company.index and not pd.isna(company.loc[key, "median_days"]):
+        days = float(company.loc[key, "median_days"])
+    return {"rate": bench, "source": "benchmark" if bench is not None else "missing", "sample": 0,
+            "benchmark": bench, "days": days}
+
+
+def _pick_deal(v, vc) -> tuple[float | None, str]:
+    if v is not None and v["won_deals"] >= 5 and not pd.isna(v["avg_deal"]):
+        return float(v["avg_deal"]), f"territory actuals (n={int(v['won_deals'])})"
+    if vc is not None and vc["won_deals"] >= 1 and not pd.isna(vc["avg_deal"]):
+        return float(vc["avg_deal"]), f"company actuals (n={int(vc['won_deals'])})"
+    return None, "none: type a deal size"
+
+
+def apply_overrides(inputs: dict[str, Any], overrides: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """overrides[territory] = {'target': .., 'deal_size': .., 'marketing_share': .., 'reps': ..,
+    'won_per_rep_per_quarter': .., 'leads_per_quarter': .., 'rate:<stage>': .., 'cycle_factor': ..}"""
+    out = json.loads(json.dumps(inputs))
+    for t, ov in overrides.items():
+        if t not in out["territories"]:
+            continue
+        ti = out["territories"][t]
+        for k, v in ov.items():
+            if v is None:
+                continue
+            if k.startswith("rate:"):
+                stage = k[5:]
+                ti["rates"][stage] = {**ti["rates"][stage], "rate": float(v), "source": "override", "sample": 0}
+            elif k == "cycle_factor":
+                for r in ti["rates"].values():
+                    r["days"] = None if r["days"] is None else r["days"] * float(v)
+                ti["cycle_factor"] = float(v)
+            elif k == "target":
+                ti["target"], ti["target_source"] = float(v), "typed"
+            elif k == "deal_size":
+                ti["deal_size"], ti["deal_source"] = float(v), "typed"
+            else:
+                ti[k] = float(v) if k != "reps" else int(v)
+    return out
+
+
+# --- the plan -------------------------------------------------------------------------------------
+
+def compute(inputs: dict[str, Any]) -> dict[str, Any]:
+    """Waterfall, timing, bottom-up, gap and levers for every territory, and the totals."""
+    p = periods.parse(inputs["period"], inputs.get("fy_start", 1))
+    stages = inputs["stages"]
+    quarters = {"quarter": 1, "year": 4}.get(p.grain, 1)
+    rows, summary = [], []
+    for t, ti in inputs["territories"].items():
+        rates = {s: ti["rates"][s]["rate"] for s in stages[:-1]}
+        err = None
+        needed: dict[str, int | None] = dict.fromkeys(stages)
+        if ti["target"] is None:
+            err = "no revenue target: type one or load a targets sheet"
+        elif ti["deal_size"] is None:
+            err = "no average deal size: type one"
+        else:
+            try:
+                needed = needed_counts(ti["target"], ti["deal_size"], stages, rates)
+            except UserError as exc:
+                err = exc.message
+        when = enter_by(p.start, stages, {s: ti["rates"][s]["days"] for s in stages[:-1]})
+        for s in stages:
+            r = ti["rates"].get(s)
+            rows.append({"territory": t, "stage": s, "needed": needed[s], "enter_by": when[s].isoformat(),
+                         "rate": r["rate"] if r else None, "rate_source": (
+                             f"{r['source']} (n={r['sample']})" if r and r["sample"] else (r["source"] if r else None)),
+                         "marketing_sourced": (math.ceil(needed[s] * ti["marketing_share"]) if needed[s] is not None
+                                               and s == stages[0] else None)})
+        lv = levers(ti, stages, quarters, ti["target"] or 0.0) if ti["deal_size"] else None
+        summary.append({"territory": t, "target": ti["target"], "target_source": ti["target_source"],
+                        "deal_size": ti["deal_size"], "deal_source": ti["deal_source"], "error": err,
+                        **({k: v for k, v in lv.items() if k != "target"} if lv else {})})
+    total = {s: sum(r["needed"] for r in rows if r["stage"] == s and r["needed"] is not None) for s in stages}
+    return {"period": p.label, "period_start": p.start, "stages": stages, "rows": rows,
+            "summary": summary, "total_needed": total}
+
+
+def gap_sentence(r: dict[str, Any], labels: dict[str, str], stages: list[str], money) -> str | None:
+    """One territory's top-down vs bottom-up in a sentence, with the levers that close the gap."""
+    if r.get("gap_revenue") is None:
+        return None
+    t = r["territory"]
+    if r["gap_revenue"] <= 0:
+        return (f"**{t}**: bottom-up ({money(r['deliverable'], 'money')}) covers the target "
+                f"({money(r['target'], 'money')}).")
+    parts = []
+    if r.get("lever_more_leads"):
+        parts.append(f"{int(r['lever_more_leads']):,} more leads")
+    step = r.get("lever_bottleneck_step")
+    if step and r.get("lever_bottleneck_revenue"):
+        nxt = stages[stages.index(step) + 1]
+        parts.append(f"lift {labels[step]} → {labels[nxt]} to its benchmark "
+                     f"(+{money(r['lever_bottleneck_revenue'], 'money')})")
+    if r.get("lever_more_reps"):
+        n = int(r["lever_more_reps"])
+        parts.append(f"{n} more rep{'s' if n > 1 else ''}")
+    why = "sales capacity" if r.get("capacity_bound") else "pipeline and leads"
+    return (f"**{t}**: short by {money(r['gap_revenue'], 'money')} ({int(r['gap_leads']):,} leads); "
+            f"{why} is what limits it. Levers: {'; '.join(parts) or '—'}.")
+
+
+# --- versions -------------------------------------------------------------------------------------
+
+def save_version(name: str, inputs: dict[str, Any], path=None) -> None:
+    name = name.strip()
+    if not name:
+        raise UserError("give the plan version a name.")
+    with db.write(path) as con:
+        con.execute("insert or replace into plan_versions values (?, ?, ?, ?)",
+                    [name, dt.datetime.now().replace(microsecond=0), inputs["period"], json.dumps(inputs)])
+
+
+def versions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute("select plan_name, saved_at, period from plan_versions order by saved_at desc").df()
+
+
+def load_version(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any]:
+    r = con.execute("select inputs from plan_versions where plan_name = ?", [name]).fetchall()
+    if not r:
+        raise UserError(f"no plan version named '{name}'.")
+    return json.loads(r[0][0])
+
+
+def compare(a: dict[str, Any], b: dict[str, Any]) -> pd.DataFrame:
+    """Two computed plans side by side: needed per territory and stage, and the gaps."""
+    da = pd.DataFrame(a["rows"])[["territory", "stage", "needed", "rate"]]
+    dbb = pd.DataFrame(b["rows"])[["territory", "stage", "needed", "rate"]]
+    m = da.merge(dbb, on=["territory", "stage"], how="outer", suffixes=("_a", "_b"))
+    m["needed_change"] = m.needed_b - m.needed_a
+    return m
