@@ -58,6 +58,7 @@ pages = [
     st.Page("views/funnel.py", title="Funnel"),
     st.Page("views/matrix.py", title="Marketer matrix", url_path="matrix"),
     st.Page("views/planning.py", title="Planning"),
+    st.Page("views/meeting.py", title="Meeting"),
     st.Page("views/data.py", title="Data"),
 ]
 pg = st.navigation(pages)

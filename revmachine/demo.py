@@ -303,14 +303,50 @@ def to_arrow(tables: dict[str, pd.DataFrame]) -> dict[str, pa.Table]:
     return {k: pa.Table.from_pandas(v, preserve_index=False) for k, v in tables.items()}
 
 
+def as_it_stood(tables: dict[str, pd.DataFrame], cut: pd.Timestamp) -> dict[str, pd.DataFrame]:
+    """The demo as an export taken at `cut`: later records gone, later stage dates not yet there."""
+    t = {k: v.copy() for k, v in tables.items()}
+    leads = t["leads"][t["leads"].created_at <= cut].copy()
+    order = ["mql_at", "sal_at", "opportunity_at", "proposal_at", "won_at"]
+    for c in [*order, "exit_at", "assigned_at", "first_response_at"]:
+        leads.loc[leads[c] > cut, c] = pd.NaT
+    leads.loc[leads.exit_at.isna(), "exit_reason"] = None
+    keys = np.array(["lead", "mql", "sal", "opportunity", "proposal", "won"], dtype=object)
+    reached = np.zeros(len(leads), dtype=int)
+    for i, c in enumerate(order, start=1):
+        reached = np.where(leads[c].notna(), i, reached)
+    leads["stage"] = keys[reached]
+    names = np.array(["Lead", "Marketing Qualified Lead", "Sales Accepted", "Opportunity", "Proposal",
+                      "Closed Won"], dtype=object)
+    leads["current_stage"] = np.where(leads.exit_at.notna(), leads.current_stage, names[reached])
+    t["leads"] = leads
+    deals = t["deals"][t["deals"].created_at <= cut].copy()
+    later = deals.closed_at > cut
+    deals.loc[later, ["closed_at"]] = pd.NaT
+    deals.loc[later, ["is_won", "is_lost"]] = False
+    deals.loc[later, "lost_reason"] = None
+    deals.loc[later, "stage"] = "opportunity"
+    deals.loc[later, "current_stage"] = "Qualification"
+    t["deals"] = deals
+    t["activities"] = t["activities"][t["activities"].occurred_at <= cut]
+    return t
+
+
 def build(path: str | Path | None = None, n_leads: int = 30000, seed: int = 42) -> int:
-    """Replace the database's contents with the demo (one batch, undoable). Returns the batch id."""
+    """Replace the database's contents with the demo, loaded as two batches: the export as it stood
+    a week before the anchor, then the full one, so the meeting brief has a 'last week' to compare
+    with (undo the second to go back a week). Returns the last batch id."""
     from revmachine.ingest import load as load_mod
     from revmachine.ingest.stage import Staged
 
-    tables = to_arrow(generate(n_leads, seed))
-    staged = Staged(files=[], sheets=[], findings=[], tables=tables)
-    res = load_mod.load(staged, path, modes={"*": "replace"}, note=f"demo data ({n_leads} leads, seed {seed})")
+    tables = generate(n_leads, seed)
+    anchor = pd.Timestamp(ANCHOR)
+    week_ago = anchor - pd.Timedelta(days=7)
+    note = f"demo data ({n_leads} leads, seed {seed})"
+    load_mod.load(Staged([], [], [], to_arrow(as_it_stood(tables, week_ago))), path, modes={"*": "replace"},
+                  note=f"{note}, as it stood on {week_ago:%Y-%m-%d}", snapshot_at=week_ago.to_pydatetime())
+    res = load_mod.load(Staged([], [], [], to_arrow(tables)), path, modes={"*": "replace"}, note=note,
+                        snapshot_at=anchor.to_pydatetime())
     return res.batch_id
 
 

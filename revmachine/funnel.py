@@ -134,7 +134,8 @@ def _bottleneck(table: pd.DataFrame, p: periods.Period, cur: str, view: str):
                           f"{len(immature)} step(s) are too recent to judge (immature).")
         return None, "Every step meets or beats its benchmark in this period."
     b = cand.sort_values("revenue_at_stake", ascending=False).iloc[0]
-    when = {"month": "this month", "quarter": "this quarter", "year": "this year", "all": "over all the data"}[p.grain]
+    when = {"month": "this month", "quarter": "this quarter", "year": "this year", "all": "over all the data",
+            "range": "in this window"}[p.grain]
     who = f" ({b.segment})" if b.segment not in ("All",) else ""
     cohort = " for leads created in the period" if view == "cohort" else ""
     sentence = (f"{b.step}{who} converts {b.rate * 100:.0f}% against a {b.benchmark * 100:.0f}% benchmark"

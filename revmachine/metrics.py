@@ -202,7 +202,7 @@ def _base_values(r: dict[str, Any], filtered_beyond_territory: bool, any_filter:
 def _needed_periods(p: periods.Period, fy: int, trend_n: int) -> dict[str, periods.Period]:
     need: dict[str, periods.Period] = {}
     base = [p, p.shift(-1, fy), p.year_ago(fy)]
-    if p.grain != "all":
+    if p.grain not in ("all", "range"):
         base += periods.recent(p.grain, p, trend_n, fy)
     for q in base:
         need[q.label] = q
@@ -256,7 +256,7 @@ def scorecard(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters =
         return v.get(metric)
 
     prev_p, ly_p = p.shift(-1, fy), p.year_ago(fy)
-    trend_ps = periods.recent(p.grain, p, trend_n, fy) if p.grain != "all" else [p]
+    trend_ps = periods.recent(p.grain, p, trend_n, fy) if p.grain not in ("all", "range") else [p]
     out: list[Row] = []
     for m in METRICS:
         if m.id == "lead_share":
@@ -352,19 +352,3 @@ def default_period_label(con: duckdb.DuckDBPyConnection, grain: str = "quarter")
     last = con.execute("select max(cast(data_as_of as date)) from funnel_records").fetchall()[0][0]
     as_of = min(last, dt.date.today()) if last else dt.date.today()
     return periods.latest_complete(grain, as_of, fy).label
-
-
-def snapshot(con: duckdb.DuckDBPyConnection, batch_id: int | None) -> None:
-    """Record the unfiltered scorecard of the latest complete quarter and month (meeting history)."""
-    if con.execute("select count(*) from funnel_records").fetchall()[0][0] == 0:
-        return
-    now = dt.datetime.now().replace(microsecond=0)
-    q = default_period_label(con)
-    fy = int(settings(con)["fy_start"])
-    last_month = periods.containing("month", periods.parse(q, fy).end - dt.timedelta(days=1), fy).label
-    rows = []
-    for label in (q, last_month):
-        card = scorecard(con, label, trend_n=1)
-        for r in card["rows"]:
-            rows.append([now, batch_id, label, r.metric, r.segment, r.value, None, None])
-    con.executemany("insert into scorecard_snapshots values (?, ?, ?, ?, ?, ?, ?, ?)", rows)

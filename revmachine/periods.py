@@ -23,9 +23,11 @@ class Period:
     label: str
 
     def shift(self, n: int, fy_start: int = 1) -> Period:
-        """The period n steps earlier (n<0) or later, of the same grain."""
+        """The period n steps earlier (n<0) or later, of the same grain (a range: of the same length)."""
         if self.grain == "all":
             return self
+        if self.grain == "range":
+            return date_range(self.start + (self.end - self.start) * n, self.end + (self.end - self.start) * n)
         months = {"month": 1, "quarter": 3, "year": 12}[self.grain] * n
         start = add_months(self.start, months)
         return containing(self.grain, start, fy_start)
@@ -33,6 +35,8 @@ class Period:
     def year_ago(self, fy_start: int = 1) -> Period:
         if self.grain == "all":
             return self
+        if self.grain == "range":
+            return date_range(self.start - dt.timedelta(days=364), self.end - dt.timedelta(days=364))
         return containing(self.grain, add_months(self.start, -12), fy_start)
 
 
@@ -70,12 +74,24 @@ def containing(grain: str, d: dt.date, fy_start: int = 1) -> Period:
 ALL = Period("all", dt.date(1900, 1, 1), dt.date(2200, 1, 1), "all")
 
 
+def date_range(start: dt.date, end: dt.date) -> Period:
+    """[start, end) as a period labelled with inclusive dates: '2026-10-24..2026-11-20'."""
+    return Period("range", start, end, f"{start.isoformat()}..{(end - dt.timedelta(days=1)).isoformat()}")
+
+
 def parse(text: str, fy_start: int = 1) -> Period:
-    """'2026-Q3', 'Q3 2026', '2026-07', 'Jul 2026', '2026', 'FY2026', 'all' (raises ValueError)."""
+    """'2026-Q3', 'Q3 2026', '2026-07', 'Jul 2026', '2026', 'FY2026', 'all', or a date range
+    '2026-10-24..2026-11-20' (inclusive); raises ValueError."""
     s = str(text).strip()
     low = s.lower()
     if low in {"all", "all time"}:
         return ALL
+    m = re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", low)
+    if m:
+        a, b = dt.date.fromisoformat(m.group(1)), dt.date.fromisoformat(m.group(2))
+        if b < a:
+            raise ValueError(f"not a period: {text!r} (the range ends before it starts)")
+        return date_range(a, b + dt.timedelta(days=1))
     m = re.fullmatch(r"(?:fy\s*)?(\d{4})\s*[-/ ]?\s*q([1-4])", low) or re.fullmatch(
         r"q([1-4])\s*[-/ ]?\s*(?:fy\s*)?(\d{4})", low)
     if m:

@@ -40,21 +40,16 @@ def bind(name: str, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def df(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.DataFrame:
-    cur = con.cursor()
-    try:
-        return cur.execute(text(name), bind(name, params)).df()
-    finally:
-        cur.close()
+    """Runs on `con` itself, not a cursor: a cursor is a separate connection that would not see the
+    caller's open transaction (the snapshot taken inside a load must see that load's rows). Every
+    caller has a connection of its own (db.read / db.write), so none is shared between threads."""
+    return con.execute(text(name), bind(name, params)).df()
 
 
 def rows(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[dict[str, Any]]:
-    cur = con.cursor()
-    try:
-        cur.execute(text(name), bind(name, params))
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
-    finally:
-        cur.close()
+    res = con.execute(text(name), bind(name, params))
+    cols = [d[0] for d in res.description]
+    return [dict(zip(cols, r, strict=True)) for r in res.fetchall()]
 
 
 def execute(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> None:

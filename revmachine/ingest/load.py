@@ -66,7 +66,7 @@ def write_tables(con: duckdb.DuckDBPyConnection, staged: Staged, batch_id: int,
 
 
 def load(staged: Staged, path: str | Path | None = None, *, modes: dict[str, str] | None = None,
-         note: str | None = None) -> BatchResult:
+         note: str | None = None, snapshot_at: dt.datetime | None = None) -> BatchResult:
     """All of the upload or none of it. Raises UserError when the report has blocking errors."""
     if not staged.ok:
         first = staged.errors[0]
@@ -101,9 +101,9 @@ def load(staged: Staged, path: str | Path | None = None, *, modes: dict[str, str
                         [res.signature, res.kind, json.dumps({str(k): v for k, v in res.mapping.items()}),
                          dt.datetime.now()])
             marts.rebuild(con)
-            from revmachine import snapshots
+            from revmachine import meeting
 
-            snapshots.record(con, batch_id)
+            meeting.snapshot(con, batch_id, at=snapshot_at)
     except BaseException:
         for k in kept:
             k.unlink(missing_ok=True)

@@ -131,3 +131,22 @@ def test_planning_page_edit_rate_and_save_version(demo_env):
     assert not at.exception and any("Saved 'double target'" in s.value for s in at.success)
     at2 = run(str(ROOT / "views" / "planning.py"))  # a new session: the version is in the database
     assert "double target" in at2.selectbox(key="plan_source").options
+
+
+def test_meeting_page_brief_actions_and_presentation(demo_env):
+    at = run(str(ROOT / "views" / "meeting.py"))
+    assert at.title[0].value == "Weekly meeting"
+    assert any("This week at each conversion point" in m.value for m in at.markdown)
+    assert any("The bottleneck is still SAL → Opportunity" in m.value for m in at.markdown)
+    at.text_input(key="action_title").input("Call every SAL back within a day")
+    at.text_input(key="action_owner").input("Dana")
+    submit = next(b for b in at.button if "Add action item" in str(b.label))
+    submit.click().run()
+    assert not at.exception and any("Added action item 1" in s.value for s in at.success)
+    at.button(key="start_presentation").click().run()
+    assert at.title[0].value == "1/5 · Scorecard"
+    for expected in ("2/5 · Funnel", "3/5 · Bottleneck", "4/5 · Marketer matrix", "5/5 · Actions"):
+        at.button(key="slide_next").click().run()
+        assert not at.exception and at.title[0].value == expected
+    at.button(key="slide_exit").click().run()
+    assert at.title[0].value == "Weekly meeting"

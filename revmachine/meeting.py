@@ -1,0 +1,296 @@
+"""Meeting mode (seed 002, "Optimization and feedback loops"): the weekly brief from dated snapshots,
+action items with owners, and the meeting pack.
+
+A snapshot is taken in every load's transaction, so "last week" is the data as it stood then and a
+later upload never rewrites it. It holds, up to the data's latest timestamp: the records entering
+each stage in the last 7 days; the conversion at each step over the last 91 days; the SLA breaches
+(lead by lead), won revenue per territory and leads per channel over the last 28 days; and the
+bottleneck of the latest complete quarter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from revmachine import db, funnel, metrics, periods
+from revmachine.errors import UserError
+
+WINDOW_DAYS = 28
+RATE_DAYS = 91
+WEEK_DAYS = 7
+STATUSES = ("open", "done", "dropped")
+
+
+def window(con: duckdb.DuckDBPyConnection, days: int = WINDOW_DAYS) -> periods.Period | None:
+    """The `days` days up to the data's latest timestamp."""
+    last = con.execute("select max(cast(data_as_of as date)) from funnel_records").fetchall()[0][0]
+    if last is None:
+        return None
+    return periods.date_range(last - dt.timedelta(days=days - 1), last + dt.timedelta(days=1))
+
+
+def snapshot(con: duckdb.DuckDBPyConnection, batch_id: int | None, at: dt.datetime | None = None) -> None:
+    """Record this load's meeting snapshot (inside the load's transaction)."""
+    w = window(con)
+    if w is None:
+        return
+    at = (at or dt.datetime.now()).replace(microsecond=0)
+    rows: list[list[Any]] = []
+
+    def add(metric, segment, value, num=None, den=None):
+        rows.append([at, batch_id, w.label, metric, segment, value, num, den])
+
+    f = funnel.build(con, window(con, RATE_DAYS).label)
+    for r in f.steps.itertuples():
+        add("step_rate", r.step, r.rate, r.converted, r.entered)
+    week = window(con, WEEK_DAYS)
+    for label, n in con.execute("""
+            select s.label, count(e.record_id)
+            from config_stages as s
+            left join stage_events as e
+                on e.stage = s.stage and cast(e.entered_at as date) >= ? and cast(e.entered_at as date) < ?
+            group by s.label, s.position order by s.position""", [week.start, week.end]).fetchall():
+        add("stage_entries", label, float(n))
+    q = funnel.build(con, metrics.default_period_label(con))
+    if q.bottleneck:
+        add("bottleneck", q.bottleneck["step"], q.bottleneck["revenue_at_stake"])
+    for lead_id in metrics.sla_breaches(con, w.label)["lead_id"]:
+        add("sla_breach", lead_id, 1.0)
+    for t, v in con.execute("""
+            select territory, sum(amount) from won_deals
+            where won_date >= ? and won_date < ? group by territory""", [w.start, w.end]).fetchall():
+        add("territory_won", t, float(v))
+    for c, n in con.execute("""
+            select channel, count(*) from funnel_records
+            where record_type = 'lead' and created_date >= ? and created_date < ? group by channel""",
+                            [w.start, w.end]).fetchall():
+        add("channel_leads", c, float(n))
+    con.executemany("insert into scorecard_snapshots values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def snapshots(con: duckdb.DuckDBPyConnection) -> list[dt.datetime]:
+    return [r[0] for r in con.execute(
+        "select distinct snapshot_at from scorecard_snapshots order by snapshot_at").fetchall()]
+
+
+def _snap(con, at) -> pd.DataFrame:
+    return con.execute("select * from scorecard_snapshots where snapshot_at = ?", [at]).df()
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x * 100:.0f}%"
+
+
+def _money(v: float) -> str:
+    return f"${v / 1e6:,.2f}M" if abs(v) >= 1e6 else f"${v / 1e3:,.0f}k" if abs(v) >= 1e3 else f"${v:,.0f}"
+
+
+def brief(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """This week vs last week: the latest snapshot against the newest one at least 7 days older
+    (else the oldest earlier one, said so)."""
+    ats = snapshots(con)
+    if not ats:
+        return {"available": False, "sentences": ["No snapshot yet: one is taken at every load."]}
+    now_at = ats[-1]
+    older = [a for a in ats if a <= now_at - dt.timedelta(days=7)]
+    prev_at = older[-1] if older else (ats[-2] if len(ats) > 1 else None)
+    cur = _snap(con, now_at)
+    prev = _snap(con, prev_at) if prev_at else cur.iloc[0:0]
+    out: dict[str, Any] = {"available": True, "current_at": now_at, "previous_at": prev_at,
+                           "window": cur.period.iloc[0], "sentences": []}
+    say = out["sentences"]
+    if prev_at is None:
+        say.append("Only one snapshot so far: next week's brief will show the changes.")
+    elif now_at - prev_at < dt.timedelta(days=7):
+        say.append(f"No snapshot a full week old: comparing with {prev_at:%d %b %H:%M}.")
+
+    # conversion points
+    steps = []
+    pr = prev[prev.metric == "step_rate"].set_index("segment")
+    for r in cur[cur.metric == "step_rate"].itertuples():
+        before = pr.value.get(r.segment) if len(pr) else None
+        before = None if before is None or pd.isna(before) else float(before)
+        now = None if pd.isna(r.value) else float(r.value)
+        change = None if before is None or now is None else now - before
+        steps.append({"step": r.segment, "rate": now, "previous": before, "change": change,
+                      "entered": r.denominator, "converted": r.numerator})
+    out["steps"] = steps
+    ent_prev = prev[prev.metric == "stage_entries"].set_index("segment").value
+    entries = [{"stage": r.segment, "this_week": int(r.value),
+                "last_week": int(ent_prev[r.segment]) if r.segment in ent_prev.index else None}
+               for r in cur[cur.metric == "stage_entries"].itertuples()]
+    out["entries"] = entries
+    if entries:
+        say.append("This week at each conversion point: " + ", ".join(
+            f"{e['this_week']:,} {e['stage']}" + (f" ({e['this_week'] - e['last_week']:+,})"
+                                                  if e["last_week"] is not None else "") for e in entries) + ".")
+    moved = [s for s in steps if s["change"] is not None]
+    if moved:
+        m = max(moved, key=lambda s: abs(s["change"]))
+        say.append(f"Biggest move in conversion (last {RATE_DAYS} days): {m['step']} at {_pct(m['rate'])} "
+                   f"({m['change'] * 100:+.1f} pts on last week's {_pct(m['previous'])}).")
+    # bottleneck
+    b_now = cur[cur.metric == "bottleneck"]
+    b_prev = prev[prev.metric == "bottleneck"]
+    if len(b_now):
+        step, stake = b_now.segment.iloc[0], float(b_now.value.iloc[0])
+        if len(b_prev) and b_prev.segment.iloc[0] == step:
+            say.append(f"The bottleneck is still {step}: {_money(stake)} of won revenue at stake "
+                       f"(last week {_money(float(b_prev.value.iloc[0]))}).")
+        elif len(b_prev):
+            say.append(f"The bottleneck moved from {b_prev.segment.iloc[0]} to {step} ({_money(stake)} at stake).")
+        else:
+            say.append(f"The bottleneck is {step}: {_money(stake)} of won revenue at stake.")
+        out["bottleneck"] = {"step": step, "revenue_at_stake": stake,
+                             "previous": b_prev.segment.iloc[0] if len(b_prev) else None}
+    # SLA breaches opened and closed
+    now_b = set(cur[cur.metric == "sla_breach"].segment)
+    prev_b = set(prev[prev.metric == "sla_breach"].segment)
+    opened, closed = sorted(now_b - prev_b), sorted(prev_b - now_b)
+    out["sla"] = {"open": len(now_b), "opened": opened, "closed": closed}
+    say.append(f"SLA breaches: {len(now_b):,} open; {len(opened):,} opened and {len(closed):,} closed since last week.")
+    # movers
+    for metric, what, fmt in (("territory_won", "won revenue", _money),
+                              ("channel_leads", "leads", lambda v: f"{v:,.0f}")):
+        a = cur[cur.metric == metric].set_index("segment").value
+        b = prev[prev.metric == metric].set_index("segment").value
+        if prev_at is None or not len(a):
+            continue
+        delta = a.subtract(b, fill_value=0).sort_values(key=abs, ascending=False)
+        if len(delta) and delta.iloc[0] != 0:
+            seg = delta.index[0]
+            say.append(f"Biggest mover in {what}: {seg}, {fmt(float(a.get(seg, 0)))} "
+                       f"({'+' if delta.iloc[0] > 0 else '−'}{fmt(abs(float(delta.iloc[0])))} on last week).")
+        out[metric] = delta
+    return out
+
+
+# --- action items -------------------------------------------------------------------------------
+
+def add_action(step: str, title: str, owner: str, due: dt.date | None = None, segment_kind: str | None = None,
+               segment: str | None = None, notes: str | None = None, metric_at_creation: float | None = None,
+               path=None) -> int:
+    if not title or not title.strip():
+        raise UserError("an action item needs a title: what will be done.")
+    if not owner or not owner.strip():
+        raise UserError("an action item needs an owner (seed 002: specific action items for owners).")
+    now = dt.datetime.now().replace(microsecond=0)
+    with db.write(path) as con:
+        new_id = con.execute("select coalesce(max(action_id), 0) + 1 from action_items").fetchall()[0][0]
+        con.execute("insert into action_items values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
+                    [new_id, now, now, step, segment_kind, segment, title.strip(), owner.strip(), due, notes,
+                     metric_at_creation])
+    return new_id
+
+
+def update_action(action_id: int, path=None, **fields: Any) -> None:
+    allowed = {"status", "owner", "due_date", "notes", "title"}
+    bad = set(fields) - allowed
+    if bad:
+        raise UserError(f"cannot change {', '.join(sorted(bad))} of an action item.")
+    if "status" in fields and fields["status"] not in STATUSES:
+        raise UserError(f"status must be one of {', '.join(STATUSES)}.")
+    with db.write(path) as con:
+        if not con.execute("select count(*) from action_items where action_id = ?", [action_id]).fetchall()[0][0]:
+            raise UserError(f"no action item {action_id}.")
+        for k, v in fields.items():  # k is from the fixed set above
+            con.execute(f"update action_items set {k} = ?, updated_at = ? where action_id = ?",
+                        [v, dt.datetime.now().replace(microsecond=0), action_id])
+
+
+def actions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute("select * from action_items order by status = 'open' desc, due_date nulls last, action_id").df()
+
+
+def from_last_week(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Items created before this week's snapshot, with what happened to the step they targeted."""
+    b = brief(con)
+    items = actions(con)
+    if items.empty or not b.get("available"):
+        return items.iloc[0:0]
+    items = items[items.created_at < b["current_at"]].copy()
+    rates = {s["step"]: s["rate"] for s in b.get("steps", [])}
+    items["metric_now"] = [rates.get(s) for s in items.step]
+    items["metric_change"] = [None if n is None or c is None or pd.isna(c) else n - c
+                              for n, c in zip(items.metric_now, items.metric_at_creation, strict=True)]
+    return items
+
+
+# --- the meeting pack ---------------------------------------------------------------------------
+
+def pack_html(b: dict[str, Any], card: dict[str, Any], charts_svg: dict[str, str], items: pd.DataFrame) -> str:
+    """One self-contained HTML file: the brief, the scorecard, charts as inline SVG, the actions.
+    Every piece of data text is escaped; the charts are SVG made by vl-convert from our specs."""
+    e = html.escape
+    parts = ["<!doctype html><html><head><meta charset='utf-8'><title>Revenue machine meeting pack</title>",
+             "<style>body{font-family:Arial,Helvetica,sans-serif;margin:32px;color:#222}"
+             "h1{font-size:28px}h2{font-size:22px;margin-top:32px}table{border-collapse:collapse}"
+             "td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px;text-align:left}"
+             ".chart{margin:16px 0}</style></head><body>",
+             f"<h1>Revenue machine meeting pack</h1><p>Data window {e(str(b.get('window', '')))}; "
+             f"scorecard {e(card['period'])} ({e(card['filters'])}); made {dt.datetime.now():%d %b %Y %H:%M}.</p>",
+             "<h2>This week</h2><ul>"]
+    parts += [f"<li>{e(s)}</li>" for s in b.get("sentences", [])]
+    parts.append("</ul><h2>Scorecard</h2><table><tr><th>metric</th><th>segment</th><th>value</th>"
+                 "<th>previous</th><th>owner</th></tr>")
+    for r in card["rows"]:
+        m = metrics.BY_ID[r.metric]
+        parts.append(f"<tr><td>{e(m.label)}</td><td>{e(r.segment or '')}</td><td>{e(_fmt(r.value, r.unit))}</td>"
+                     f"<td>{e(_fmt(r.previous, r.unit))}</td><td>{e(r.owner)}</td></tr>")
+    parts.append("</table>")
+    for title, svg in charts_svg.items():
+        parts.append(f"<h2>{e(title)}</h2><div class='chart'>{svg}</div>")
+    parts.append("<h2>Action items</h2><table><tr><th>#</th><th>step</th><th>title</th><th>owner</th>"
+                 "<th>due</th><th>status</th><th>notes</th></tr>")
+    for r in items.itertuples():
+        parts.append(f"<tr><td>{r.action_id}</td><td>{e(str(r.step))}</td><td>{e(str(r.title))}</td>"
+                     f"<td>{e(str(r.owner))}</td><td>{e('' if pd.isna(r.due_date) else str(r.due_date))}</td>"
+                     f"<td>{e(str(r.status))}</td><td>{e('' if r.notes is None or pd.isna(r.notes) else str(r.notes))}</td></tr>")
+    parts.append("</table></body></html>")
+    return "".join(parts)
+
+
+def _fmt(v, unit: str) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    if unit == "pct":
+        return f"{v * 100:.1f}%"
+    if unit == "money":
+        return _money(float(v))
+    return f"{v:,.1f}" if isinstance(v, float) else f"{v:,}"
+
+
+def build_pack(con: duckdb.DuckDBPyConnection, period_label: str, filt=None) -> str:
+    """The meeting pack for the period and filters: brief, scorecard, funnel, attainment, matrix
+    (charts rendered to SVG), and the action items."""
+    from revmachine import charts, matrix
+    from revmachine.filters import Filters
+
+    filt = filt or Filters()
+    b = brief(con)
+    card = metrics.scorecard(con, period_label, filt)
+    f = funnel.build(con, period_label, filt)
+    svgs = {}
+    if not f.steps.empty:
+        svgs["Funnel"] = chart_svg(charts.funnel_volume(f.steps, f.period.label, "period"))
+    att = metrics.attainment_by_territory(con, period_label, filt)
+    if len(att) and att.revenue_target.notna().any():
+        svgs["Attainment by territory"] = chart_svg(charts.attainment_by_territory(att, card["period"]))
+    m = matrix.build(con, period_label, filt)
+    if len(m.points):
+        svgs["Marketer matrix"] = chart_svg(charts.marketer_matrix(m.points, m.x_threshold, m.y_threshold, "campaign",
+                                                                   m.period.label, m.baseline.name))
+    b = {**b, "sentences": [f.sentence, *b.get("sentences", [])]}
+    return pack_html(b, card, svgs, actions(con))
+
+
+def chart_svg(chart) -> str:
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_svg(chart.to_dict())
