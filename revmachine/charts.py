@@ -92,7 +92,7 @@ def gap_heatmap(steps: pd.DataFrame, by: str, period: str) -> alt.Chart:
     d["immature"] = ~d["mature"]
     sel = alt.selection_point(name="cell", fields=["segment", "step_index"], on="click")
     base = alt.Chart(d).encode(
-        x=alt.X("step:N", sort=alt.SortField("step_index"), title="Step", axis=alt.Axis(labelAngle=-20)),
+        x=alt.X("step:N", sort=alt.SortField("step_index"), title="Step", axis=alt.Axis(labelAngle=-20, labelLimit=240)),
         y=alt.Y("segment:N", title=by.replace("_", " ").title(), sort="ascending"),
     )
     rect = base.mark_rect(stroke="white").encode(

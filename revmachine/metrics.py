@@ -104,6 +104,8 @@ METRICS: list[Metric] = [
            ("targets",), "targets and won deals for the same period last year"),
 ]
 BY_ID = {m.id: m for m in METRICS}
+# a rise in these is bad news (their deltas are coloured the other way round)
+LOWER_IS_BETTER = {"lead_response_hours", "exit_rate", "sales_cycle_days", "cost_to_revenue", "sales_cycle_yoy"}
 
 
 def ratio(num: Any, den: Any) -> float | None:

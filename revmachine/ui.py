@@ -95,3 +95,8 @@ def fmt_value(value, unit: str, currency: str = "$") -> str:
 
 def user_error(exc: Exception) -> None:
     st.error(str(exc), icon="⚠️")
+
+
+def set_filter(key: str, value) -> None:
+    """A button callback: widgets' state may only be set before they are drawn, i.e. in a callback."""
+    st.session_state[key] = value

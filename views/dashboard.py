@@ -39,8 +39,6 @@ def delta_text(row: metrics.Row) -> str | None:
     return f"{row.change * 100:+.1f}% vs {card['previous_period']}"
 
 
-INVERSE = {"lead_response_hours", "exit_rate", "sales_cycle_days", "cost_to_revenue", "sales_cycle_yoy"}
-
 rows = [r for r in card["rows"] if r.metric != "lead_share"]
 for group in metrics.GROUPS:
     group_rows = [r for r in rows if metrics.BY_ID[r.metric].group == group]
@@ -56,7 +54,7 @@ for group in metrics.GROUPS:
         with cols[i % len(cols)]:
             trend = [v for v in r.trend if v is not None]
             st.metric(m.label, ui.fmt_value(r.value, r.unit, cur), delta=delta_text(r),
-                      delta_color="inverse" if r.metric in INVERSE else "normal",
+                      delta_color="inverse" if r.metric in metrics.LOWER_IS_BETTER else "normal",
                       help=f"{m.definition}", border=True,
                       chart_data=trend if len(trend) > 1 else None, chart_type="line")
             st.markdown(f"{OWNER_BADGE[m.owner]}{target}  \n{yoy}")

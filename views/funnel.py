@@ -76,25 +76,24 @@ if by:
         st.caption(fb.sentence)
         event = st.altair_chart(charts.gap_heatmap(fb.steps, by, f.period.label), width="stretch",
                                 on_select="rerun", key="funnel_heatmap")
-        picked = (event or {}).get("selection", {}).get("cell") if isinstance(event, dict) or event else None
+        picked = ((event or {}).get("selection") or {}).get("cell") if event else None
         if picked:
-            seg = picked[0].get("segment")
+            seg, step_index = picked[0].get("segment"), int(picked[0].get("step_index", 1))
+            if st.session_state.get("drill_pick") != (by, seg, step_index):
+                st.session_state["drill_pick"] = (by, seg, step_index)
+                st.session_state["drill_step"] = fb.steps[fb.steps.step_index == step_index].step.iloc[0]
             if seg and by in ("territory", "channel", "owner", "sourced_by"):
-                if st.button(f"Filter every page to {by.replace('_', ' ')} = {seg}", key="apply_segment"):
-                    st.session_state[by] = [seg]
-                    st.rerun()
+                st.button(f"Filter every page to {by.replace('_', ' ')} = {seg}", key="apply_segment",
+                          on_click=ui.set_filter, args=(by, [seg]))
             elif seg and by == "campaign" and seg != "(no campaign)":
-                if st.button(f"Filter this page to campaign {seg}", key="apply_segment"):
-                    st.session_state["funnel_campaign"] = seg
-                    st.rerun()
-            st.session_state["drill_pick"] = (by, seg, int(picked[0].get("step_index", 1)))
+                st.button(f"Filter this page to campaign {seg}", key="apply_segment",
+                          on_click=ui.set_filter, args=("funnel_campaign", seg))
 
 st.subheader("Drill down")
 steps = f.steps[["step_index", "step"]].drop_duplicates() if not f.steps.empty else pd.DataFrame()
 if len(steps):
     pick = st.session_state.get("drill_pick")
-    idx_default = int(pick[2]) - 1 if pick else 0
-    step_label = st.selectbox("Step", steps.step.tolist(), index=min(idx_default, len(steps) - 1), key="drill_step")
+    step_label = st.selectbox("Step", steps.step.tolist(), key="drill_step")
     step_index = int(steps[steps.step == step_label].step_index.iloc[0])
     seg_by, seg = (pick[0], pick[1]) if pick and pick[0] == by else (None, None)
     rec = cache.call(funnel.drill, period.label, filt, view, step_index, seg_by, seg, campaign)

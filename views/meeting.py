@@ -27,10 +27,11 @@ if st.session_state.get("present"):
     st.html("<style>[data-testid='stSidebar'],[data-testid='stHeader']{display:none}"
             "[data-testid='stMainBlockContainer']{max-width:100%;padding-top:1.5rem}"
             "[data-testid='stMarkdownContainer'] p,[data-testid='stMarkdownContainer'] li{font-size:1.7rem;line-height:1.5}"
-            "[data-testid='stMetricValue']{font-size:3.2rem}h1{font-size:3rem}</style>")
+            "[data-testid='stMetricValue'],[data-testid='stMetricValue'] *{font-size:3.4rem !important;"
+            "line-height:1.2}[data-testid='stMetricLabel'] *{font-size:1.4rem !important}h1{font-size:3rem}</style>")
     slides = ["Scorecard", "Funnel", "Bottleneck", "Marketer matrix", "Actions"]
     i = st.session_state.setdefault("slide", 0)
-    nav = st.columns([1, 1, 6, 1])
+    nav = st.columns([1.4, 1.2, 5, 1])
     if nav[0].button("◀ Previous", key="slide_prev", disabled=i == 0):
         st.session_state["slide"] = i - 1
         st.rerun()
@@ -50,6 +51,7 @@ if st.session_state.get("present"):
             cols[k % 3].metric(metrics.BY_ID[r.metric].label, ui.fmt_value(r.value, r.unit, card["settings"]["currency"]),
                                delta=None if r.change is None else (f"{r.change * 100:+.1f} pts" if r.unit == "pct"
                                                                     else f"{r.change * 100:+.1f}%"),
+                               delta_color="inverse" if r.metric in metrics.LOWER_IS_BETTER else "normal",
                                border=True)
         st.markdown(f"{card['period']} vs {card['previous_period']} · {card['filters']}")
     elif slides[i] == "Funnel":
