@@ -63,7 +63,7 @@ def snapshot(con: duckdb.DuckDBPyConnection, batch_id: int | None, at: dt.dateti
     for lead_id in metrics.sla_breaches(con, w.label)["lead_id"]:
         add("sla_breach", lead_id, 1.0)
     for t, v in con.execute("""
-            select territory, sum(amount) from won_deals
+            select territory, coalesce(sum(amount), 0) from won_deals
             where won_date >= ? and won_date < ? group by territory""", [w.start, w.end]).fetchall():
         add("territory_won", t, float(v))
     for c, n in con.execute("""

@@ -274,3 +274,14 @@ def test_sql_looking_header_is_just_text(db_path):
     load.load(s, db_path)
     with duckdb.connect(str(db_path), read_only=True) as con:
         assert con.execute("select count(*) from leads").fetchall()[0][0] == 1
+
+
+def test_leads_only_wins_without_amounts_load(db_path):
+    """Won leads with no amount anywhere: revenue is unknown, and the load (and its meeting snapshot)
+    still succeeds."""
+    data = b"Lead ID,Create Date,Lead Status,Region\nA,2026-07-01,Closed Won,East\nB,2026-07-02,New,East\n"
+    r = load.load(prep(("won.csv", data)), db_path)
+    with db.read(db_path) as con:
+        assert con.execute("select count(*), count(amount) from won_deals").fetchall()[0] == (1, 0)
+        assert con.execute("select count(*) from scorecard_snapshots where batch_id = ?", [r.batch_id]
+                           ).fetchall()[0][0] > 0
