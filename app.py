@@ -33,7 +33,7 @@ with st.sidebar:
         if first and last:
             choices = [p.label for p in periods.recent(grain, ui.default_period(grain), 36, fy)
                        if p.end > first][::-1]
-        choices = choices + ["all"]
+        choices = [*choices, "all"]
         if st.session_state.get(ui.PERIOD_KEY) not in choices:
             st.session_state[ui.PERIOD_KEY] = choices[0]
         st.selectbox("Showing", choices, key=ui.PERIOD_KEY,

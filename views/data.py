@@ -74,10 +74,10 @@ if files or reloaded:
                         required=True)})
                 new_map = {i: v for i, v in enumerate(edited["maps to"]) if v != "(ignore)"}
                 new_kind = None if kind == "(skip)" else kind
-                if new_kind != res.kind or new_map != res.mapping:
-                    if st.button("Apply this mapping", key=f"apply::{res.label}", type="primary"):
-                        overrides[res.label] = (new_kind, new_map)
-                        st.rerun()
+                changed = new_kind != res.kind or new_map != res.mapping
+                if changed and st.button("Apply this mapping", key=f"apply::{res.label}", type="primary"):
+                    overrides[res.label] = (new_kind, new_map)
+                    st.rerun()
                 st.caption(f"Header found on row {res.raw.header_row}. "
                            + (f"Ignored columns: {', '.join(res.ignored_columns)}." if res.ignored_columns else ""))
             for header in res.ambiguous_dates:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import itertools
 from dataclasses import dataclass, field
 
 import duckdb
@@ -526,7 +527,7 @@ class _Stager:
         self._unknown_stages("leads", parts)
         self._unknown_channels("leads", parts)
         seq = ["created_at", "mql_at", "sal_at", "opportunity_at", "proposal_at", "won_at"]
-        self._order_check("leads", parts, list(zip(seq, seq[1:], strict=False)))
+        self._order_check("leads", parts, list(itertools.pairwise(seq)))
 
     def _check_deals(self, parts) -> None:
         self._unknown_stages("deals", parts)

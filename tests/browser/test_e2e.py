@@ -46,7 +46,7 @@ def _free_port():
 
 def _start(db_path: Path, log_path: Path, demo: bool):
     port = _free_port()
-    log = open(log_path, "w+")
+    log = open(log_path, "w+")  # noqa: SIM115 - handed to the server process, closed in _stop
     env = {**os.environ, "REVMACHINE_DB": str(db_path), "REVMACHINE_DEMO_LEADS": "6000"}
     if not demo:
         env["REVMACHINE_NO_DEMO"] = "1"

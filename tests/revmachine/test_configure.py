@@ -47,7 +47,7 @@ def test_bad_channel_value_changes_nothing(loaded):
 
 
 def test_settings_validated_and_saved(loaded):
-    with pytest.raises(UserError, match="outside 1..12"):
+    with pytest.raises(UserError, match=r"outside 1\.\.12"):
         configure.save_settings({"fiscal_year_start_month": 13}, loaded)
     configure.save_settings({"fiscal_year_start_month": 7, "sla_first_touch_hours": 8}, loaded)
     with db.read(loaded) as con:

@@ -102,7 +102,7 @@ def test_formulas_read_their_cached_values():
 
 def test_fifty_columns_of_which_five_matter():
     header = [f"Custom Field {i}" for i in range(45)] + ["Lead ID", "Created Date", "Lead Source", "Status", "Owner"]
-    rows = [header] + [[f"v{i}" for i in range(45)] + [f"L{k}", "2026-01-0%d" % (k + 1), "Email", "New", "Ann"]
+    rows = [header] + [[f"v{i}" for i in range(45)] + [f"L{k}", f"2026-01-0{k + 1}", "Email", "New", "Ann"]
                        for k in range(3)]
     s = prep(("wide.xlsx", xlsx(rows)))
     assert s.ok
