@@ -1,5 +1,6 @@
-"""Rebuilds the marts (funnel_records, stage_events, won_deals, lead_touches) from the business
-tables, and (re)creates the macros the screen queries share (queries/marts/macros.sql).
+"""Rebuilds the marts (funnel_records, stage_events, won_deals, lead_touches, record_facts,
+funnel_steps) from the business tables, and (re)creates the macros the screen queries share
+(queries/marts/macros.sql).
 
 Called inside every write transaction (load, undo, configuration change), so the marts always
 match the tables they are built from. Each mart is one `queries/marts/<name>.sql` select.
@@ -13,7 +14,7 @@ import duckdb
 
 from revmachine import sql
 
-MARTS = ("funnel_records", "stage_events", "won_deals", "lead_touches")
+MARTS = ("funnel_records", "stage_events", "won_deals", "lead_touches", "record_facts", "funnel_steps")
 
 
 def signature() -> str:

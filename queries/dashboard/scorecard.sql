@@ -14,40 +14,16 @@ periods as (
 ),
 
 records as (
-    select * from filtered_records($territory, $channel, $owner, $sourced_by)
+    -- one table with the SQL date, acceptance and touches precomputed (queries/marts/record_facts.sql)
+    select * from filtered_facts($territory, $channel, $owner, $sourced_by)
 ),
 
 won as (
     select * from filtered_won($territory, $channel, $owner, $sourced_by)
 ),
 
-sql_stage as (
-    select stage from config_stages
-    where position = (select coalesce(min(position) filter (where is_sql), min(position)) from config_stages)
-),
-
-lead_touch as (
-    select
-        r.record_id,
-        r.mql_at,
-        r.assigned_at,
-        t.first_touch_at,
-        t.touch_count
-    from records as r
-    inner join lead_touches as t on r.record_id = t.record_id
-),
-
-sqls as (
-    select e.record_id, cast(e.entered_at as date) as sql_date
-    from stage_events as e
-    inner join records as r on e.record_id = r.record_id
-    where e.stage = (select stage from sql_stage)
-),
-
-accepted as (
-    select e.record_id
-    from stage_events as e
-    where e.stage = 'sal'
+handoffs as (
+    select *, cast(mql_at as date) as mql_date from records where mql_at is not null
 ),
 
 targets_by_period as (
@@ -122,8 +98,7 @@ sql_by_period as (
         sum(lt.touch_count) as sql_touches,
         count(lt.touch_count) as sqls_with_touch_data
     from periods as p
-    inner join sqls as s on s.sql_date >= p.period_start and s.sql_date < p.period_end
-    left join lead_touches as lt on s.record_id = lt.record_id
+    inner join records as lt on lt.sql_date >= p.period_start and lt.sql_date < p.period_end
     group by p.period
 ),
 
@@ -131,7 +106,7 @@ handoff_by_period as (
     select
         p.period,
         count(*) as mqls,
-        count(*) filter (where a.record_id is not null) as mqls_accepted,
+        count(*) filter (where lt.is_accepted) as mqls_accepted,
         count(lt.first_touch_at) as mqls_touched,
         median(datediff('second', lt.mql_at, lt.first_touch_at) / 3600.0)
             filter (where lt.first_touch_at >= lt.mql_at) as response_hours_median,
@@ -144,9 +119,7 @@ handoff_by_period as (
         count(*) filter (where lt.touch_count >= $min_attempts) as mqls_min_attempts,
         count(lt.touch_count) as mqls_with_touch_data
     from periods as p
-    inner join lead_touch as lt
-        on cast(lt.mql_at as date) >= p.period_start and cast(lt.mql_at as date) < p.period_end
-    left join accepted as a on lt.record_id = a.record_id
+    inner join handoffs as lt on lt.mql_date >= p.period_start and lt.mql_date < p.period_end
     group by p.period
 ),
 

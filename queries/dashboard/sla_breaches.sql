@@ -10,7 +10,7 @@ with
 
 records as (
     select *
-    from filtered_records($territory, $channel, $owner, $sourced_by)
+    from filtered_facts($territory, $channel, $owner, $sourced_by)
     where
         record_type = 'lead'
         and mql_at is not null
@@ -25,13 +25,12 @@ per_lead as (
         r.territory,
         r.channel,
         r.mql_at,
-        t.first_touch_at as first_touch_at,
-        t.touch_count as touch_count,
-        r.sal_at,
+        r.first_touch_at,
+        r.touch_count,
+        r.is_accepted,
         r.exit_reason,
         r.data_as_of
     from records as r
-    left join lead_touches as t on r.record_id = t.record_id
 ),
 
 flagged as (
@@ -42,9 +41,9 @@ flagged as (
         (first_touch_at is null and datediff('second', mql_at, data_as_of) > $sla_hours * 3600)
             or datediff('second', mql_at, first_touch_at) > $sla_hours * 3600 as is_late_touch,
         touch_count is not null and touch_count < $min_attempts
-            and sal_at is null and exit_reason is null
+            and not is_accepted and exit_reason is null
             and datediff('second', mql_at, data_as_of) > $decision_days * 86400 as is_few_attempts,
-        sal_at is null and (exit_reason is null or exit_reason in ('stale', 'exited', 'rejected'))
+        not is_accepted and (exit_reason is null or exit_reason in ('stale', 'exited', 'rejected'))
             and datediff('second', mql_at, data_as_of) > $decision_days * 86400 as is_no_feedback
     from per_lead
 ),

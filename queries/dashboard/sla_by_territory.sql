@@ -8,7 +8,7 @@ with
 
 records as (
     select *
-    from filtered_records($territory, $channel, $owner, $sourced_by)
+    from filtered_facts($territory, $channel, $owner, $sourced_by)
     where
         record_type = 'lead'
         and mql_at is not null
@@ -16,23 +16,16 @@ records as (
         and cast(mql_at as date) < cast($period_end as date)
 ),
 
-accepted as (
-    select record_id from stage_events where stage = 'sal'
-),
-
 per_lead as (
     select
         r.territory,
         r.record_id,
-        datediff('second', r.mql_at, t.first_touch_at) / 3600.0
-            as response_hours,
-        t.touch_count as touch_count,
-        a.record_id is not null as is_accepted,
+        datediff('second', r.mql_at, r.first_touch_at) / 3600.0 as response_hours,
+        r.touch_count,
+        r.is_accepted,
         r.exit_reason is not null and r.exit_reason not in ('stale', 'exited', 'rejected')
-            and a.record_id is null as is_rejected_with_reason
+            and not r.is_accepted as is_rejected_with_reason
     from records as r
-    left join lead_touches as t on r.record_id = t.record_id
-    left join accepted as a on r.record_id = a.record_id
 ),
 
 quota as (

@@ -7,17 +7,13 @@ with
 
 records as (
     select *
-    from filtered_records($territory, $channel, $owner, $sourced_by)
+    from filtered_facts($territory, $channel, $owner, $sourced_by)
     where
         record_type = 'lead'
         and mql_at is not null
         and cast(mql_at as date) >= cast($period_start as date)
         and cast(mql_at as date) < cast($period_end as date)
         and ($campaign = '' or campaign = $campaign)
-),
-
-accepted as (
-    select record_id from stage_events where stage = 'sal'
 ),
 
 final as (
@@ -28,21 +24,19 @@ final as (
         r.channel,
         r.campaign,
         r.mql_at as handed_off_at,
-        t.first_touch_at,
-        datediff('second', r.mql_at, t.first_touch_at) / 3600.0 as response_hours,
-        t.touch_count,
+        r.first_touch_at,
+        datediff('second', r.mql_at, r.first_touch_at) / 3600.0 as response_hours,
+        r.touch_count,
         case
-            when a.record_id is not null then 'accepted'
+            when r.is_accepted then 'accepted'
             when r.exit_reason is not null and r.exit_reason not in ('stale', 'exited') then 'rejected'
             else 'waiting'
         end as status,
-        case when a.record_id is null then r.exit_reason end as rejection_reason,
-        case when a.record_id is null and r.exit_reason is null
+        case when not r.is_accepted then r.exit_reason end as rejection_reason,
+        case when not r.is_accepted and r.exit_reason is null
             then datediff('second', r.mql_at, r.data_as_of) / 3600.0
         end as waiting_hours
     from records as r
-    left join lead_touches as t on r.record_id = t.record_id
-    left join accepted as a on r.record_id = a.record_id
 )
 
 select * from final order by handed_off_at desc, lead_id

@@ -6,7 +6,7 @@
 -- followed to today. Days in stage use recorded dates only (inferred stage dates are left out).
 -- Segment ($by): channel | territory | owner | campaign | sourced_by | anything else = 'All'.
 -- Parameters: $view, $by, $period_start, $period_end, $territory, $channel, $owner, $sourced_by,
---   $campaign ('' = all campaigns).
+--   $campaign ('' = all campaigns). Reads the funnel_steps mart (one row per record x step).
 with
 
 stages as (
@@ -30,12 +30,9 @@ steps as (
     inner join stages as b on b.idx = a.idx + 1
 ),
 
-records as (
+step_records as (
     select
-        record_id,
-        created_date,
-        exit_reason,
-        is_won,
+        step_index,
         case $by
             when 'channel' then channel
             when 'territory' then territory
@@ -43,37 +40,20 @@ records as (
             when 'campaign' then coalesce(campaign, '(no campaign)')
             when 'sourced_by' then sourced_by
             else 'All'
-        end as segment
-    from filtered_records($territory, $channel, $owner, $sourced_by)
-    where $campaign = '' or campaign = $campaign
-),
-
-events as (
-    select e.record_id, e.stage, e.entered_at, e.is_inferred
-    from stage_events as e
-    inner join records as r on e.record_id = r.record_id
-),
-
-step_records as (
-    select
-        s.step_index,
-        r.segment,
-        f.record_id,
-        f.entered_at as from_at,
-        t.entered_at as to_at,
-        f.is_inferred or t.is_inferred as has_inferred_date,
-        r.exit_reason,
-        r.is_won
-    from steps as s
-    inner join events as f on s.from_stage = f.stage
-    inner join records as r on f.record_id = r.record_id
-    left join events as t on f.record_id = t.record_id and s.to_stage = t.stage
+        end as segment,
+        from_at,
+        to_at,
+        has_inferred_date,
+        exit_reason,
+        is_won
+    from filtered_steps($territory, $channel, $owner, $sourced_by)
     where
-        case $view
-            when 'cohort' then r.created_date >= cast($period_start as date)
-                and r.created_date < cast($period_end as date)
-            else cast(f.entered_at as date) >= cast($period_start as date)
-                and cast(f.entered_at as date) < cast($period_end as date)
+        ($campaign = '' or campaign = $campaign)
+        and case $view
+            when 'cohort' then created_date >= cast($period_start as date)
+                and created_date < cast($period_end as date)
+            else cast(from_at as date) >= cast($period_start as date)
+                and cast(from_at as date) < cast($period_end as date)
         end
 ),
 
@@ -97,7 +77,7 @@ segments as (
     -- every segment gets every step (a heatmap row has no holes); 'All' exists even with no records
     select distinct segment
     from (
-        select segment from records
+        select segment from step_records
         union all
         select 'All' where $by not in ('channel', 'territory', 'owner', 'campaign', 'sourced_by')
     )

@@ -15,29 +15,19 @@ steps as (
     inner join stages as b on b.idx = a.idx + 1
 ),
 
-records as (
-    select record_id, created_date, exit_reason
-    from filtered_records($territory, $channel, $owner, $sourced_by)
-    where ($campaign = '' or campaign = $campaign) and exit_reason is not null
-),
-
 exited as (
-    select
-        s.step_index,
-        s.step,
-        r.exit_reason,
-        f.record_id
+    select s.step_index, s.step, x.exit_reason, x.record_id
     from steps as s
-    inner join stage_events as f on s.from_stage = f.stage
-    inner join records as r on f.record_id = r.record_id
-    left join stage_events as t on f.record_id = t.record_id and s.to_stage = t.stage
+    inner join filtered_steps($territory, $channel, $owner, $sourced_by) as x on s.step_index = x.step_index
     where
-        t.record_id is null
+        x.to_at is null
+        and x.exit_reason is not null
+        and ($campaign = '' or x.campaign = $campaign)
         and case $view
-            when 'cohort' then r.created_date >= cast($period_start as date)
-                and r.created_date < cast($period_end as date)
-            else cast(f.entered_at as date) >= cast($period_start as date)
-                and cast(f.entered_at as date) < cast($period_end as date)
+            when 'cohort' then x.created_date >= cast($period_start as date)
+                and x.created_date < cast($period_end as date)
+            else cast(x.from_at as date) >= cast($period_start as date)
+                and cast(x.from_at as date) < cast($period_end as date)
         end
 ),
 

@@ -8,13 +8,6 @@ stages as (
     select stage, label, position, row_number() over (order by position) as idx from config_stages
 ),
 
-step as (
-    select a.stage as from_stage, b.stage as to_stage
-    from stages as a
-    inner join stages as b on b.idx = a.idx + 1
-    where a.idx = $step_index
-),
-
 records as (
     select
         *,
@@ -26,36 +19,34 @@ records as (
             when 'sourced_by' then sourced_by
             else 'All'
         end as segment
-    from filtered_records($territory, $channel, $owner, $sourced_by)
-    where $campaign = '' or campaign = $campaign
+    from filtered_steps($territory, $channel, $owner, $sourced_by)
+    where step_index = $step_index and ($campaign = '' or campaign = $campaign)
 ),
 
 final as (
     select
-        coalesce(r.lead_id, r.deal_id) as id,
-        r.record_type,
-        r.company,
-        r.channel,
-        r.sourced_by,
-        r.campaign,
-        r.territory,
-        r.owner,
-        r.created_at,
-        f.entered_at as entered_step_at,
-        t.entered_at as converted_at,
-        t.record_id is not null as converted,
-        case when t.record_id is null then r.exit_reason end as exit_reason
-    from step as s
-    inner join stage_events as f on s.from_stage = f.stage
-    inner join records as r on f.record_id = r.record_id
-    left join stage_events as t on f.record_id = t.record_id and s.to_stage = t.stage
+        coalesce(f.lead_id, f.deal_id) as id,
+        x.record_type,
+        f.company,
+        x.channel,
+        x.sourced_by,
+        x.campaign,
+        x.territory,
+        x.owner,
+        x.created_at,
+        x.from_at as entered_step_at,
+        x.to_at as converted_at,
+        x.to_at is not null as converted,
+        case when x.to_at is null then x.exit_reason end as exit_reason
+    from records as x
+    inner join funnel_records as f on x.record_id = f.record_id
     where
-        ($segment = '' or r.segment = $segment)
+        ($segment = '' or x.segment = $segment)
         and case $view
-            when 'cohort' then r.created_date >= cast($period_start as date)
-                and r.created_date < cast($period_end as date)
-            else cast(f.entered_at as date) >= cast($period_start as date)
-                and cast(f.entered_at as date) < cast($period_end as date)
+            when 'cohort' then x.created_date >= cast($period_start as date)
+                and x.created_date < cast($period_end as date)
+            else cast(x.from_at as date) >= cast($period_start as date)
+                and cast(x.from_at as date) < cast($period_end as date)
         end
 )
 

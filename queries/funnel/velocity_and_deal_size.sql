@@ -6,30 +6,23 @@
 -- Parameters: $period_start, $period_end, $territory, $channel, $owner, $sourced_by.
 with
 
-stages as (
-    select stage, label, position, row_number() over (order by position) as idx from config_stages
+reach as (
+    select
+        step_index,
+        quantile_cont(datediff('second', created_at, to_at) / 86400.0, 0.8) as p80_days_to_reach
+    from filtered_steps($territory, $channel, $owner, $sourced_by)
+    where to_at is not null and not has_inferred_date and to_at >= created_at
+    group by step_index
 ),
 
 steps as (
-    select a.idx as step_index, b.stage as to_stage
-    from stages as a
-    inner join stages as b on b.idx = a.idx + 1
+    select step_index
+    from (select row_number() over (order by position) as step_index from config_stages)
+    where step_index < (select count(*) from config_stages)
 ),
 
-records as (
-    select record_id, created_at, data_as_of
-    from filtered_records($territory, $channel, $owner, $sourced_by)
-),
-
-reach as (
-    select
-        s.step_index,
-        quantile_cont(datediff('second', r.created_at, e.entered_at) / 86400.0, 0.8) as p80_days_to_reach
-    from steps as s
-    inner join stage_events as e on s.to_stage = e.stage and not e.is_inferred
-    inner join records as r on e.record_id = r.record_id
-    where e.entered_at >= r.created_at
-    group by s.step_index
+as_of as (
+    select max(data_as_of) as data_as_of from filtered_records($territory, $channel, $owner, $sourced_by)
 ),
 
 won as (
@@ -45,7 +38,7 @@ final as (
     select
         s.step_index,
         r.p80_days_to_reach,
-        (select max(data_as_of) from records) as data_as_of,
+        (select data_as_of from as_of) as data_as_of,
         w.avg_deal_period,
         w.avg_deal_all
     from steps as s

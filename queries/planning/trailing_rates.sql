@@ -20,18 +20,15 @@ steps as (
 
 step_records as (
     select
-        s.step_index,
-        r.territory,
-        t.record_id is not null as converted,
-        case when not f.is_inferred and not t.is_inferred
-            then datediff('second', f.entered_at, t.entered_at) / 86400.0 end as days
-    from steps as s
-    inner join stage_events as f on s.from_stage = f.stage
-    inner join funnel_records as r on f.record_id = r.record_id
-    left join stage_events as t on f.record_id = t.record_id and s.to_stage = t.stage
+        step_index,
+        territory,
+        to_at is not null as converted,
+        case when to_at is not null and not has_inferred_date
+            then datediff('second', from_at, to_at) / 86400.0 end as days
+    from funnel_steps
     where
-        f.entered_at >= cast($window_start as timestamp)
-        and f.entered_at < cast($window_end as timestamp)
+        from_at >= cast($window_start as timestamp)
+        and from_at < cast($window_end as timestamp)
 ),
 
 final as (
