@@ -300,24 +300,25 @@ def scorecard(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters =
             note = f"median {vals[p.label]['_cycle_median']:.0f} days"
         out.append(Row(m.id, cur, prev, change(cur, prev, m.unit), change(cur, ly, m.unit), m.owner,
                        m.unit, on_target=on, trend=trend, note=note))
-    # lead share: one row per channel
+    # lead share: one row per channel (current, previous and year-ago periods in one query)
     if avail["leads"]:
-        cur_share = sql.rows(con, "dashboard/lead_share", period_start=p.start, period_end=p.end,
-                             **filt.params())
-        prev_share = {r["channel"]: r for r in sql.rows(
-            con, "dashboard/lead_share", period_start=prev_p.start, period_end=prev_p.end,
-            **filt.params())} if p.grain != "all" else {}
-        ly_share = {r["channel"]: r for r in sql.rows(
-            con, "dashboard/lead_share", period_start=ly_p.start, period_end=ly_p.end,
-            **filt.params())} if p.grain != "all" else {}
-        for r in cur_share:
+        share_ps = [p] if p.grain == "all" else [p, prev_p, ly_p]
+        share_rows = sql.rows(con, "dashboard/lead_share", labels=[f"{i}" for i in range(len(share_ps))],
+                              starts=[q.start for q in share_ps], ends=[q.end for q in share_ps], **filt.params())
+        by_period: dict[str, dict[str, dict]] = {}
+        for r in share_rows:
+            by_period.setdefault(r["period"], {})[r["channel"]] = r
+        cur_share = by_period.get("0", {})
+        prev_share = by_period.get("1", {})
+        ly_share = by_period.get("2", {})
+        has_prev, has_ly = p.grain != "all" and bool(prev_share), p.grain != "all" and bool(ly_share)
+        for channel, r in sorted(cur_share.items(), key=lambda kv: (-kv[1]["leads"], kv[0])):
             v = ratio(r["leads"], r["all_leads"])
-            pr = prev_share.get(r["channel"])
-            lr = ly_share.get(r["channel"])
-            pv = ratio(pr["leads"], pr["all_leads"]) if pr else (0.0 if prev_share else None)
-            lv = ratio(lr["leads"], lr["all_leads"]) if lr else (0.0 if ly_share else None)
+            pr, lr = prev_share.get(channel), ly_share.get(channel)
+            pv = ratio(pr["leads"], pr["all_leads"]) if pr else (0.0 if has_prev else None)
+            lv = ratio(lr["leads"], lr["all_leads"]) if lr else (0.0 if has_ly else None)
             out.append(Row("lead_share", v, pv, change(v, pv, "pct"), change(v, lv, "pct"),
-                           "marketing", "pct", segment=r["channel"]))
+                           "marketing", "pct", segment=channel))
     return {"period": p.label, "period_start": p.start, "period_end": p.end, "previous_period": prev_p.label,
             "year_ago_period": ly_p.label, "filters": filt.describe(), "rows": out,
             "trend_labels": [t.label for t in trend_ps], "settings": cfg, "available": avail}

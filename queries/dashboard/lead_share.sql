@@ -1,33 +1,41 @@
 -- lead_share: % of leads per marketing channel (domain.md scorecard, lead generation).
--- Grain: one row per channel with leads created in [$period_start, $period_end).
--- Parameters: $period_start, $period_end, $territory, $channel, $owner, $sourced_by.
+-- Grain: one row per period x channel with leads created in the period (period i =
+-- [$starts[i], $ends[i]), named $labels[i]).
+-- Parameters: $labels, $starts, $ends, $territory, $channel, $owner, $sourced_by.
 with
 
+periods as (
+    select
+        unnest($labels) as period,
+        cast(unnest($starts) as date) as period_start,
+        cast(unnest($ends) as date) as period_end
+),
+
 records as (
-    select *
-    from filtered_records($territory, $channel, $owner, $sourced_by)
-    where
-        record_type = 'lead'
-        and created_date >= cast($period_start as date)
-        and created_date < cast($period_end as date)
+    select channel, sourced_by, created_date
+    from filtered_facts($territory, $channel, $owner, $sourced_by)
+    where record_type = 'lead'
 ),
 
 by_channel as (
     select
-        channel,
-        any_value(sourced_by) as sourced_by,
+        p.period,
+        r.channel,
+        any_value(r.sourced_by) as sourced_by,
         count(*) as leads
-    from records
-    group by channel
+    from periods as p
+    inner join records as r on r.created_date >= p.period_start and r.created_date < p.period_end
+    group by p.period, r.channel
 ),
 
 final as (
     select
+        period,
         channel,
         sourced_by,
         leads,
-        sum(leads) over () as all_leads
+        sum(leads) over (partition by period) as all_leads
     from by_channel
 )
 
-select * from final order by leads desc, channel
+select * from final order by period, leads desc, channel
