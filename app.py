@@ -22,8 +22,8 @@ if "_filters_from_url" not in st.session_state:
             st.session_state[key] = qp.get_all(key)
 
 with st.sidebar:
-    st.markdown("### Filters")
     if has_db:
+        st.markdown("### Filters")
         opts = cache.call(filters.options)
         first, last = cache.call(filters.data_range)
         grain = st.segmented_control("Period", ["month", "quarter", "year"], key=ui.GRAIN_KEY,
