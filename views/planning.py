@@ -116,12 +116,14 @@ if s1.button("Save this plan version", key="save_plan"):
     except UserError as exc:
         st.error(str(exc))
 if len(saved) >= 1:
-    a_name = s2.selectbox("Compare version", saved.plan_name.tolist(), key="cmp_a")
+    names = saved.plan_name.tolist()
+    a_name = s2.selectbox("Compare version (a)", names, key="cmp_a")
+    b_name = s2.selectbox("with (b)", ["the plan on screen", *[n for n in names if n != a_name]], key="cmp_b")
     with db.read() as con:
-        other = planning.compute(planning.load_version(con, a_name))
-    cmp = planning.compare(other, plan)
-    s2.caption(f"'{a_name}' (a) against the plan on screen (b)")
-    st.dataframe(cmp, hide_index=True, width="stretch")
+        plan_a = planning.compute(planning.load_version(con, a_name))
+        plan_b = plan if b_name == "the plan on screen" else planning.compute(planning.load_version(con, b_name))
+    st.markdown(f"**{a_name}** (a) against **{b_name}** (b): needed per territory and stage")
+    st.dataframe(planning.compare(plan_a, plan_b), hide_index=True, width="stretch")
 buf = io.BytesIO()
 export.plan_xlsx(plan, inputs, buf)
 st.download_button("Download the plan (xlsx)", buf.getvalue(), f"plan_{plan['period']}.xlsx",

@@ -125,3 +125,21 @@ def test_demo_planted_campaigns_land_in_their_quadrants(demo_db, capsys):
     assert rows["Brand Awareness Blitz"]["quadrant"] == "spin doctor"
     assert rows["Partner Dinner Series"]["quadrant"] == "silent operative"
     assert {"entity", "delivers", "demonstrates", "quadrant", "spend", "leads"} <= set(rows["Brand Awareness Blitz"])
+
+
+def test_campaign_without_spend_is_judged_on_what_it_has():
+    leads = [lead("N1", "CN"), lead("N2", "CN"), lead("P1", "CP"), lead("P2", "CP", accepted=False)]
+    deals = [dict(deal_id="WN", lead_id="N1", campaign="CN", is_won=True, is_lost=False, stage="won",
+                  created_at="2026-07-05", closed_at="2026-08-01", amount=600)]
+    campaigns = [dict(campaign_id="CN", campaign_name="No spend", owner="Ana", spend=None, **FULL),
+                 dict(campaign_id="CP", campaign_name="Paid", owner="Ben", spend=100, **FULL)]
+    c = memory_db(leads=leads, deals=deals, campaigns=campaigns)
+    m = matrix.build(c, "all", min_leads=2, baseline="median")
+    p = points(m)
+    assert pd_isna(p.loc["No spend", "revenue_per_spend"]) and pd_isna(p.loc["No spend", "lift_revenue_per_spend"])
+    # median baseline: revenue per lead (300 + 0) / 2 = 150, acceptance (1 + 0.5) / 2 = 0.75
+    assert p.loc["No spend", "delivers"] == pytest.approx(math.sqrt((300 / 150) * (1 / 0.75)))
+
+
+def pd_isna(x):
+    return x is None or (isinstance(x, float) and math.isnan(x))
