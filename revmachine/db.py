@@ -47,6 +47,7 @@ def data_version(path: str | Path | None = None) -> str:
 
 def _settings(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("set TimeZone = 'UTC'")  # stored timestamps are naive local times; no shifting
+    con.execute("set enable_progress_bar = false")  # no progress bars in CLI output or server logs
 
 
 def memory() -> duckdb.DuckDBPyConnection:

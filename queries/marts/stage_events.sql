@@ -81,11 +81,24 @@ expanded as (
         s.stage,
         s.position,
         k.entered_at as known_at,
-        b.created_at
+        b.created_at,
+        b.reached_position = b.entry_position as is_single
     from bounds as b
     inner join stages as s
         on s.position between b.entry_position and b.reached_position
     left join known as k on b.record_id = k.record_id and s.stage = k.stage
+),
+
+single as (
+    -- most records sit at one stage: nothing to infer from neighbours, no window needed
+    select
+        record_id,
+        stage,
+        position,
+        coalesce(known_at, created_at) as entered_at,
+        known_at is null as is_inferred
+    from expanded
+    where is_single
 ),
 
 filled as (
@@ -104,6 +117,7 @@ filled as (
         ) as prev_known_at,
         created_at
     from expanded
+    where not is_single
 ),
 
 final as (
@@ -114,6 +128,8 @@ final as (
         coalesce(known_at, next_known_at, prev_known_at, created_at) as entered_at,
         known_at is null as is_inferred
     from filled
+    union all
+    select * from single
 )
 
 select * from final

@@ -154,6 +154,7 @@ class _Stager:
         self.tz = tz
         self.con = duckdb.connect(":memory:")
         self.con.execute("set TimeZone = 'UTC'")
+        self.con.execute("set enable_progress_bar = false")
         self.findings: list[Finding] = []
         self.n = 0
         self.stage_map = mapping.stage_lookup(ctx.stages)
