@@ -40,6 +40,19 @@ def ensure_database() -> bool:
     return True
 
 
+NO_DATA = "No data yet: load your spreadsheets on the Data page, or run `python -m revmachine demo`."
+
+
+def start_page(title: str | None) -> tuple[periods.Period, filters.Filters]:
+    """A page's opening: its title, a database (or a stop with what to do), the shared period and filters."""
+    if title:
+        st.title(title)
+    if not ensure_database():
+        st.warning(NO_DATA)
+        st.stop()
+    return current_period(), current_filters()
+
+
 def current_filters() -> filters.Filters:
     return filters.Filters.from_mapping({k: st.session_state.get(k) for k in filters.FILTER_KEYS})
 

@@ -8,13 +8,7 @@ import streamlit as st
 from revmachine import cache, charts, export, metrics, ui
 from revmachine.errors import UserError
 
-st.title("Alignment dashboard")
-if not ui.ensure_database():
-    st.warning("No data yet: load your spreadsheets on the Data page, or run `python -m revmachine demo`.")
-    st.stop()
-
-period = ui.current_period()
-filt = ui.current_filters()
+period, filt = ui.start_page("Alignment dashboard")
 try:
     card = cache.call(metrics.scorecard, period.label, filt)
 except UserError as exc:

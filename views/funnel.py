@@ -8,13 +8,7 @@ import streamlit as st
 from revmachine import cache, charts, configure, db, export, funnel, ui
 from revmachine.errors import UserError
 
-st.title("Funnel bottlenecks")
-if not ui.ensure_database():
-    st.warning("No data yet: load your spreadsheets on the Data page, or run `python -m revmachine demo`.")
-    st.stop()
-
-period = ui.current_period()
-filt = ui.current_filters()
+period, filt = ui.start_page("Funnel bottlenecks")
 c1, c2, c3 = st.columns([1, 1, 2])
 view = c1.segmented_control("Time", ["period", "cohort"], default="period", key="funnel_view",
                             format_func={"period": "By period", "cohort": "By cohort"}.get) or "period"

@@ -6,13 +6,7 @@ import streamlit as st
 
 from revmachine import cache, charts, export, matrix, ui
 
-st.title("Marketer matrix")
-if not ui.ensure_database():
-    st.warning("No data yet: load your spreadsheets on the Data page, or run `python -m revmachine demo`.")
-    st.stop()
-
-period = ui.current_period()
-filt = ui.current_filters()
+period, filt = ui.start_page("Marketer matrix")
 c1, c2, c3 = st.columns([1.2, 1.5, 1])
 entity = c1.segmented_control("Points are", list(matrix.ENTITIES), default="campaign", key="matrix_entity",
                               format_func=lambda e: e + "s") or "campaign"

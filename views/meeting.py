@@ -9,14 +9,8 @@ import streamlit as st
 from revmachine import cache, charts, db, export, funnel, matrix, meeting, metrics, ui
 from revmachine.errors import UserError
 
-if not ui.ensure_database():
-    st.title("Weekly meeting")
-    st.warning("No data yet: load your spreadsheets on the Data page, or run `python -m revmachine demo`.")
-    st.stop()
-
+period, filt = ui.start_page(None)
 brief = cache.call(meeting.brief)
-period = ui.current_period()
-filt = ui.current_filters()
 items = cache.call(meeting.actions)
 steps = [s["step"] for s in brief.get("steps", [])]
 rates = {s["step"]: s["rate"] for s in brief.get("steps", [])}

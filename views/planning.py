@@ -8,10 +8,7 @@ import streamlit as st
 from revmachine import cache, charts, db, export, periods, planning, ui
 from revmachine.errors import UserError
 
-st.title("Planning")
-if not ui.ensure_database():
-    st.warning("No data yet: load your spreadsheets on the Data page, or run `python -m revmachine demo`.")
-    st.stop()
+ui.start_page("Planning")
 
 fy = ui.fy_start()
 last = ui.default_period("quarter")

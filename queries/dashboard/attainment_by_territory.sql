@@ -15,19 +15,8 @@ won as (
 ),
 
 target as (
-    select
-        coalesce(territory, 'Unassigned') as territory,
-        sum(
-            revenue_target * period_share(
-                period_start, period_end, cast($period_start as date), cast($period_end as date)
-            )
-        ) as revenue_target
-    from targets
-    where
-        period_start < cast($period_end as date)
-        and period_end + 1 > cast($period_start as date)
-        and (len($territory) = 0 or list_contains($territory, territory))
-    group by all
+    select territory, revenue_target
+    from prorated_targets(cast($period_start as date), cast($period_end as date), $territory)
 ),
 
 final as (

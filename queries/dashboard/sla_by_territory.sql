@@ -8,12 +8,8 @@ with
 
 records as (
     select *
-    from filtered_facts($territory, $channel, $owner, $sourced_by)
-    where
-        record_type = 'lead'
-        and mql_at is not null
-        and cast(mql_at as date) >= cast($period_start as date)
-        and cast(mql_at as date) < cast($period_end as date)
+    from handoffs_in(cast($period_start as date), cast($period_end as date),
+        $territory, $channel, $owner, $sourced_by)
 ),
 
 per_lead as (
@@ -29,19 +25,8 @@ per_lead as (
 ),
 
 quota as (
-    select
-        coalesce(territory, 'Unassigned') as territory,
-        sum(
-            mql_quota * period_share(
-                period_start, period_end, cast($period_start as date), cast($period_end as date)
-            )
-        ) as mql_quota
-    from targets
-    where
-        period_start < cast($period_end as date)
-        and period_end + 1 > cast($period_start as date)
-        and (len($territory) = 0 or list_contains($territory, territory))
-    group by all
+    select territory, mql_quota
+    from prorated_targets(cast($period_start as date), cast($period_end as date), $territory)
 ),
 
 by_territory as (

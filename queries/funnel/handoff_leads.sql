@@ -7,13 +7,9 @@ with
 
 records as (
     select *
-    from filtered_facts($territory, $channel, $owner, $sourced_by)
-    where
-        record_type = 'lead'
-        and mql_at is not null
-        and cast(mql_at as date) >= cast($period_start as date)
-        and cast(mql_at as date) < cast($period_end as date)
-        and ($campaign = '' or campaign = $campaign)
+    from handoffs_in(cast($period_start as date), cast($period_end as date),
+        $territory, $channel, $owner, $sourced_by)
+    where $campaign = '' or campaign = $campaign
 ),
 
 final as (

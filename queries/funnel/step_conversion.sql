@@ -33,14 +33,7 @@ steps as (
 step_records as (
     select
         step_index,
-        case $by
-            when 'channel' then channel
-            when 'territory' then territory
-            when 'owner' then owner
-            when 'campaign' then coalesce(campaign, '(no campaign)')
-            when 'sourced_by' then sourced_by
-            else 'All'
-        end as segment,
+        segment_of($by, channel, territory, owner, campaign, sourced_by) as segment,
         from_at,
         to_at,
         has_inferred_date,
@@ -49,12 +42,7 @@ step_records as (
     from filtered_steps($territory, $channel, $owner, $sourced_by)
     where
         ($campaign = '' or campaign = $campaign)
-        and case $view
-            when 'cohort' then created_date >= cast($period_start as date)
-                and created_date < cast($period_end as date)
-            else cast(from_at as date) >= cast($period_start as date)
-                and cast(from_at as date) < cast($period_end as date)
-        end
+        and in_view($view, created_date, from_at, cast($period_start as date), cast($period_end as date))
 ),
 
 by_step as (

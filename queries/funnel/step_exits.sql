@@ -23,12 +23,7 @@ exited as (
         x.to_at is null
         and x.exit_reason is not null
         and ($campaign = '' or x.campaign = $campaign)
-        and case $view
-            when 'cohort' then x.created_date >= cast($period_start as date)
-                and x.created_date < cast($period_end as date)
-            else cast(x.from_at as date) >= cast($period_start as date)
-                and cast(x.from_at as date) < cast($period_end as date)
-        end
+        and in_view($view, x.created_date, x.from_at, cast($period_start as date), cast($period_end as date))
 ),
 
 final as (

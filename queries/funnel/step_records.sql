@@ -11,14 +11,7 @@ stages as (
 records as (
     select
         *,
-        case $by
-            when 'channel' then channel
-            when 'territory' then territory
-            when 'owner' then owner
-            when 'campaign' then coalesce(campaign, '(no campaign)')
-            when 'sourced_by' then sourced_by
-            else 'All'
-        end as segment
+        segment_of($by, channel, territory, owner, campaign, sourced_by) as segment
     from filtered_steps($territory, $channel, $owner, $sourced_by)
     where step_index = $step_index and ($campaign = '' or campaign = $campaign)
 ),
@@ -42,12 +35,7 @@ final as (
     inner join funnel_records as f on x.record_id = f.record_id
     where
         ($segment = '' or x.segment = $segment)
-        and case $view
-            when 'cohort' then x.created_date >= cast($period_start as date)
-                and x.created_date < cast($period_end as date)
-            else cast(x.from_at as date) >= cast($period_start as date)
-                and cast(x.from_at as date) < cast($period_end as date)
-        end
+        and in_view($view, x.created_date, x.from_at, cast($period_start as date), cast($period_end as date))
 )
 
 select * from final order by entered_step_at desc, id

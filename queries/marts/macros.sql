@@ -42,3 +42,46 @@ create or replace macro filtered_steps(f_territory, f_channel, f_owner, f_source
 
 create or replace macro period_share(s, e, ps, pe) as
     datediff('day', greatest(s, ps), least(e + 1, pe)) / datediff('day', s, e + 1);
+
+-- the targets of [ps, pe) per territory, prorated by days (targets sheet), for the given territories
+-- (empty list: all)
+create or replace macro prorated_targets(ps, pe, f_territory) as table
+    select
+        coalesce(territory, 'Unassigned') as territory,
+        sum(revenue_target * period_share(period_start, period_end, ps, pe)) as revenue_target,
+        sum(mql_quota * period_share(period_start, period_end, ps, pe)) as mql_quota
+    from targets
+    where
+        period_start < pe
+        and period_end + 1 > ps
+        and (len(f_territory) = 0 or list_contains(f_territory, territory))
+    group by all;
+
+-- lead records handed off (mql_at) in [ps, pe) under the shared filters, with their facts
+create or replace macro handoffs_in(ps, pe, f_territory, f_channel, f_owner, f_sourced_by) as table
+    select *
+    from filtered_facts(f_territory, f_channel, f_owner, f_sourced_by)
+    where
+        record_type = 'lead'
+        and mql_at is not null
+        and cast(mql_at as date) >= ps
+        and cast(mql_at as date) < pe;
+
+-- the segment a record falls in for a breakdown ('All' when none is asked for)
+create or replace macro segment_of(f_by, channel, territory, owner, campaign, sourced_by) as
+    case f_by
+        when 'channel' then channel
+        when 'territory' then territory
+        when 'owner' then owner
+        when 'campaign' then coalesce(campaign, '(no campaign)')
+        when 'sourced_by' then sourced_by
+        else 'All'
+    end;
+
+-- whether a step row belongs to the period: by the step's entry (view 'period') or by the
+-- record's creation (view 'cohort')
+create or replace macro in_view(f_view, created_date, from_at, ps, pe) as
+    case f_view
+        when 'cohort' then created_date >= ps and created_date < pe
+        else cast(from_at as date) >= ps and cast(from_at as date) < pe
+    end;

@@ -7,15 +7,11 @@ with
 
 records as (
     select *
-    from filtered_records($territory, $channel, $owner, $sourced_by)
+    from filtered_facts($territory, $channel, $owner, $sourced_by)
     where
         record_type = 'lead'
         and created_date >= cast($period_start as date)
         and created_date < cast($period_end as date)
-),
-
-accepted as (
-    select record_id from stage_events where stage = 'sal'
 ),
 
 revenue as (
@@ -38,10 +34,9 @@ rows_ as (
         r.channel,
         r.sourced_by,
         r.mql_at is not null as is_handed_off,
-        a.record_id is not null as is_accepted,
+        r.is_accepted,
         coalesce(v.won_revenue, 0) as won_revenue
     from records as r
-    left join accepted as a on r.record_id = a.record_id
     left join revenue as v on r.record_id = v.record_id
 ),
 

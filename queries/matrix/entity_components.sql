@@ -32,15 +32,11 @@ campaigns_src as (
 
 records as (
     select *
-    from filtered_records($territory, $channel, $owner, $sourced_by)
+    from filtered_facts($territory, $channel, $owner, $sourced_by)
     where
         record_type = 'lead'
         and created_date >= cast($period_start as date)
         and created_date < cast($period_end as date)
-),
-
-accepted as (
-    select record_id from stage_events where stage = 'sal'
 ),
 
 revenue as (
@@ -63,13 +59,12 @@ lead_rows as (
         r.record_id,
         r.campaign is not null as has_campaign,
         r.mql_at is not null as is_handed_off,
-        a.record_id is not null as is_accepted,
+        r.is_accepted,
         coalesce(v.won_revenue, 0) as won_revenue,
         coalesce(v.traceable_revenue, 0) as traceable_revenue,
         coalesce(v.won_deals, 0) as won_deals
     from records as r
     left join campaigns_src as c on r.campaign = c.campaign_id or r.campaign = c.campaign_name
-    left join accepted as a on r.record_id = a.record_id
     left join revenue as v on r.record_id = v.record_id
 ),
 
