@@ -131,6 +131,7 @@ from revmachine import db, demo, metrics
 p = Path({str(OUT / f'bench_dash_{DASH_LEADS}.duckdb')!r})
 if not p.exists():
     demo.build(p, n_leads={DASH_LEADS})
+db.ensure_current(p)  # a database from an older run: rebuild its marts first
 times = []
 with db.read(p) as con:
     label = metrics.default_period_label(con)

@@ -119,6 +119,7 @@ def _open(args):
     path = db.resolve(args.db)
     if not path.exists():
         raise UserError(f"no database at {path}.", hint="Load a file or run `python -m revmachine demo`.")
+    db.ensure_current(path)
     return db.read(path)
 
 

@@ -128,3 +128,17 @@ def write(path: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]
             for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
                 with contextlib.suppress(FileNotFoundError):
                     leftover.unlink()
+
+
+def ensure_current(path: str | Path | None = None) -> None:
+    """Upgrade an existing database whose schema or marts are older than this code (one write)."""
+    from revmachine import schema
+
+    p = resolve(path)
+    if not p.exists():
+        return
+    with read(p) as con:
+        old = schema.needs_upgrade(con)
+    if old:
+        with write(p):
+            pass  # write() upgrades the schema and rebuilds stale marts, then swaps the file in

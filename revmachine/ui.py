@@ -30,13 +30,7 @@ def ensure_database() -> bool:
 
             demo.build(path, config.demo_leads())
         return True
-    with db.read(path) as con:
-        from revmachine import schema
-
-        old = schema.needs_upgrade(con)
-    if old:
-        with db.write(path):
-            pass  # db.write upgrades the schema, then swaps the file in
+    db.ensure_current(path)
     return True
 
 
