@@ -204,9 +204,10 @@ def _base_values(r: dict[str, Any], filtered_beyond_territory: bool, any_filter:
 def _needed_periods(p: periods.Period, fy: int, trend_n: int) -> dict[str, periods.Period]:
     need: dict[str, periods.Period] = {}
     base = [p, p.shift(-1, fy), p.year_ago(fy)]
-    if p.grain not in ("all", "range"):
-        base += periods.recent(p.grain, p, trend_n, fy)
-    for q in base:
+    trend = periods.recent(p.grain, p, trend_n, fy) if p.grain not in ("all", "range") else []
+    for q in trend:
+        need[q.label] = q
+    for q in base:  # the month and quarter around each compared period, for the growth metrics
         need[q.label] = q
         if q.grain == "all":
             continue
@@ -239,9 +240,10 @@ def scorecard(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters =
         if q.grain == "all":
             return None
         x = periods.containing(grain, q.end - dt.timedelta(days=1), fy)
-        cur = vals[f"{grain}:{x.label}"]["_sqls"]
-        prev = vals[f"{grain}:{x.shift(-1, fy).label}"]["_sqls"]
-        return ratio(cur - prev, prev)
+        cur, prev = vals.get(f"{grain}:{x.label}"), vals.get(f"{grain}:{x.shift(-1, fy).label}")
+        if cur is None or prev is None:  # growth is not traced along the trend line
+            return None
+        return ratio(cur["_sqls"] - prev["_sqls"], prev["_sqls"])
 
     def value(metric: str, q: periods.Period) -> float | None:
         v = vals[q.label]
