@@ -5,10 +5,7 @@
 with
 
 periods as (
-    select
-        unnest($labels) as period,
-        cast(unnest($starts) as date) as period_start,
-        cast(unnest($ends) as date) as period_end
+    select * from periods_of($labels, $starts, $ends)
 ),
 
 records as (

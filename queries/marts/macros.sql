@@ -77,3 +77,16 @@ create or replace macro in_view(f_view, created_date, from_at, ps, pe) as
         when 'cohort' then created_date >= ps and created_date < pe
         else cast(from_at as date) >= ps and cast(from_at as date) < pe
     end;
+
+-- lead records created in [ps, pe) under the shared filters, with their facts (a created-date cohort)
+create or replace macro leads_created_in(ps, pe, f_territory, f_channel, f_owner, f_sourced_by) as table
+    select *
+    from filtered_facts(f_territory, f_channel, f_owner, f_sourced_by)
+    where record_type = 'lead' and created_date >= ps and created_date < pe;
+
+-- the periods a multi-period query reports on: period i = [starts[i], ends[i]), named labels[i]
+create or replace macro periods_of(labels, starts, ends) as table
+    select
+        unnest(labels) as period,
+        cast(unnest(starts) as date) as period_start,
+        cast(unnest(ends) as date) as period_end;

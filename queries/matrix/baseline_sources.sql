@@ -7,11 +7,8 @@ with
 
 records as (
     select *
-    from filtered_facts($territory, $channel, $owner, $sourced_by)
-    where
-        record_type = 'lead'
-        and created_date >= cast($period_start as date)
-        and created_date < cast($period_end as date)
+    from leads_created_in(cast($period_start as date), cast($period_end as date),
+        $territory, $channel, $owner, $sourced_by)
 ),
 
 revenue as (
