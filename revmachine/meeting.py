@@ -71,7 +71,15 @@ def snapshot(con: duckdb.DuckDBPyConnection, batch_id: int | None, at: dt.dateti
             where record_type = 'lead' and created_date >= ? and created_date < ? group by channel""",
                             [w.start, w.end]).fetchall():
         add("channel_leads", c, float(n))
-    con.executemany("insert into scorecard_snapshots values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    # one insert of all rows (an executemany runs one statement per row: seconds for 5,000 breaches)
+    frame = pd.DataFrame(rows, columns=["snapshot_at", "batch_id", "period", "metric", "segment",
+                                        "value", "numerator", "denominator"])
+    con.register("snapshot_rows", frame.astype({"value": "float64", "numerator": "float64",
+                                                "denominator": "float64"}))
+    try:
+        con.execute("insert into scorecard_snapshots select * from snapshot_rows")
+    finally:
+        con.unregister("snapshot_rows")
 
 
 def snapshots(con: duckdb.DuckDBPyConnection) -> list[dt.datetime]:
