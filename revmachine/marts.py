@@ -1,9 +1,11 @@
-"""Rebuilds the marts (funnel_records, stage_events, won_deals, lead_touches, record_facts,
-funnel_steps) from the business tables, and (re)creates the macros the screen queries share
-(queries/marts/macros.sql).
+"""Rebuilds the marts (tables funnel_records, stage_events, won_deals, funnel_steps; views
+record_facts, lead_touches) from the business tables, and (re)creates the macros the screen
+queries share (queries/marts/macros.sql).
 
 Called inside every write transaction (load, undo, configuration change), so the marts always
 match the tables they are built from. Each mart is one `queries/marts/<name>.sql` select.
+funnel_records works out every record's stages row by row (lists in funnel order), so
+stage_events and funnel_steps are plain unnests of it: no self-joins, no window functions.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import duckdb
 
 from revmachine import sql
 
-MARTS = ("funnel_records", "stage_events", "won_deals", "lead_touches", "record_facts", "funnel_steps")
+TABLES = ("funnel_records", "stage_events", "won_deals", "funnel_steps")
+VIEWS = ("record_facts", "lead_touches")
+MARTS = (*TABLES, *VIEWS)
 
 
 def signature() -> str:
@@ -29,9 +33,17 @@ def stored_signature(con: duckdb.DuckDBPyConnection) -> str | None:
 
 
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:
-    for name in MARTS:
-        body = sql.text(f"marts/{name}")
-        # name comes from the fixed tuple above, never from user text
-        con.execute(f"create or replace table {name} as {body}")
+    # names come from the fixed tuples above, never from user text
+    old = dict(con.execute("select table_name, table_type from information_schema.tables "
+                           "where table_schema = 'main'").fetchall())
+    for name in VIEWS:  # views first: they depend on the tables replaced below
+        if old.get(name) == "VIEW":
+            con.execute(f"drop view {name}")
+        elif name in old:  # a table in a database built by an older version
+            con.execute(f"drop table {name}")
+    for name in TABLES:
+        con.execute(f"create or replace table {name} as {sql.text(f'marts/{name}')}")
+    for name in VIEWS:
+        con.execute(f"create view {name} as {sql.text(f'marts/{name}')}")
     con.execute(sql.text("marts/macros"))
     con.execute("insert or replace into config_settings values ('marts_signature', ?)", [signature()])

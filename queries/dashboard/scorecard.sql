@@ -11,7 +11,7 @@ periods as (
 ),
 
 records as (
-    -- one table with the SQL date, acceptance and touches precomputed (queries/marts/record_facts.sql)
+    -- one table with the SQL date, acceptance and touches precomputed (queries/marts/funnel_records.sql)
     select * from filtered_facts($territory, $channel, $owner, $sourced_by)
 ),
 

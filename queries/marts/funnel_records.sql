@@ -1,4 +1,4 @@
--- funnel_records: one row per record that moves through the funnel.
+-- funnel_records: one row per record that moves through the funnel, with where it went.
 -- Grain: one row per lead, plus one row per deal that is not linked to a loaded lead
 -- (a deals-only export enters the funnel at the SQL stage, domain.md "The revenue process").
 -- record_id is 'L:<lead_id>' or 'D:<deal_id>'.
@@ -6,6 +6,18 @@
 -- source is configuration"); a lead's territory falls back to its owner's (owners sheet).
 -- Exits: disqualified / rejected / lost as loaded, or 'stale' when a record that is neither won
 -- nor exited has not moved for `stale_days` before the data's latest timestamp.
+-- Stages reached (computed per row, so the stage_events and funnel_steps marts are a plain
+-- unnest of this table): stage index i is the i-th configured stage in funnel order.
+--   entry_index: 1 for a lead, the SQL stage for a deal with no loaded lead;
+--   reached_index: the furthest stage with a date, or the current stage, or the last stage when
+--     won (domain.md / issue 2: with only a current stage, a lead counts as having passed every
+--     stage before its current one);
+--   stage_at[i], entry_index <= i <= reached_index: the stage's own date; a stage without one was
+--     reached by the earliest known later date, else the latest known earlier one, else creation;
+--   stage_inferred[i]: stage_at[i] was inferred (days-in-stage leaves such steps out).
+-- Facts the scorecard reads: sql_at (entered the SQL stage), is_accepted (reached 'sal'),
+-- first_touch_at (the earliest activity at or after the handoff, or First Response, whichever is
+-- earlier) and touch_count (the lead's activities, else its Follow-ups column).
 -- No parameters.
 with
 
@@ -25,15 +37,23 @@ owners_src as (
     group by owner
 ),
 
-channels as (
-    select * from config_channels
-),
-
 settings as (
     select
         coalesce(max(case when key = 'stale_days' then try_cast(value as integer) end), 180)
             as stale_days
     from config_settings
+),
+
+funnel as (
+    select
+        list(stage order by position) as stages,
+        count(*) as n_stages,
+        coalesce(
+            list_position(list(stage order by position), min(stage order by position) filter (where is_sql)),
+            1
+        ) as sql_index,
+        coalesce(list_position(list(stage order by position), 'sal'), 0) as sal_index
+    from config_stages
 ),
 
 deals_by_lead as (
@@ -44,13 +64,33 @@ deals_by_lead as (
         sum(case when d.is_won then d.amount end) as won_amount,
         count(*) filter (where d.is_won) as won_deal_count,
         bool_and(coalesce(d.is_lost, false)) as is_all_lost,
-        max(case when d.is_lost then d.closed_at end) as last_lost_at,
-        max(case when d.stage = 'proposal' then coalesce(d.created_at, d.closed_at) end)
-            as proposal_seen_at,
-        any_value(d.lost_reason) as lost_reason
+        max(case when d.is_lost then d.closed_at end) as last_lost_at
     from deals_src as d
     where d.lead_id is not null
     group by d.lead_id
+),
+
+-- dates of configured stages without a column of their own (e.g. 'demo'), per lead
+extra_dates as (
+    select
+        lead_id,
+        map_from_entries(list({'k': stage, 'v': entered_at})) as dates
+    from (
+        select lead_id, stage, min(entered_at) as entered_at
+        from lead_stage_dates
+        group by lead_id, stage
+    )
+    group by lead_id
+),
+
+touches as (
+    select
+        a.lead_id,
+        count(a.activity_id) as activity_count,
+        min(a.occurred_at) filter (where a.occurred_at >= l.mql_at) as first_activity_at
+    from activities as a
+    inner join leads_src as l on a.lead_id = l.lead_id
+    group by a.lead_id
 ),
 
 lead_records as (
@@ -82,10 +122,15 @@ lead_records as (
         l.assigned_at,
         l.first_response_at,
         l.followup_count,
-        coalesce(dl.won_amount, l.amount) as amount
+        coalesce(dl.won_amount, l.amount) as amount,
+        x.dates as extra_dates,
+        least(t.first_activity_at, l.first_response_at) as first_touch_at,
+        coalesce(t.activity_count, l.followup_count) as touch_count
     from leads_src as l
     left join deals_by_lead as dl on l.lead_id = dl.lead_id
     left join owners_src as o on l.owner = o.owner
+    left join extra_dates as x on l.lead_id = x.lead_id
+    left join touches as t on l.lead_id = t.lead_id
 ),
 
 deal_records as (
@@ -111,7 +156,10 @@ deal_records as (
         cast(null as timestamp) as assigned_at,
         cast(null as timestamp) as first_response_at,
         cast(null as integer) as followup_count,
-        d.amount
+        d.amount,
+        cast(null as map(varchar, timestamp)) as extra_dates,
+        cast(null as timestamp) as first_touch_at,
+        cast(null as bigint) as touch_count
     from deals_src as d
     left join owners_src as o on d.owner = o.owner
     where d.lead_id is null or d.lead_id not in (select lead_id from leads_src)
@@ -132,58 +180,141 @@ as_of as (
     from unioned
 ),
 
-enriched as (
+-- the channel map, resolved once per distinct channel value rather than once per record
+channel_map as (
+    select
+        v.channel_raw,
+        coalesce(c.channel_label, nullif(trim(v.channel_raw), ''), 'Unknown') as channel,
+        coalesce(c.sourced_by, 'unmapped') as sourced_by
+    from (select distinct channel_raw from unioned) as v
+    left join config_channels as c
+        on lower(regexp_replace(coalesce(v.channel_raw, ''), '[^A-Za-z0-9]', '', 'g')) = c.channel_key
+),
+
+-- per record and configured stage: the stage's known date, and whether the record has one
+known as (
     select
         u.*,
-        lower(regexp_replace(coalesce(u.channel_raw, ''), '[^A-Za-z0-9]', '', 'g')) as channel_key,
-        greatest(
-            u.created_at, u.mql_at, u.sal_at, u.opportunity_at, u.proposal_at, u.won_at
-        ) as last_moved_at
+        u.won_at is not null or u.current_stage = 'won' as is_won_record,
+        case when u.record_type = 'deal' then f.sql_index else 1 end as entry_index,
+        list_transform(f.stages, lambda s, i: case
+            -- a deal with no loaded lead entered the SQL stage when it was created
+            when u.record_type = 'deal' and i = f.sql_index then least(u.opportunity_at, case s
+                when 'mql' then u.mql_at when 'sal' then u.sal_at when 'proposal' then u.proposal_at
+                when 'won' then u.won_at end)
+            else case s
+                when 'lead' then u.created_at
+                when 'mql' then u.mql_at
+                when 'sal' then u.sal_at
+                when 'opportunity' then case when u.record_type = 'lead' then u.opportunity_at end
+                when 'proposal' then u.proposal_at
+                when 'won' then u.won_at
+                else u.extra_dates[s]
+            end
+        end) as known_at,
+        list_transform(f.stages, lambda s, i: case
+            when u.record_type = 'deal' and i = f.sql_index then true
+            else case s
+                when 'lead' then u.record_type = 'lead'
+                when 'mql' then u.mql_at is not null
+                when 'sal' then u.sal_at is not null
+                when 'opportunity' then u.record_type = 'lead' and u.opportunity_at is not null
+                when 'proposal' then u.proposal_at is not null
+                when 'won' then u.won_at is not null
+                else coalesce(list_contains(map_keys(u.extra_dates), s), false)
+            end
+        end) as is_known
     from unioned as u
+    cross join funnel as f
+),
+
+bounded as (
+    select
+        k.*,
+        greatest(
+            coalesce(list_max(list_transform(k.is_known, lambda h, i: case when h then i end)), 0),
+            coalesce(list_position(f.stages, k.current_stage), 0),
+            k.entry_index,
+            case when k.is_won_record then f.n_stages else 0 end
+        ) as reached_index
+    from known as k
+    cross join funnel as f
+),
+
+reached as (
+    select
+        b.*,
+        list_transform(range(1, f.n_stages + 1), lambda i: case
+            when i between b.entry_index and b.reached_index then coalesce(
+                b.known_at[i],
+                list_min(b.known_at[i:b.reached_index]),
+                list_max(b.known_at[b.entry_index:i]),
+                b.created_at
+            )
+        end) as stage_at,
+        list_transform(range(1, f.n_stages + 1), lambda i: case
+            when i between b.entry_index and b.reached_index then b.known_at[i] is null
+        end) as stage_inferred,
+        f.sql_index,
+        f.sal_index
+    from bounded as b
+    cross join funnel as f
 ),
 
 final as (
     select
-        e.record_id,
-        e.record_type,
-        e.lead_id,
-        e.deal_id,
-        e.created_at,
-        cast(e.created_at as date) as created_date,
-        coalesce(c.channel_label, nullif(trim(e.channel_raw), ''), 'Unknown') as channel,
-        coalesce(c.sourced_by, 'unmapped') as sourced_by,
-        e.campaign,
-        e.company,
-        coalesce(nullif(trim(e.territory), ''), 'Unassigned') as territory,
-        coalesce(nullif(trim(e.owner), ''), 'Unassigned') as owner,
-        e.current_stage,
-        e.mql_at,
-        e.sal_at,
-        e.opportunity_at,
-        e.proposal_at,
-        e.won_at,
-        e.won_at is not null or e.current_stage = 'won' as is_won,
+        r.record_id,
+        r.record_type,
+        r.lead_id,
+        r.deal_id,
+        r.created_at,
+        cast(r.created_at as date) as created_date,
+        m.channel,
+        m.sourced_by,
+        r.campaign,
+        r.company,
+        coalesce(nullif(trim(r.territory), ''), 'Unassigned') as territory,
+        coalesce(nullif(trim(r.owner), ''), 'Unassigned') as owner,
+        r.current_stage,
+        r.mql_at,
+        r.sal_at,
+        r.opportunity_at,
+        r.proposal_at,
+        r.won_at,
+        r.is_won_record as is_won,
         case
-            when e.won_at is not null or e.current_stage = 'won' then null
-            when e.exit_at_raw is not null or e.exit_reason_raw is not null then e.exit_at_raw
-            when e.last_moved_at < a.data_as_of - to_days(s.stale_days)
-                then e.last_moved_at + to_days(s.stale_days)
+            when r.is_won_record then null
+            when r.exit_at_raw is not null or r.exit_reason_raw is not null then r.exit_at_raw
+            when greatest(r.created_at, r.mql_at, r.sal_at, r.opportunity_at, r.proposal_at, r.won_at)
+                < a.data_as_of - to_days(s.stale_days)
+                then greatest(r.created_at, r.mql_at, r.sal_at, r.opportunity_at, r.proposal_at, r.won_at)
+                    + to_days(s.stale_days)
         end as exit_at,
         case
-            when e.won_at is not null or e.current_stage = 'won' then null
-            when e.exit_at_raw is not null or e.exit_reason_raw is not null
-                then coalesce(e.exit_reason_raw, 'exited')
-            when e.last_moved_at < a.data_as_of - to_days(s.stale_days) then 'stale'
+            when r.is_won_record then null
+            when r.exit_at_raw is not null or r.exit_reason_raw is not null
+                then coalesce(r.exit_reason_raw, 'exited')
+            when greatest(r.created_at, r.mql_at, r.sal_at, r.opportunity_at, r.proposal_at, r.won_at)
+                < a.data_as_of - to_days(s.stale_days) then 'stale'
         end as exit_reason,
-        e.assigned_at,
-        e.first_response_at,
-        e.followup_count,
-        e.amount,
-        a.data_as_of
-    from enriched as e
+        r.assigned_at,
+        r.first_response_at,
+        r.followup_count,
+        r.amount,
+        a.data_as_of,
+        r.entry_index,
+        r.reached_index,
+        r.stage_at,
+        r.stage_inferred,
+        r.stage_at[r.sql_index] as sql_at,
+        cast(r.stage_at[r.sql_index] as date) as sql_date,
+        r.sal_index between r.entry_index and r.reached_index as is_accepted,
+        r.first_touch_at,
+        r.touch_count
+    from reached as r
     cross join as_of as a
     cross join settings as s
-    left join channels as c on e.channel_key = c.channel_key
+    left join channel_map as m on r.channel_raw is not distinct from m.channel_raw
 )
 
 select * from final

@@ -1,42 +1,43 @@
 -- funnel_steps: every record at every step it entered (domain.md "Funnel bottlenecks"), built at
--- load so the funnel, planning and meeting queries scan one table instead of self-joining
--- stage_events. Grain: one row per record x step whose from-stage it reached.
+-- load so the funnel, planning and meeting queries scan one table.
+-- Grain: one row per record x step whose from-stage it reached; step i goes from the i-th
+-- configured stage to the next (funnel_records.stage_at, unnested).
 -- to_at is when it reached the step's to-stage (NULL: not converted); has_inferred_date marks a
 -- step with an inferred date on either side (left out of days-in-stage).
 -- No parameters.
 with
 
-stages as (
-    select stage, label, position, row_number() over (order by position) as idx from config_stages
+funnel as (
+    select count(*) as n_stages from config_stages
 ),
 
 steps as (
-    select a.idx as step_index, a.stage as from_stage, b.stage as to_stage
-    from stages as a
-    inner join stages as b on b.idx = a.idx + 1
+    select
+        unnest(range(r.entry_index, least(r.reached_index, f.n_stages - 1) + 1)) as step_index,
+        r.*
+    from funnel_records as r
+    cross join funnel as f
 ),
 
 final as (
     select
-        s.step_index,
-        f.record_id,
-        f.entered_at as from_at,
-        t.entered_at as to_at,
-        f.is_inferred or coalesce(t.is_inferred, false) as has_inferred_date,
-        r.record_type,
-        r.created_at,
-        r.created_date,
-        r.territory,
-        r.channel,
-        r.owner,
-        r.sourced_by,
-        r.campaign,
-        r.exit_reason,
-        r.is_won
-    from steps as s
-    inner join stage_events as f on s.from_stage = f.stage
-    inner join funnel_records as r on f.record_id = r.record_id
-    left join stage_events as t on f.record_id = t.record_id and s.to_stage = t.stage
+        step_index,
+        record_id,
+        stage_at[step_index] as from_at,
+        stage_at[step_index + 1] as to_at,
+        stage_inferred[step_index] or coalesce(stage_inferred[step_index + 1], false)
+            as has_inferred_date,
+        record_type,
+        created_at,
+        created_date,
+        territory,
+        channel,
+        owner,
+        sourced_by,
+        campaign,
+        exit_reason,
+        is_won
+    from steps
 )
 
 select * from final

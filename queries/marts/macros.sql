@@ -1,7 +1,7 @@
 -- Shared definitions the screen queries call, so each rule is written once.
 -- passes_filters: a row's territory, channel, owner and sourced-by pass the shared filters
 -- filtered_records / filtered_won / filtered_facts / filtered_steps: funnel_records / won_deals /
---   record_facts / funnel_steps under the shared filters
+--   funnel_records (with its facts) / funnel_steps under the shared filters
 --   (territory, channel, owner, sourced_by: lists, an empty list meaning 'all').
 -- period_share: the fraction of the inclusive date range [s, e] (a target or spend row) that
 --   falls inside the half-open period [ps, pe); targets and spend are prorated by it.
@@ -24,7 +24,7 @@ create or replace macro filtered_won(f_territory, f_channel, f_owner, f_sourced_
 
 create or replace macro filtered_facts(f_territory, f_channel, f_owner, f_sourced_by) as table
     select *
-    from record_facts
+    from funnel_records
     where passes_filters(f_territory, f_channel, f_owner, f_sourced_by, territory, channel, owner, sourced_by);
 
 create or replace macro filtered_steps(f_territory, f_channel, f_owner, f_sourced_by) as table

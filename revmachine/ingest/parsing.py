@@ -24,8 +24,9 @@ ISO_TZ = [
     "%Y-%m-%dT%H:%M%z", "%Y-%m-%d %H:%M%z",
 ]
 _TIMES = ["", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p"]
-MDY = [f"{d}{t}" for d in ("%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%m.%d.%Y") for t in _TIMES]
-DMY = [f"{d}{t}" for d in ("%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y", "%d.%m.%y") for t in _TIMES]
+MDY = [f"{d}{t}" for d in ("%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%m-%d-%y", "%m.%d.%Y") for t in _TIMES]
+DMY = [f"{d}{t}" for d in ("%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d-%m-%y", "%d.%m.%Y", "%d.%m.%y")
+       for t in _TIMES]
 
 SERIAL_RE = r"^\d{1,7}(\.\d+)?$"
 TZ_RE = r"([+-]\d{2}:?\d{2}|Z|UTC)$"
@@ -52,13 +53,35 @@ class DateFormat:
 NUMERIC_DMY_RE = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{2,4}"
 
 
+def iso_cast(v: str) -> str:
+    """DuckDB's fast ISO cast of text `v`, only for text that starts with a 4-digit year (the cast
+    reads '01-02-26' as the year 1)."""
+    return f"case when substr({v}, 5, 1) in ('-', '/') then try_cast({v} as timestamp) end"
+
+
 def detect_dates(con: duckdb.DuckDBPyConnection, table: str, cols: list[str]) -> dict[str, DateFormat]:
-    """Which date forms each text column holds, from one pass over every value of the table (no
-    sampling, so a single 31/01 anywhere settles a column's day/month order). table and cols are
-    code-made identifiers. Values no format reads are counted after typing (stage.py reports them
-    with their rows)."""
+    """Which date forms each text column holds, from every value of the table (no sampling, so a
+    single 31/01 anywhere settles a column's day/month order). table and cols are code-made
+    identifiers. Values no format reads are counted after typing (stage.py reports them with their
+    rows).
+
+    A first pass asks only whether every value is ISO text (DuckDB's native cast) and whether any
+    carries a timezone; only the columns where some value is not ISO get the full pass."""
     if not cols:
         return {}
+    aggs = []
+    for i, col in enumerate(cols):
+        v = f"nullif(trim({col}), '')"
+        aggs += [f"count(*) filter (where {v} is not null and {iso_cast(v)} is null) as f{i}",
+                 f"bool_or(regexp_matches({v}, '{TZ_RE}')) as z{i}"]
+    row = con.execute(f"select {', '.join(aggs)} from {table}").fetchall()[0]
+    out = {col: DateFormat(None, False, bool(row[2 * i + 1]), False)
+           for i, col in enumerate(cols) if not row[2 * i]}
+    rest = [col for col in cols if col not in out]
+    return out | _detect_full(con, table, rest) if rest else out
+
+
+def _detect_full(con: duckdb.DuckDBPyConnection, table: str, cols: list[str]) -> dict[str, DateFormat]:
     values, aggs = [], []
     for i, col in enumerate(cols):
         v = f"nullif(trim({col}), '')"
@@ -113,7 +136,7 @@ def timestamp_expr(col: str, fmt: DateFormat, order: str | None, tz: str) -> str
             f"then timezone('{tz_sql}', try_strptime({_tz_clean(v)}, {_lit(ISO_TZ)}))"
         )
     # ISO text takes DuckDB's fast cast; everything else the detected formats
-    plain = f"coalesce(try_cast({v} as timestamp), try_strptime({v}, {_lit(fmts)}))"
+    plain = f"coalesce({iso_cast(v)}, try_strptime({v}, {_lit(fmts)}))"
     return "case " + " ".join(parts) + f" else {plain} end" if parts else plain
 
 

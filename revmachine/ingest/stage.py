@@ -24,6 +24,7 @@ from revmachine.ingest.readers import RawSheet, read_upload
 from revmachine.schema import BUSINESS_TABLES, columns
 
 SAMPLE_ROWS = 5
+CHECKED_TYPES = {"timestamp", "date", "amount", "integer", "bool"}  # typed columns checked for unreadable values
 
 
 @dataclass
@@ -110,7 +111,7 @@ class Context:
         }
         fy = con.execute(
             "select value from config_settings where key = 'fiscal_year_start_month'").fetchall()
-        ids = con.execute("select lead_id from leads").to_arrow_table() if with_lead_ids else None
+        ids = con.sql("select lead_id from leads").to_arrow_table() if with_lead_ids else None
         return cls(stages, channels, remembered, loaded, ids, int(fy[0][0]) if fy else 1)
 
 
@@ -213,8 +214,12 @@ class _Stager:
         cols = [c for c in exprs if not c.startswith("__raw_")]
         select = ", ".join(f"{e} as \"{n}\"" for n, e in exprs.items())
         nonblank = " or ".join(f"\"__raw_{c}\" is not null" for c in cols)
+        # the raw text is kept only where a typed column could not read it (__bad_<field>)
+        bad = [f"case when \"__raw_{c}\" is not null and \"{c}\" is null then \"__raw_{c}\" end "
+               f"as \"__bad_{c}\"" for c in cols if _field_type(fields, c) in CHECKED_TYPES]
+        keep = ", ".join([f"\"{c}\"" for c in cols] + bad + ["source_row"])
         self.con.execute(
-            f"create table {tname} as select * from (select {select}, source_row from {rname}) "
+            f"create table {tname} as select {keep} from (select {select}, source_row from {rname}) "
             f"where {nonblank}"
         )
         if raw.csv is not None:
@@ -249,16 +254,13 @@ class _Stager:
         """Unreadable and negative values, for the typed columns (header_of: field -> header)."""
         for fname, header in header_of.items():
             ftype = _field_type(fields, fname)
-            if ftype in {"timestamp", "date", "amount", "integer", "bool"}:
-                n, rows = self._rows(
-                    f"select source_row from {tname} where \"__raw_{fname}\" is not null "
-                    f"and \"{fname}\" is null")
+            if ftype in CHECKED_TYPES:
+                n, rows = self._rows(f"select source_row from {tname} where \"__bad_{fname}\" is not null")
                 if n:
                     what = {"timestamp": "a date", "date": "a date", "amount": "an amount",
                             "integer": "a whole number", "bool": "yes/no"}[ftype]
-                    sample = self.q(
-                        f"select list(distinct \"__raw_{fname}\")[1:3] from {tname} "
-                        f"where \"__raw_{fname}\" is not null and \"{fname}\" is null")[0][0]
+                    sample = self.q(f"select list(distinct \"__bad_{fname}\")[1:3] from {tname} "
+                                    f"where \"__bad_{fname}\" is not null")[0][0]
                     level = "warning"
                     if ftype in {"timestamp", "date"} and n > 0.5 * res.rows_in:
                         level = "error"
@@ -293,9 +295,10 @@ class _Stager:
         getattr(self, f"_check_{kind}", lambda parts: None)(parts)
         self._dedupe(kind, parts, key)
         cols = columns(kind, with_batch=False)
-        out = self.con.execute(
-            f"select {', '.join(cols)} from u_{kind} order by __part, source_row").to_arrow_table()
-        return out
+        # u_<kind> is in upload order already (parts in order, each in file order; a dedupe
+        # sorts back): no sort here. The relation API hands the rows to
+        # Arrow without the extra copy a DB-API result makes.
+        return self.con.sql(f"select {', '.join(cols)} from u_{kind}").to_arrow_table()
 
     def _drop_missing_keys(self, kind, parts, key) -> None:
         idcol = key[0]
@@ -351,6 +354,7 @@ class _Stager:
                         source_row desc) as rn
                     from u_{kind}
                 ) where rn = 1
+                order by __part, source_row
             """)
 
     # --- SELECTs that turn typed sheet columns into business-table rows -------------------------
@@ -704,4 +708,4 @@ def _stage_date_rows(st: _Stager, parts) -> dict[str, pa.Table]:
         for f in extra if f in cols and f[6:].replace("_", "").isalnum())
     if not sel:
         return {}
-    return {"lead_stage_dates": st.con.execute(sel).to_arrow_table()}
+    return {"lead_stage_dates": st.con.sql(sel).to_arrow_table()}

@@ -292,9 +292,10 @@ def test_stale_marts_are_rebuilt_before_reading(db_path, capsys):
     load.load(prep(("l.csv", b"Lead ID,Create Date\nA,2026-07-05\n")), db_path)
     with duckdb.connect(str(db_path)) as con:
         con.execute("update config_settings set value = 'old' where key = 'marts_signature'")
-        con.execute("drop table lead_touches")
+        con.execute("drop table funnel_steps")
     assert main(["report", "--db", str(db_path), "--period", "2026-Q3"]) == 0
     rows = {r["metric"]: r for r in json.loads(capsys.readouterr().out)}
     assert rows["leads_created"]["value"] == 1
     with db.read(db_path) as con:
         assert con.execute("select count(*) from lead_touches").fetchall()[0][0] == 1
+        assert con.execute("select count(*) from funnel_steps").fetchall()[0][0] == 1
