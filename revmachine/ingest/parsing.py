@@ -24,8 +24,9 @@ ISO_TZ = [
     "%Y-%m-%dT%H:%M%z", "%Y-%m-%d %H:%M%z",
 ]
 _TIMES = ["", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p"]
-MDY = [f"{d}{t}" for d in ("%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%m-%d-%y", "%m.%d.%Y") for t in _TIMES]
-DMY = [f"{d}{t}" for d in ("%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d-%m-%y", "%d.%m.%Y", "%d.%m.%y")
+# 2-digit-year forms first: strptime's %Y also reads '26' (as the year 26), %y never reads '2026'
+MDY = [f"{d}{t}" for d in ("%m/%d/%y", "%m/%d/%Y", "%m-%d-%y", "%m-%d-%Y", "%m.%d.%Y") for t in _TIMES]
+DMY = [f"{d}{t}" for d in ("%d/%m/%y", "%d/%m/%Y", "%d-%m-%y", "%d-%m-%Y", "%d.%m.%y", "%d.%m.%Y")
        for t in _TIMES]
 
 SERIAL_RE = r"^\d{1,7}(\.\d+)?$"
@@ -116,11 +117,9 @@ def _detect_full(con: duckdb.DuckDBPyConnection, table: str, cols: list[str]) ->
 def timestamp_expr(col: str, fmt: DateFormat, order: str | None, tz: str) -> str:
     """Text -> naive timestamp in the configured timezone `tz` (a code-validated zone name)."""
     v = f"trim({col})"
-    fmts = list(ISO)
-    if order == "mdy":
-        fmts += MDY
-    elif order == "dmy":
-        fmts += DMY
+    # the numeric day/month forms first: strptime's %Y also takes 2 digits, so '%Y-%m-%d' would
+    # read '01-02-26' as the year 1 (a 4-digit-year value fails the d/m forms)
+    fmts = {"mdy": MDY, "dmy": DMY}.get(order or "", []) + ISO
     parts = []
     if fmt.has_serials:
         parts.append(

@@ -118,6 +118,23 @@ def test_date_column_mixing_serials_and_text():
     assert got == ["2026-01-05", "2026-01-06", "2026-01-07"]
 
 
+def test_two_digit_year_dates_are_not_read_as_iso():
+    """DuckDB's ISO cast reads '01-02-26' as the year 1: such text goes to the detected d/m order."""
+    s = prep(("yy.csv", b"Lead ID,Create Date\nA,01-02-26\nB,25-12-26\n"))
+    assert s.ok, [f.message for f in s.findings]
+    got = [str(r["created_at"].date()) for r in s.tables["leads"].to_pylist()]
+    assert got == ["2026-02-01", "2026-12-25"]
+
+
+def test_iso_dates_with_an_offset_are_converted_not_truncated(monkeypatch):
+    """The ISO first pass must not let a '+02:00' through the plain cast (which drops the offset)."""
+    monkeypatch.setenv("REVMACHINE_TZ", "UTC")
+    s = prep(("tz.csv", b"Lead ID,Create Date\nA,2026-01-02T10:00:00+02:00\nB,2026-01-02 09:00:00\n"))
+    assert s.ok, [f.message for f in s.findings]
+    got = [r["created_at"].isoformat() for r in s.tables["leads"].to_pylist()]
+    assert got == ["2026-01-02T08:00:00", "2026-01-02T09:00:00"]
+
+
 def test_ambiguous_day_month_is_asked_not_guessed():
     data = b"Lead ID,Create Date\nA,03/04/2026\nB,05/06/2026\n"
     s = prep(("amb.csv", data))
