@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from revmachine import db, funnel, metrics, periods
+from revmachine import db, funnel, metrics, periods, sql
 from revmachine.errors import UserError
 
 WINDOW_DAYS = 28
@@ -50,13 +50,8 @@ def snapshot(con: duckdb.DuckDBPyConnection, batch_id: int | None, at: dt.dateti
     for r in f.steps.itertuples():
         add("step_rate", r.step, r.rate, r.converted, r.entered)
     week = window(con, WEEK_DAYS)
-    for label, n in con.execute("""
-            select s.label, count(e.record_id)
-            from config_stages as s
-            left join stage_events as e
-                on e.stage = s.stage and cast(e.entered_at as date) >= ? and cast(e.entered_at as date) < ?
-            group by s.label, s.position order by s.position""", [week.start, week.end]).fetchall():
-        add("stage_entries", label, float(n))
+    for r in sql.df(con, "meeting/stage_entries", period_start=week.start, period_end=week.end).itertuples():
+        add("stage_entries", r.label, float(r.entered))
     q = funnel.build(con, metrics.default_period_label(con))
     if q.bottleneck:
         add("bottleneck", q.bottleneck["step"], q.bottleneck["revenue_at_stake"])

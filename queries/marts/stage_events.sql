@@ -1,4 +1,4 @@
--- stage_events: the long stage-event view every funnel query can read.
+-- stage_events (a view): the long stage-event view, for analysts' own SQL and the data rules.
 -- Grain: one row per record x configured stage it reached (config_stages, in position order):
 -- funnel_records' stage_at / stage_inferred lists from entry_index to reached_index, unnested
 -- (the rules for reaching and inferring a stage are in funnel_records.sql). is_inferred marks a
