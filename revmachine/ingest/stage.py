@@ -159,15 +159,20 @@ class _Stager:
         self.findings: list[Finding] = []
         self.n = 0
         self.stage_map = mapping.stage_lookup(ctx.stages)
-        self.con.execute("create table stage_map (k varchar, v varchar)")
-        self.con.executemany("insert into stage_map values (?, ?)", list(self.stage_map.items()))
-        self.con.execute("create table channel_keys (k varchar)")
-        self.con.executemany("insert into channel_keys values (?)", [[k] for k in ctx.channel_keys])
+        # one statement each (an executemany runs one per row)
+        self.con.execute("create table stage_map as select cast(unnest($k) as varchar) as k, "
+                         "cast(unnest($v) as varchar) as v",
+                         {"k": list(self.stage_map), "v": list(self.stage_map.values())})
+        self.con.execute("create table channel_keys as select cast(unnest($k) as varchar) as k",
+                         {"k": sorted(ctx.channel_keys)})
 
-    def add(self, level: str, message: str, sheet: SheetResult | None = None, **kw) -> None:
-        raw = sheet.raw if sheet else None
-        self.findings.append(Finding(level, message, raw.file_name if raw else kw.pop("file", None),
-                                     raw.sheet_name if raw else None, **kw))
+    def add(self, level: str, message: str, sheet: SheetResult | str | None = None, **kw) -> None:
+        """sheet: the sheet's result, or only its name (a sheet that could not be read)."""
+        if isinstance(sheet, SheetResult):
+            file, sheet_name = sheet.raw.file_name, sheet.raw.sheet_name
+        else:
+            file, sheet_name = kw.pop("file", None), sheet
+        self.findings.append(Finding(level, message, file, sheet_name, **kw))
 
     def findings_have_errors(self) -> bool:
         return any(f.level == "error" for f in self.findings)

@@ -251,7 +251,16 @@ def _zip_bomb() -> bytes:
     return buf.getvalue()
 
 
+def _damaged_part() -> bytes:
+    """A workbook whose zip directory is intact but whose sheet data fails its checksum."""
+    data = xlsx([LEAD_ROWS[0]] + LEAD_ROWS[1:] * 200)
+    info = next(i for i in zipfile.ZipFile(io.BytesIO(data)).infolist() if "sheet1" in i.filename)
+    at = info.header_offset + 30 + len(info.filename) + info.compress_size // 2
+    return data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1:]
+
+
 BAD = {
+    "damaged_part": ("damaged.xlsx", None, "could not be read"),
     "not_a_spreadsheet": ("report.xlsx", b"this is a plain text file, renamed", "not a valid Excel workbook"),
     "truncated": ("cut.xlsx", xlsx(LEAD_ROWS)[:1500], "not a valid Excel workbook"),
     "empty": ("empty.csv", b"", "empty"),
@@ -269,6 +278,8 @@ def test_bad_input_changes_nothing(case, db_path, monkeypatch, capsys):
     name, data, expected = BAD[case]
     if case == "zip_bomb":
         data = _zip_bomb()
+    if case == "damaged_part":
+        data = _damaged_part()
         monkeypatch.setenv("REVMACHINE_MAX_UNZIPPED_MB", "50")
     if case == "oversize":
         monkeypatch.setenv("REVMACHINE_MAX_UPLOAD_MB", "0.1")
