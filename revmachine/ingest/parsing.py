@@ -49,6 +49,7 @@ class DateFormat:
     has_serials: bool
     has_tz: bool
     ambiguous: bool
+    iso_only: bool = False  # every value is ISO text (the first pass): typed by the plain cast
 
 
 NUMERIC_DMY_RE = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{2,4}"
@@ -76,7 +77,7 @@ def detect_dates(con: duckdb.DuckDBPyConnection, table: str, cols: list[str]) ->
         aggs += [f"count(*) filter (where {v} is not null and {iso_cast(v)} is null) as f{i}",
                  f"bool_or(regexp_matches({v}, '{TZ_RE}')) as z{i}"]
     row = con.execute(f"select {', '.join(aggs)} from {table}").fetchall()[0]
-    out = {col: DateFormat(None, False, bool(row[2 * i + 1]), False)
+    out = {col: DateFormat(None, False, bool(row[2 * i + 1]), False, iso_only=True)
            for i, col in enumerate(cols) if not row[2 * i]}
     rest = [col for col in cols if col not in out]
     return out | _detect_full(con, table, rest) if rest else out
@@ -116,6 +117,10 @@ def _detect_full(con: duckdb.DuckDBPyConnection, table: str, cols: list[str]) ->
 
 def timestamp_expr(col: str, fmt: DateFormat, order: str | None, tz: str) -> str:
     """Text -> naive timestamp in the configured timezone `tz` (a code-validated zone name)."""
+    if fmt.iso_only and not fmt.has_tz:
+        # every trimmed value passed iso_cast in detect_dates; trimming (a string copy) is only
+        # paid by the values the plain cast refuses
+        return f"coalesce(try_cast({col} as timestamp), try_cast(trim({col}) as timestamp))"
     v = f"trim({col})"
     # the numeric day/month forms first: strptime's %Y also takes 2 digits, so '%Y-%m-%d' would
     # read '01-02-26' as the year 1 (a 4-digit-year value fails the d/m forms)

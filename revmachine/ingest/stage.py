@@ -193,7 +193,8 @@ class _Stager:
             self.con.register(rname, raw.table)
         fields = {f.name: f for f in mapping.FIELDS[kind]}
         header_of = {fname: raw.headers[ci] for ci, fname in res.mapping.items()}
-        exprs: dict[str, str] = {}
+        exprs: dict[str, str] = {}  # field -> typed expression
+        raws: dict[str, str] = {}  # field -> its trimmed text, where a value may fail to type
         date_cols = [f"c{ci}" for ci, fname in res.mapping.items()
                      if _field_type(fields, fname) in {"timestamp", "date"}]
         formats = parsing.detect_dates(self.con, rname, date_cols)
@@ -213,15 +214,21 @@ class _Stager:
                 exprs[fname] = parsing.bool_expr(col)
             else:  # id, text, stage, period: text now, resolved below
                 exprs[fname] = parsing.text_expr(col)
-            exprs[f"__raw_{fname}"] = f"nullif(trim({col}), '')"
+            # text is blank exactly when its typed value is NULL, and so is a date column the
+            # first pass found all ISO: only the others need their text to report what failed
+            iso = ftype in {"timestamp", "date"} and formats[col].iso_only and not formats[col].has_tz
+            if ftype in CHECKED_TYPES and not iso:
+                raws[fname] = f"nullif(trim({col}), '')"
         if not exprs:
             return None
-        cols = [c for c in exprs if not c.startswith("__raw_")]
-        select = ", ".join(f"{e} as \"{n}\"" for n, e in exprs.items())
-        nonblank = " or ".join(f"\"__raw_{c}\" is not null" for c in cols)
+        cols = list(exprs)
+        select = ", ".join([f"{e} as \"{n}\"" for n, e in exprs.items()]
+                           + [f"{e} as \"__raw_{n}\"" for n, e in raws.items()])
+        nonblank = " or ".join(f"\"__raw_{c}\" is not null" if c in raws else f"\"{c}\" is not null"
+                               for c in cols)
         # the raw text is kept only where a typed column could not read it (__bad_<field>)
         bad = [f"case when \"__raw_{c}\" is not null and \"{c}\" is null then \"__raw_{c}\" end "
-               f"as \"__bad_{c}\"" for c in cols if _field_type(fields, c) in CHECKED_TYPES]
+               f"as \"__bad_{c}\"" for c in raws]
         keep = ", ".join([f"\"{c}\"" for c in cols] + bad + ["source_row"])
         self.con.execute(
             f"create table {tname} as select {keep} from (select {select}, source_row from {rname}) "
@@ -257,9 +264,12 @@ class _Stager:
 
     def _check_values(self, res, tname, header_of, fields) -> None:
         """Unreadable and negative values, for the typed columns (header_of: field -> header)."""
+        bad_cols = {r[0][6:] for r in self.q(
+            "select column_name from information_schema.columns where table_name = $t "
+            "and starts_with(column_name, '__bad_')", {"t": tname})}
         for fname, header in header_of.items():
             ftype = _field_type(fields, fname)
-            if ftype in CHECKED_TYPES:
+            if ftype in CHECKED_TYPES and fname in bad_cols:
                 n, rows = self._rows(f"select source_row from {tname} where \"__bad_{fname}\" is not null")
                 if n:
                     what = {"timestamp": "a date", "date": "a date", "amount": "an amount",
