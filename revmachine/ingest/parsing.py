@@ -192,7 +192,10 @@ def bool_expr(col: str) -> str:
 
 
 def text_expr(col: str) -> str:
-    """Trimmed, runs of whitespace folded to one space (checked cheaply first), '' -> NULL."""
-    v = f"trim({col})"
-    return (f"nullif(case when contains({v}, '  ') or contains({v}, chr(9)) or contains({v}, chr(10)) "
-            f"then regexp_replace({v}, '\\s+', ' ', 'g') else {v} end, '')")
+    """Trimmed, runs of whitespace folded to one space, '' -> NULL. Cheap checks first: most
+    values need neither, and trim copies every string it is given. trim strips spaces and some
+    non-ASCII spaces, so text with a non-ASCII character is always trimmed."""
+    trimmed = (f"case when prefix({col}, ' ') or suffix({col}, ' ') or strlen({col}) <> length({col}) "
+               f"then trim({col}) else {col} end")
+    return (f"nullif(case when contains({col}, '  ') or contains({col}, chr(9)) or contains({col}, chr(10)) "
+            f"then regexp_replace(trim({col}), '\\s+', ' ', 'g') else {trimmed} end, '')")

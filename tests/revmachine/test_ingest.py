@@ -135,6 +135,18 @@ def test_iso_dates_with_an_offset_are_converted_not_truncated(monkeypatch):
     assert got == ["2026-01-02T08:00:00", "2026-01-02T09:00:00"]
 
 
+@pytest.mark.parametrize("raw, expected", [
+    (" Acme", "Acme"), ("Acme ", "Acme"), ("\u00a0Acme\u00a0", "Acme"), ("Acme  Corp ", "Acme Corp"),
+    ("Acme\tCorp", "Acme Corp"), ("Ünïcode ", "Ünïcode"), ("  ", None), ("", None), (None, None),
+])
+def test_text_is_trimmed_and_folded(raw, expected):
+    from revmachine.ingest import parsing
+
+    con = duckdb.connect()
+    got = con.execute(f"select {parsing.text_expr('c0')} from (select cast(? as varchar) as c0)", [raw]).fetchall()
+    assert got == [(expected,)]
+
+
 def test_ambiguous_day_month_is_asked_not_guessed():
     data = b"Lead ID,Create Date\nA,03/04/2026\nB,05/06/2026\n"
     s = prep(("amb.csv", data))
