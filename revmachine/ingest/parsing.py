@@ -49,7 +49,6 @@ class DateFormat:
     has_serials: bool
     has_tz: bool
     ambiguous: bool
-    iso_only: bool = False  # every value is ISO text (the first pass): typed by the plain cast
 
 
 NUMERIC_DMY_RE = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{2,4}"
@@ -61,29 +60,23 @@ def iso_cast(v: str) -> str:
     return f"case when substr({v}, 5, 1) in ('-', '/') then try_cast({v} as timestamp) end"
 
 
-def detect_dates(con: duckdb.DuckDBPyConnection, table: str, cols: list[str]) -> dict[str, DateFormat]:
-    """Which date forms each text column holds, from every value of the table (no sampling, so a
-    single 31/01 anywhere settles a column's day/month order). table and cols are code-made
-    identifiers. Values no format reads are counted after typing (stage.py reports them with their
-    rows).
+def iso_first_expr(col: str) -> str:
+    """The first typing of a date column: ISO text by DuckDB's fast cast (trimming only the text
+    the plain cast refuses), anything else NULL. stage.py then detects the format of the values
+    this left unread and types those (detect_dates, timestamp_expr): most exports are all ISO
+    and never pay for detection. Text with a timezone is left to the second step: the plain cast
+    would drop its offset. (Such text is at least 17 characters: 'YYYY-MM-DDTHH:MMZ'.)"""
+    return (f"case when strlen({col}) >= 17 and regexp_matches({col}, '{TZ_RE[:-1]}\\s*$') then null "
+            f"else coalesce({iso_cast(col)}, {iso_cast(f'trim({col})')}) end")
 
-    A first pass asks only whether every value is ISO text (DuckDB's native cast) and whether any
-    carries a timezone; only the columns where some value is not ISO get the full pass."""
+
+def detect_dates(con: duckdb.DuckDBPyConnection, table: str, cols: list[str]) -> dict[str, DateFormat]:
+    """Which date forms each text column holds, from every value given (no sampling, so a single
+    31/01 anywhere settles a column's day/month order). table (a table or a parenthesised select)
+    and cols are code-made. Values no format reads are counted after typing (stage.py reports them
+    with their rows)."""
     if not cols:
         return {}
-    aggs = []
-    for i, col in enumerate(cols):
-        v = f"nullif(trim({col}), '')"
-        aggs += [f"count(*) filter (where {v} is not null and {iso_cast(v)} is null) as f{i}",
-                 f"bool_or(regexp_matches({v}, '{TZ_RE}')) as z{i}"]
-    row = con.execute(f"select {', '.join(aggs)} from {table}").fetchall()[0]
-    out = {col: DateFormat(None, False, bool(row[2 * i + 1]), False, iso_only=True)
-           for i, col in enumerate(cols) if not row[2 * i]}
-    rest = [col for col in cols if col not in out]
-    return out | _detect_full(con, table, rest) if rest else out
-
-
-def _detect_full(con: duckdb.DuckDBPyConnection, table: str, cols: list[str]) -> dict[str, DateFormat]:
     values, aggs = [], []
     for i, col in enumerate(cols):
         v = f"nullif(trim({col}), '')"
@@ -117,10 +110,6 @@ def _detect_full(con: duckdb.DuckDBPyConnection, table: str, cols: list[str]) ->
 
 def timestamp_expr(col: str, fmt: DateFormat, order: str | None, tz: str) -> str:
     """Text -> naive timestamp in the configured timezone `tz` (a code-validated zone name)."""
-    if fmt.iso_only and not fmt.has_tz:
-        # every trimmed value passed iso_cast in detect_dates; trimming (a string copy) is only
-        # paid by the values the plain cast refuses
-        return f"coalesce(try_cast({col} as timestamp), try_cast(trim({col}) as timestamp))"
     v = f"trim({col})"
     # the numeric day/month forms first: strptime's %Y also takes 2 digits, so '%Y-%m-%d' would
     # read '01-02-26' as the year 1 (a 4-digit-year value fails the d/m forms)

@@ -194,17 +194,12 @@ class _Stager:
         fields = {f.name: f for f in mapping.FIELDS[kind]}
         header_of = {fname: raw.headers[ci] for ci, fname in res.mapping.items()}
         exprs: dict[str, str] = {}  # field -> typed expression
-        raws: dict[str, str] = {}  # field -> its trimmed text, where a value may fail to type
-        date_cols = [f"c{ci}" for ci, fname in res.mapping.items()
-                     if _field_type(fields, fname) in {"timestamp", "date"}]
-        formats = parsing.detect_dates(self.con, rname, date_cols)
+        checked: dict[str, str] = {}  # field -> its raw column, where a value can fail to type
         for ci, fname in res.mapping.items():
             col = f"c{ci}"
             ftype = _field_type(fields, fname)
-            if ftype in {"timestamp", "date"}:
-                expr = self._date_expr(res, formats[col], col, raw.headers[ci])
-                if expr is None:
-                    continue
+            if ftype in {"timestamp", "date"}:  # ISO now; other forms detected and typed below
+                expr = parsing.iso_first_expr(col)
                 exprs[fname] = expr if ftype == "timestamp" else f"cast({expr} as date)"
             elif ftype == "amount":
                 exprs[fname] = parsing.amount_expr(col)
@@ -212,28 +207,27 @@ class _Stager:
                 exprs[fname] = parsing.integer_expr(col)
             elif ftype == "bool":
                 exprs[fname] = parsing.bool_expr(col)
-            else:  # id, text, stage, period: text now, resolved below
+            else:  # id, text, stage, period: text now, resolved below (blank exactly when NULL)
                 exprs[fname] = parsing.text_expr(col)
-            # text is blank exactly when its typed value is NULL, and so is a date column the
-            # first pass found all ISO: only the others need their text to report what failed
-            iso = ftype in {"timestamp", "date"} and formats[col].iso_only and not formats[col].has_tz
-            if ftype in CHECKED_TYPES and not iso:
-                raws[fname] = f"nullif(trim({col}), '')"
+            if ftype in CHECKED_TYPES:
+                checked[fname] = col
         if not exprs:
             return None
         cols = list(exprs)
-        select = ", ".join([f"{e} as \"{n}\"" for n, e in exprs.items()]
-                           + [f"{e} as \"__raw_{n}\"" for n, e in raws.items()])
-        nonblank = " or ".join(f"\"__raw_{c}\" is not null" if c in raws else f"\"{c}\" is not null"
-                               for c in cols)
-        # the raw text is kept only where a typed column could not read it (__bad_<field>)
-        bad = [f"case when \"__raw_{c}\" is not null and \"{c}\" is null then \"__raw_{c}\" end "
-               f"as \"__bad_{c}\"" for c in raws]
+        raw_cols = sorted(set(checked.values()))
+        typed = ", ".join([f"{e} as \"{n}\"" for n, e in exprs.items()] + raw_cols + ["source_row"])
+        # the raw text is kept only where a typed column could not read it (__bad_<field>); it is
+        # trimmed only there, after typing
+        bad = [f"case when \"{f}\" is null then nullif(trim({c}), '') end as \"__bad_{f}\""
+               for f, c in checked.items()]
         keep = ", ".join([f"\"{c}\"" for c in cols] + bad + ["source_row"])
+        nonblank = " or ".join([f"\"{c}\" is not null" for c in cols]
+                               + [f"\"__bad_{f}\" is not null" for f in checked])
         self.con.execute(
-            f"create table {tname} as select {keep} from (select {select}, source_row from {rname}) "
+            f"create table {tname} as select * from (select {keep} from (select {typed} from {rname})) "
             f"where {nonblank}"
         )
+        self._type_dates(res, tname, fields, header_of)
         if raw.csv is not None:
             raw.csv.drop(self.con, rname)
         else:
@@ -245,6 +239,30 @@ class _Stager:
             return None
         self._check_values(res, tname, {f: h for f, h in header_of.items() if f in cols}, fields)
         return tname
+
+    def _type_dates(self, res, tname, fields, header_of) -> None:
+        """The date values the ISO cast left unread: their form is detected (all of them, per
+        column) and they are typed by it; a column whose day/month order is ambiguous is dropped
+        with an error asking for it."""
+        dates = [f for f in header_of if _field_type(fields, f) in {"timestamp", "date"}]
+        if not dates:
+            return
+        counts = self.q("select " + ", ".join(f"count(\"__bad_{f}\")" for f in dates) + f" from {tname}")[0]
+        for fname, n in zip(dates, counts, strict=True):
+            if not n:
+                continue
+            b = f"\"__bad_{fname}\""
+            values = f"(select {b} as v from {tname} where {b} is not null)"
+            fmt = parsing.detect_dates(self.con, values, ["v"])["v"]
+            expr = self._date_expr(res, fmt, b, header_of[fname])
+            if expr is None:
+                self.con.execute(f"alter table {tname} drop column \"{fname}\"")
+                self.con.execute(f"alter table {tname} drop column {b}")
+                continue
+            if _field_type(fields, fname) == "date":
+                expr = f"cast({expr} as date)"
+            self.con.execute(f"update {tname} set \"{fname}\" = {expr}, {b} = case when ({expr}) is null "
+                             f"then {b} end where {b} is not null")
 
     def _date_expr(self, res, fmt: parsing.DateFormat, col, header) -> str | None:
         key = f"{res.label}::{header}"

@@ -147,6 +147,17 @@ def test_text_is_trimmed_and_folded(raw, expected):
     assert got == [(expected,)]
 
 
+def test_iso_and_day_first_dates_in_one_column():
+    """ISO text is typed first; the rest of the column is detected on its own values (31/01 makes it
+    day-first) and typed by that, with unreadable values still reported by row."""
+    data = b"Lead ID,Create Date\nA,2026-01-05\nB,31/01/2026\nC,02/03/2026\nD,soon\n"
+    s = prep(("mix.csv", data))
+    got = [r["created_at"] for r in s.tables["leads"].to_pylist()]
+    assert [d and str(d.date()) for d in got] == ["2026-01-05", "2026-01-31", "2026-03-02", None]
+    unparsed = [f for f in s.findings if f.code == "unparsed"]
+    assert len(unparsed) == 1 and unparsed[0].row == 5 and "'soon'" in unparsed[0].message
+
+
 def test_ambiguous_day_month_is_asked_not_guessed():
     data = b"Lead ID,Create Date\nA,03/04/2026\nB,05/06/2026\n"
     s = prep(("amb.csv", data))
