@@ -21,14 +21,6 @@
 -- No parameters.
 with
 
-leads_src as (
-    select * from leads
-),
-
-deals_src as (
-    select * from deals
-),
-
 owners_src as (
     select
         owner,
@@ -52,7 +44,10 @@ funnel as (
             list_position(list(stage order by position), min(stage order by position) filter (where is_sql)),
             1
         ) as sql_index,
-        coalesce(list_position(list(stage order by position), 'sal'), 0) as sal_index
+        coalesce(list_position(list(stage order by position), 'sal'), 0) as sal_index,
+        -- each stage's place in the standard columns below (7: a stage without a column)
+        list_transform(list(stage order by position), lambda s: coalesce(
+            list_position(['lead', 'mql', 'sal', 'opportunity', 'proposal', 'won'], s), 7)) as column_index
     from config_stages
 ),
 
@@ -65,7 +60,7 @@ deals_by_lead as (
         count(*) filter (where d.is_won) as won_deal_count,
         bool_and(coalesce(d.is_lost, false)) as is_all_lost,
         max(case when d.is_lost then d.closed_at end) as last_lost_at
-    from deals_src as d
+    from deals as d
     where d.lead_id is not null
     group by d.lead_id
 ),
@@ -89,7 +84,7 @@ touches as (
         count(a.activity_id) as activity_count,
         min(a.occurred_at) filter (where a.occurred_at >= l.mql_at) as first_activity_at
     from activities as a
-    inner join leads_src as l on a.lead_id = l.lead_id
+    inner join leads as l on a.lead_id = l.lead_id
     group by a.lead_id
 ),
 
@@ -126,7 +121,7 @@ lead_records as (
         x.dates as extra_dates,
         least(t.first_activity_at, l.first_response_at) as first_touch_at,
         coalesce(t.activity_count, l.followup_count) as touch_count
-    from leads_src as l
+    from leads as l
     left join deals_by_lead as dl on l.lead_id = dl.lead_id
     left join owners_src as o on l.owner = o.owner
     left join extra_dates as x on l.lead_id = x.lead_id
@@ -160,9 +155,9 @@ deal_records as (
         cast(null as map(varchar, timestamp)) as extra_dates,
         cast(null as timestamp) as first_touch_at,
         cast(null as bigint) as touch_count
-    from deals_src as d
+    from deals as d
     left join owners_src as o on d.owner = o.owner
-    where d.lead_id is null or d.lead_id not in (select lead_id from leads_src)
+    where d.lead_id is null or d.lead_id not in (select lead_id from leads)
 ),
 
 unioned as (
@@ -171,13 +166,14 @@ unioned as (
     select * from deal_records
 ),
 
+-- the data's latest timestamp: the latest date in leads and deals (read from the tables, not
+-- from `unioned`, which is then scanned once as a stream instead of being held in memory)
 as_of as (
-    select
-        greatest(
-            max(created_at), max(mql_at), max(sal_at), max(opportunity_at),
-            max(proposal_at), max(won_at), max(exit_at_raw)
-        ) as data_as_of
-    from unioned
+    select greatest(
+        (select greatest(max(created_at), max(mql_at), max(sal_at), max(opportunity_at),
+            max(proposal_at), max(won_at), max(exit_at)) from leads),
+        (select greatest(max(created_at), max(closed_at)) from deals)
+    ) as data_as_of
 ),
 
 -- the channel map, resolved once per distinct channel value rather than once per record
@@ -186,7 +182,7 @@ channel_map as (
         v.channel_raw,
         coalesce(c.channel_label, nullif(trim(v.channel_raw), ''), 'Unknown') as channel,
         coalesce(c.sourced_by, 'unmapped') as sourced_by
-    from (select distinct channel_raw from unioned) as v
+    from (select channel as channel_raw from leads union select channel from deals) as v
     left join config_channels as c
         on lower(regexp_replace(coalesce(v.channel_raw, ''), '[^A-Za-z0-9]', '', 'g')) = c.channel_key
 ),
@@ -197,34 +193,41 @@ known as (
         u.*,
         u.won_at is not null or u.current_stage = 'won' as is_won_record,
         case when u.record_type = 'deal' then f.sql_index else 1 end as entry_index,
-        list_transform(f.stages, lambda s, i: case
-            -- a deal with no loaded lead entered the SQL stage when it was created
-            when u.record_type = 'deal' and i = f.sql_index then least(u.opportunity_at, case s
-                when 'mql' then u.mql_at when 'sal' then u.sal_at when 'proposal' then u.proposal_at
-                when 'won' then u.won_at end)
-            else case s
-                when 'lead' then u.created_at
-                when 'mql' then u.mql_at
-                when 'sal' then u.sal_at
-                when 'opportunity' then case when u.record_type = 'lead' then u.opportunity_at end
-                when 'proposal' then u.proposal_at
-                when 'won' then u.won_at
-                else u.extra_dates[s]
-            end
-        end) as known_at,
-        list_transform(f.stages, lambda s, i: case
-            when u.record_type = 'deal' and i = f.sql_index then true
-            else case s
-                when 'lead' then u.record_type = 'lead'
-                when 'mql' then u.mql_at is not null
-                when 'sal' then u.sal_at is not null
-                when 'opportunity' then u.record_type = 'lead' and u.opportunity_at is not null
-                when 'proposal' then u.proposal_at is not null
-                when 'won' then u.won_at is not null
-                else coalesce(list_contains(map_keys(u.extra_dates), s), false)
-            end
-        end) as is_known
+        list_select([
+            u.created_at, u.mql_at, u.sal_at,
+            case when u.record_type = 'lead' then u.opportunity_at end,
+            u.proposal_at, u.won_at, null
+        ], f.column_index) as column_at,
+        list_select([
+            u.record_type = 'lead', u.mql_at is not null, u.sal_at is not null,
+            u.record_type = 'lead' and u.opportunity_at is not null,
+            u.proposal_at is not null, u.won_at is not null, false
+        ], f.column_index) as column_known
     from unioned as u
+    cross join funnel as f
+),
+
+-- per record and configured stage: the stage's known date, and whether the record has one
+known_stages as (
+    select
+        k.* exclude (column_at, column_known),
+        case
+            -- a deal with no loaded lead entered the SQL stage when it was created
+            when k.record_type = 'deal' then list_transform(k.column_at, lambda v, i: case
+                when i = f.sql_index then least(k.opportunity_at, v) else v end)
+            -- dates of stages without a column of their own (lead_stage_dates)
+            when k.extra_dates is not null then list_transform(k.column_at, lambda v, i: case
+                when f.column_index[i] = 7 then k.extra_dates[f.stages[i]] else v end)
+            else k.column_at
+        end as known_at,
+        case
+            when k.record_type = 'deal' then list_transform(k.column_known, lambda h, i: h or i = f.sql_index)
+            when k.extra_dates is not null then list_transform(k.column_known, lambda h, i: case
+                when f.column_index[i] = 7 then list_contains(map_keys(k.extra_dates), f.stages[i])
+                else h end)
+            else k.column_known
+        end as is_known
+    from known as k
     cross join funnel as f
 ),
 
@@ -237,21 +240,26 @@ bounded as (
             k.entry_index,
             case when k.is_won_record then f.n_stages else 0 end
         ) as reached_index
-    from known as k
+    from known_stages as k
     cross join funnel as f
 ),
 
 reached as (
     select
         b.*,
-        list_transform(range(1, f.n_stages + 1), lambda i: case
-            when i between b.entry_index and b.reached_index then coalesce(
-                b.known_at[i],
-                list_min(b.known_at[i:b.reached_index]),
-                list_max(b.known_at[b.entry_index:i]),
-                b.created_at
-            )
-        end) as stage_at,
+        case
+            -- most records sit at one stage: nothing to infer from neighbours
+            when b.entry_index = b.reached_index then list_transform(range(1, f.n_stages + 1),
+                lambda i: case when i = b.entry_index then coalesce(b.known_at[i], b.created_at) end)
+            else list_transform(range(1, f.n_stages + 1), lambda i: case
+                when i between b.entry_index and b.reached_index then coalesce(
+                    b.known_at[i],
+                    list_min(b.known_at[i:b.reached_index]),
+                    list_max(b.known_at[b.entry_index:i]),
+                    b.created_at
+                )
+            end)
+        end as stage_at,
         list_transform(range(1, f.n_stages + 1), lambda i: case
             when i between b.entry_index and b.reached_index then b.known_at[i] is null
         end) as stage_inferred,
