@@ -95,11 +95,13 @@ def _writer_lock(p: Path) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def write(path: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def write(path: str | Path | None = None, *, rebuilds_marts: bool = False
+          ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection on a private copy inside one transaction; swapped in on success.
 
     Everything done on the connection is one transaction: an exception rolls all of it back and
-    the live database is untouched.
+    the live database is untouched. rebuilds_marts: the caller rebuilds the marts itself (a load,
+    an undo), so a new or upgraded database does not build them first.
     """
     from revmachine import schema
 
@@ -112,7 +114,7 @@ def write(path: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]
             con = duckdb.connect(str(tmp))
             try:
                 _settings(con)
-                schema.ensure(con)
+                schema.ensure(con, rebuilds_marts=rebuilds_marts)
                 con.execute("begin transaction")
                 yield con
                 con.execute("commit")

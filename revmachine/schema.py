@@ -326,10 +326,7 @@ def _v1(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
-    # marts exist (empty) from the start so every query runs on an empty database
-    from revmachine import marts
-
-    marts.rebuild(con)
+    # the marts are built by ensure() after the migrations, so every query runs on an empty database
 
 
 MIGRATIONS.append((1, "initial schema", _v1))  # type: ignore[arg-type]
@@ -346,16 +343,21 @@ def current_version(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("select coalesce(max(version), 0) from schema_migrations").fetchall()[0][0]
 
 
-def ensure(con: duckdb.DuckDBPyConnection) -> int:
-    """Create or upgrade the schema on a writable connection, and rebuild marts built by older
-    mart definitions; returns the version."""
+def ensure(con: duckdb.DuckDBPyConnection, *, rebuilds_marts: bool = False) -> int:
+    """Create or upgrade the schema on a writable connection, and build the marts when they are
+    missing or were built by older mart definitions, unless the caller rebuilds them anyway in
+    the same transaction (rebuilds_marts); returns the version."""
     from revmachine import marts
 
     version = current_version(con)
-    if version >= SCHEMA_VERSION:
-        if marts.stored_signature(con) != marts.signature():
-            marts.rebuild(con)
-        return version
+    if version < SCHEMA_VERSION:
+        _migrate(con, version)
+    if not rebuilds_marts and marts.stored_signature(con) != marts.signature():
+        marts.rebuild(con)
+    return SCHEMA_VERSION
+
+
+def _migrate(con: duckdb.DuckDBPyConnection, version: int) -> None:
     con.execute(
         "create table if not exists schema_migrations "
         "(version integer primary key, description varchar, applied_at timestamp)"
@@ -366,7 +368,6 @@ def ensure(con: duckdb.DuckDBPyConnection) -> int:
             con.execute(
                 "insert into schema_migrations values (?, ?, now()::timestamp)", [v, description]
             )
-    return SCHEMA_VERSION
 
 
 def needs_upgrade(con: duckdb.DuckDBPyConnection) -> bool:

@@ -79,7 +79,7 @@ def load(staged: Staged, path: str | Path | None = None, *, modes: dict[str, str
     raw_dir = uploads_dir(p)
     kept: list[Path] = []
     try:
-        with db.write(p) as con:
+        with db.write(p, rebuilds_marts=True) as con:
             batch_id = con.execute("select coalesce(max(batch_id), 0) + 1 from batches").fetchall()[0][0]
             written, superseded = write_tables(con, staged, batch_id, modes)
             mode_label = "replace" if any(m == "replace" for m in modes.values()) else "append"
@@ -116,7 +116,7 @@ def undo_last(path: str | Path | None = None) -> int:
     p = db.resolve(path)
     if not p.exists():
         raise UserError("there is no database yet, so nothing to undo.")
-    with db.write(p) as con:
+    with db.write(p, rebuilds_marts=True) as con:
         r = con.execute("select max(batch_id) from batches where status = 'active'").fetchall()[0][0]
         if r is None:
             raise UserError("no loaded batch to undo.")
