@@ -158,6 +158,16 @@ def test_iso_and_day_first_dates_in_one_column():
     assert len(unparsed) == 1 and unparsed[0].row == 5 and "'soon'" in unparsed[0].message
 
 
+@pytest.mark.parametrize("eol", [b"\n", b"\r\n"])
+def test_csv_blank_lines_are_skipped_and_row_numbers_stay_exact(eol):
+    lines = [b"Lead ID,Create Date", b"A,2026-01-05", b"", b"B,2026-01-06", b"", b"", b"C,not a date"]
+    s = prep(("gaps.csv", eol.join(lines) + eol))
+    assert [r["lead_id"] for r in s.tables["leads"].to_pylist()] == ["A", "B", "C"]
+    assert [r["source_row"] for r in s.tables["leads"].to_pylist()] == [2, 4, 7]
+    unparsed = next(f for f in s.findings if f.code == "unparsed")
+    assert unparsed.row == 7
+
+
 def test_ambiguous_day_month_is_asked_not_guessed():
     data = b"Lead ID,Create Date\nA,03/04/2026\nB,05/06/2026\n"
     s = prep(("amb.csv", data))
