@@ -41,8 +41,15 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f"drop view {name}")
         elif name in old:  # a table in a database built by an older version
             con.execute(f"drop table {name}")
-    for name in TABLES:
-        con.execute(f"create or replace table {name} as {sql.text(f'marts/{name}')}")
+    # Row order in a mart means nothing (every screen query groups or sorts). Without the order
+    # constraint DuckDB writes each thread's rows straight to the file: with it, the unnest that
+    # builds funnel_steps left ~0.85 s of writing to the checkpoint on 1M leads.
+    con.execute("set preserve_insertion_order = false")
+    try:
+        for name in TABLES:
+            con.execute(f"create or replace table {name} as {sql.text(f'marts/{name}')}")
+    finally:
+        con.execute("reset preserve_insertion_order")
     for name in VIEWS:
         con.execute(f"create view {name} as {sql.text(f'marts/{name}')}")
     con.execute(sql.text("marts/macros"))
