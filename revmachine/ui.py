@@ -101,7 +101,7 @@ def fmt_value(value, unit: str, currency: str = "$") -> str:
 
 
 def user_error(exc: Exception) -> None:
-    st.error(str(exc), icon="⚠️")
+    st.error(str(exc), icon=":material/error:")
 
 
 def set_filter(key: str, value) -> None:

@@ -16,8 +16,12 @@ st.caption("Upload the spreadsheets your CRM and marketing tools export: .xlsx (
 
 path = db.resolve()
 
+# a new key after each load empties the uploader: the loaded files are not checked again (they
+# would only be reported as already loaded)
+upload_round = st.session_state.get("upload_round", 0)
 files = st.file_uploader("Spreadsheets", type=["xlsx", "xlsm", "xls", "ods", "csv", "tsv"],
-                         accept_multiple_files=True, key="upload_files")
+                         accept_multiple_files=True,
+                         key="upload_files" if upload_round == 0 else f"upload_files_{upload_round}")
 
 FIELD_CHOICES = {kind: ["(ignore)"] + [f.name for f in fields] for kind, fields in mapping.FIELDS.items()}
 KIND_CHOICES = ["(skip)", *mapping.KINDS]
@@ -124,6 +128,7 @@ if files or reloaded:
             st.error(str(exc))
         else:
             st.session_state.pop("staged_key", None)
+            st.session_state["upload_round"] = upload_round + 1
             st.session_state["last_load"] = result.as_dict()
             st.session_state.pop("reload_files", None)
             st.rerun()
@@ -131,7 +136,7 @@ if files or reloaded:
 if st.session_state.get("last_load"):
     r = st.session_state["last_load"]
     st.success(f"Loaded batch {r['batch_id']}: "
-               + ", ".join(f"{k} {v:,} rows" for k, v in r["rows_written"].items()), icon="✅")
+               + ", ".join(f"{k} {v:,} rows" for k, v in r["rows_written"].items()), icon=":material/check_circle:")
 
 st.subheader("Load history")
 if path.exists():

@@ -132,6 +132,9 @@ def test_upload_demo_files_then_read_dashboard_and_filter(page: Page, server):
     shot(page, "data_page_report")
     page.get_by_role("button", name="Load", exact=True).click()
     expect(page.get_by_text("Loaded batch 1")).to_be_visible()
+    # the uploader is emptied after the load: the files are not checked again
+    expect(page.get_by_text("No problems found.")).to_have_count(0)
+    page.get_by_text("Loaded batch 1").scroll_into_view_if_needed()
     shot(page, "data_page_loaded")
     import duckdb
 

@@ -67,6 +67,9 @@ def test_data_page_upload_and_load(db_path):
     at.button(key="load_button").click().run()
     assert not at.exception, at.exception
     assert any("Loaded batch 1" in s.value for s in at.success)
+    # the loaded file is not checked again (it would only be reported as already loaded)
+    assert not any("already loaded" in w.value for w in at.warning)
+    assert all("already loaded" not in df.value.to_string() for df in at.dataframe)
     import duckdb
 
     with duckdb.connect(str(db_path), read_only=True) as con:
