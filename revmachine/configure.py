@@ -95,11 +95,18 @@ def save_settings(values: dict[str, object], path: str | Path | None = None) -> 
 
 
 STAGE_COLUMNS = ["stage", "label", "owner", "benchmark_rate", "sla_hours", "is_sql"]
-DEFAULT_STAGE_KEYS = ("lead", "mql", "sal", "opportunity", "proposal", "won")
 
 
 def stages(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(f"select {', '.join(STAGE_COLUMNS)} from config_stages order by position").df()
+
+
+def extra_stage_fields(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The mapping fields for the dates of configured stages without a leads column of their own
+    ('stage:demo'), in funnel order."""
+    from revmachine.ingest.mapping import STANDARD_STAGES
+
+    return [f"stage:{k}" for k in stages(con)["stage"] if k not in STANDARD_STAGES]
 
 
 def validate_stages(df: pd.DataFrame) -> list[tuple]:

@@ -39,6 +39,11 @@ def _stage(upload: list[stage.UploadFile], overrides: dict, orders: dict) -> sta
     return staged
 
 
+extra_stage_fields: list[str] = []
+if path.exists():
+    with db.read(path) as con:
+        extra_stage_fields = configure.extra_stage_fields(con)
+
 reloaded = st.session_state.get("reload_files")
 if files or reloaded:
     upload = ([stage.UploadFile(f.name, f.getvalue()) for f in files] if files
@@ -68,13 +73,16 @@ if files or reloaded:
                     "maps to": [res.mapping.get(i, "(ignore)") if kind == res.kind else "(ignore)"
                                 for i in range(len(res.raw.headers))],
                 })
-                opts = FIELD_CHOICES.get(kind, ["(ignore)"])
+                # leads may also map a column to the date of a configured stage without a column of
+                # its own ('stage:demo'), whether or not a header matched it
+                opts = FIELD_CHOICES.get(kind, ["(ignore)"]) + (extra_stage_fields if kind == "leads" else [])
                 table["maps to"] = [v if v in opts or v.startswith("stage:") else "(ignore)"
                                     for v in table["maps to"]]
                 edited = st.data_editor(
                     table, key=f"map::{res.label}", hide_index=True, disabled=["column"],
                     column_config={"maps to": st.column_config.SelectboxColumn(
-                        "maps to", options=opts + sorted({v for v in table["maps to"] if v.startswith("stage:")}),
+                        "maps to", options=list(dict.fromkeys(
+                            opts + sorted(v for v in table["maps to"] if v.startswith("stage:")))),
                         required=True)})
                 new_map = {i: v for i, v in enumerate(edited["maps to"]) if v != "(ignore)"}
                 new_kind = None if kind == "(skip)" else kind

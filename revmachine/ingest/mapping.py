@@ -14,6 +14,9 @@ import re
 from dataclasses import dataclass
 
 KINDS = ("leads", "deals", "campaigns", "spend", "targets", "activities", "owners")
+# the stages whose dates have a leads column of their own; any other configured stage's date is
+# a 'stage:<key>' field, loaded into lead_stage_dates
+STANDARD_STAGES = ("lead", "mql", "sal", "opportunity", "proposal", "won")
 
 
 @dataclass(frozen=True)
@@ -315,7 +318,7 @@ def stage_lookup(config_stages: list[tuple[str, str]]) -> dict[str, str]:
     keys = {k for k, _ in config_stages}
     table = {k: v for k, v in STAGE_SYNONYMS.items() if v.startswith("exit:") or v in keys}
     # a synonym of a dropped stage falls to the nearest configured stage before it
-    order = ["lead", "mql", "sal", "opportunity", "proposal", "won"]
+    order = list(STANDARD_STAGES)
     for k, v in STAGE_SYNONYMS.items():
         if v in order and v not in keys:
             earlier = [s for s in order[: order.index(v)] if s in keys]

@@ -650,7 +650,7 @@ def _recognise(st: _Stager, files: list[UploadFile], overrides, sheets: list[She
     """Read every file and decide each sheet's kind and column mapping (appended to `sheets`)."""
     ctx = st.ctx
     extra_stages = {k: lbl for k, lbl in ctx.stages
-                    if k not in {"lead", "mql", "sal", "opportunity", "proposal", "won"}}
+                    if k not in mapping.STANDARD_STAGES}
     seen_hashes: set[str] = set()
     for fi, f in enumerate(files):
         if progress:

@@ -129,6 +129,8 @@ def test_seven_stages_with_a_demo_date():
     assert (s.loc[4, "entered"], s.loc[4, "converted"]) == (2, 1)  # opp -> demo: F1 only
     assert (s.loc[5, "entered"], s.loc[5, "converted"]) == (1, 1)
     assert s.loc[4, "median_days"] == pytest.approx(5)  # 07-10 -> 07-15
+    # the upload's mapping editor offers the demo date as a field, matched header or not
+    assert configure.extra_stage_fields(con) == ["stage:demo"]
 
 
 def test_stage_rules():
