@@ -392,9 +392,15 @@ class _Stager:
 
     # --- SELECTs that turn typed sheet columns into business-table rows -------------------------
     def _stage_join(self, t: str, c) -> str:
-        """FROM clause: the sheet joined once to the stage lookup; the mapped stage is sm.v."""
-        key = f"lower(regexp_replace(coalesce({c('current_stage')}, ''), '[^A-Za-z0-9]', '', 'g'))"
-        return f"{t} left join stage_map as sm on sm.k = {key}"
+        """FROM clause: the sheet joined once to the stage lookup; the mapped stage is sm.v. Each
+        distinct stage text is normalised once, not once per row."""
+        cs = c("current_stage")
+        return f"""{t} left join (
+                select d.s, m.v
+                from (select distinct {cs} as s from {t}) as d
+                left join stage_map as m
+                    on m.k = lower(regexp_replace(coalesce(d.s, ''), '[^A-Za-z0-9]', '', 'g'))
+            ) as sm on {cs} = sm.s"""
 
     def _sel_leads(self, res, t, c, i) -> str:
         stage = "sm.v"
@@ -540,9 +546,16 @@ class _Stager:
 
     def _unknown_channels(self, kind, parts) -> None:
         for i, (res, _t) in enumerate(parts):
-            r = self.q(f"""select count(*), list(distinct channel)[1:8] from u_{kind}
-                where __part = {i} and channel is not null and lower(regexp_replace(channel,
-                '[^A-Za-z0-9]', '', 'g')) not in (select k from channel_keys)""")[0]
+            # each distinct channel is normalised once, not once per row
+            r = self.q(f"""
+                with unmapped as (
+                    select channel
+                    from (select distinct channel from u_{kind} where __part = {i} and channel is not null)
+                    where lower(regexp_replace(channel, '[^A-Za-z0-9]', '', 'g'))
+                        not in (select k from channel_keys)
+                )
+                select count(*), list(distinct channel)[1:8] from u_{kind}
+                where __part = {i} and channel in (select channel from unmapped)""")[0]
             if r[0]:
                 self.add("warning",
                          f"{r[0]} row(s) have a channel with no marketing/sales mapping "
