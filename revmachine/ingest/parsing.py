@@ -154,15 +154,19 @@ def amount_expr(col: str) -> str:
         else try_cast({s} as double)
     end)"""
     negative = (
-        f"(regexp_full_match({v}, '\\(.*\\)') or regexp_matches({v}, '^[^0-9]*-') "
-        f"or regexp_matches({v}, '-$'))"
+        f"(regexp_full_match({v}, '\\(.*\\)') or regexp_matches({v}, '^[^0-9]*[-\u2212]') "
+        f"or regexp_matches({v}, '[-\u2212]$'))"
     )
     # letters other than currency codes mean it is not an amount ('n/a', 'tbd')
     junk = f"regexp_matches(regexp_replace({v}, '(?i)(usd|eur|gbp|chf|cad|aud|[a-z]{{3}}$|^[a-z]{{3}})', '', 'g'), '[A-Za-z]')"
-    return (
+    full = (
         f"case when {junk} and not regexp_full_match({v}, '[+-]?\\d+(\\.\\d+)?[eE][+-]?\\d+') then null "
         f"else cast(case when {negative} then -abs({number}) else {number} end as decimal(18, 2)) end"
     )
+    # a plain number ('1200.5', '-45', '1e6') takes DuckDB's cast: the same value as the rules
+    # above give it, without their regular expressions (NaN and infinity are not plain numbers)
+    plain = f"try_cast({col} as double)"
+    return f"case when isfinite({plain}) then cast({plain} as decimal(18, 2)) else {full} end"
 
 
 def integer_expr(col: str) -> str:

@@ -168,6 +168,21 @@ def test_csv_blank_lines_are_skipped_and_row_numbers_stay_exact(eol):
     assert unparsed.row == 7
 
 
+@pytest.mark.parametrize("raw, expected", [
+    ("1200.5", "1200.50"), ("-45", "-45.00"), ("1e6", "1000000.00"), ("1.255", "1.25"), (" 12 ", "12.00"),
+    ("$1,200.50", "1200.50"), ("1.200,50 €", "1200.50"), ("(300)", "-300.00"), ("45-", "-45.00"),
+    ("\u22125", "-5.00"), ("1.200.300", "1200300.00"), ("12,5", "12.50"), ("USD 99", "99.00"),
+    ("nan", None), ("inf", None), ("n/a", None), ("", None),
+])
+def test_amounts(raw, expected):
+    """Plain numbers take the fast cast, the rest the rules; both give these values (U+2212 is a minus)."""
+    from revmachine.ingest import parsing
+
+    got = duckdb.connect().execute(f"select {parsing.amount_expr('c0')} from (select cast(? as varchar) as c0)",
+                                   [raw]).fetchall()[0][0]
+    assert got == (None if expected is None else Decimal(expected))
+
+
 def test_ambiguous_day_month_is_asked_not_guessed():
     data = b"Lead ID,Create Date\nA,03/04/2026\nB,05/06/2026\n"
     s = prep(("amb.csv", data))
