@@ -272,10 +272,12 @@ class CsvSource:
     ncols: int
     skip: int
 
-    def select(self, parallel: bool = True) -> tuple[str, dict]:
-        """A SELECT of the rows (c0..cN as text, source_row) and its parameters."""
+    def select(self, parallel: bool = True, columns: list[int] | None = None) -> tuple[str, dict]:
+        """A SELECT of the rows (c0..cN as text, or only the given column numbers) and its
+        parameters. The CSV reader skips the columns not selected."""
+        wanted = "*" if not columns else ", ".join(f"c{int(i)}" for i in sorted(set(columns)))
         q = (
-            "select * "
+            f"select {wanted} "
             "from read_csv($path, auto_detect = false, header = false, skip = $skip, delim = $delim, "
             "quote = '\"', escape = '\"', columns = $columns, null_padding = true, "
             f"parallel = {'true' if parallel else 'false'}, strict_mode = false)"
@@ -283,14 +285,15 @@ class CsvSource:
         return q, {"path": self.path, "skip": self.skip, "delim": self.delim,
                    "columns": {f"c{i}": "varchar" for i in range(self.ncols)}}
 
-    def materialize(self, con: duckdb.DuckDBPyConnection, table: str) -> None:
+    def materialize(self, con: duckdb.DuckDBPyConnection, table: str, columns: list[int] | None = None) -> None:
         """<table>: the rows of the file with their line numbers (source_row), as a view over the
         table <table>__rows (a code-made name). Line numbers come from the rowid, which follows the
-        file's order, so no window function is needed."""
+        file's order, so no window function is needed. columns: only these (the mapped ones; an
+        export often has dozens that are not)."""
         last: duckdb.Error | None = None
         for attempt in range(2):
             for parallel in (True, False):  # the parallel reader refuses quoted newlines with padding
-                q, params = self.select(parallel)
+                q, params = self.select(parallel, columns)
                 try:
                     con.execute(f"create or replace table {table}__rows as {q}", params)
                     con.execute(f"create or replace view {table} as select *, "

@@ -188,7 +188,7 @@ class _Stager:
         self.n += 1
         rname, tname = f"raw_{self.n}", f"typed_{self.n}"
         if raw.csv is not None:
-            raw.csv.materialize(self.con, rname)
+            raw.csv.materialize(self.con, rname, columns=list(res.mapping))
         else:
             self.con.register(rname, raw.table)
         fields = {f.name: f for f in mapping.FIELDS[kind]}

@@ -110,6 +110,24 @@ def test_fifty_columns_of_which_five_matter():
     assert len(s.sheets[0].ignored_columns) == 45
 
 
+def test_csv_reads_only_the_mapped_columns_and_keeps_row_numbers():
+    """Only mapped columns are read from a CSV; the others (here around and between them, one with
+    a quoted line break) change nothing, and rows are numbered as a spreadsheet shows them (the
+    line break stays inside its cell)."""
+    header = ["Notes", "Lead ID", "Extra 1", "Create Date", "Extra 2", "Lead Source"]
+    rows = [["a", "L1", "x", "2026-01-05", "y", "Email"],
+            ['"two\nlines"', "L2", "x", "not a date", "y", "Webinar"],
+            ["c", "L3", "x", "2026-01-07", "y", "Email"]]
+    data = ("\n".join(",".join(r) for r in [header, *rows]) + "\n").encode()
+    s = prep(("wide.csv", data))
+    t = s.tables["leads"].to_pylist()
+    assert [(r["lead_id"], r["channel"], r["source_row"]) for r in t] == [
+        ("L1", "Email", 2), ("L2", "Webinar", 3), ("L3", "Email", 4)]
+    assert s.sheets[0].ignored_columns == ["Notes", "Extra 1", "Extra 2"]
+    unparsed = next(f for f in s.findings if f.code == "unparsed")
+    assert unparsed.row == 3 and unparsed.column == "Create Date"
+
+
 def test_date_column_mixing_serials_and_text():
     rows = [["Lead ID", "Create Date"], ["A", 46027], ["B", "2026-01-06"], ["C", "7 Jan 2026"]]
     s = prep(("mixed.xlsx", xlsx(rows)))
