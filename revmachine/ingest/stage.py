@@ -328,9 +328,9 @@ class _Stager:
         getattr(self, f"_check_{kind}", lambda parts: None)(parts)
         self._dedupe(kind, parts, key)
         cols = columns(kind, with_batch=False)
-        # u_<kind> is in upload order already (parts in order, each in file order; a dedupe
-        # sorts back): no sort here. The relation API hands the rows to
-        # Arrow without the extra copy a DB-API result makes.
+        # u_<kind> is in upload order already (parts in order, each in file order; a dedupe sorts
+        # back): no sort here. The relation API hands the rows to Arrow without the extra copy a
+        # DB-API result makes.
         return self.con.sql(f"select {', '.join(cols)} from u_{kind}").to_arrow_table()
 
     def _drop_missing_keys(self, kind, parts, key) -> None:
