@@ -39,7 +39,7 @@ flagged as (
         touch_count is not null and touch_count < $min_attempts
             and not is_accepted and exit_reason is null
             and datediff('second', mql_at, data_as_of) > $decision_days * 86400 as is_few_attempts,
-        not is_accepted and (exit_reason is null or exit_reason in ('stale', 'exited', 'rejected'))
+        not is_accepted and not rejected_with_reason(is_accepted, exit_reason)
             and datediff('second', mql_at, data_as_of) > $decision_days * 86400 as is_no_feedback
     from per_lead
 ),

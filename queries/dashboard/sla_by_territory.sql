@@ -19,8 +19,7 @@ per_lead as (
         datediff('second', r.mql_at, r.first_touch_at) / 3600.0 as response_hours,
         r.touch_count,
         r.is_accepted,
-        r.exit_reason is not null and r.exit_reason not in ('stale', 'exited', 'rejected')
-            and not r.is_accepted as is_rejected_with_reason
+        rejected_with_reason(r.is_accepted, r.exit_reason) as is_rejected_with_reason
     from records as r
 ),
 

@@ -32,6 +32,11 @@ create or replace macro filtered_steps(f_territory, f_channel, f_owner, f_source
     from funnel_steps
     where passes_filters(f_territory, f_channel, f_owner, f_sourced_by, territory, channel, owner, sourced_by);
 
+-- the sales side of the revenue SLA: a handed-off lead rejected with a reason (an exit other than
+-- going stale or a bare 'rejected'/'exited') counts as feedback, like acceptance
+create or replace macro rejected_with_reason(is_accepted, exit_reason) as
+    exit_reason is not null and exit_reason not in ('stale', 'exited', 'rejected') and not is_accepted;
+
 create or replace macro period_share(s, e, ps, pe) as
     datediff('day', greatest(s, ps), least(e + 1, pe)) / datediff('day', s, e + 1);
 
