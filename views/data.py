@@ -39,13 +39,12 @@ def _stage(upload: list[stage.UploadFile], overrides: dict, orders: dict) -> sta
     return staged
 
 
-extra_stage_fields: list[str] = []
-if path.exists():
-    with db.read(path) as con:
-        extra_stage_fields = configure.extra_stage_fields(con)
-
 reloaded = st.session_state.get("reload_files")
 if files or reloaded:
+    extra_stage_fields: list[str] = []
+    if path.exists():
+        with db.read(path) as con:
+            extra_stage_fields = configure.extra_stage_fields(con)
     upload = ([stage.UploadFile(f.name, f.getvalue()) for f in files] if files
               else [stage.UploadFile(n, d) for n, d in reloaded])
     overrides = st.session_state.setdefault("mapping_overrides", {})
