@@ -42,7 +42,8 @@ step_records as (
     from filtered_steps($territory, $channel, $owner, $sourced_by)
     where
         ($campaign = '' or campaign = $campaign)
-        and in_view($view, created_date, from_at, cast($period_start as date), cast($period_end as date))
+        and in_view($view, created_date, from_at, step_from_min, step_from_max,
+            cast($period_start as date), cast($period_end as date))
 ),
 
 by_step as (

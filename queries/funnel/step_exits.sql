@@ -23,7 +23,8 @@ exited as (
         x.to_at is null
         and x.exit_reason is not null
         and ($campaign = '' or x.campaign = $campaign)
-        and in_view($view, x.created_date, x.from_at, cast($period_start as date), cast($period_end as date))
+        and in_view($view, x.created_date, x.from_at, x.step_from_min, x.step_from_max,
+            cast($period_start as date), cast($period_end as date))
 ),
 
 final as (

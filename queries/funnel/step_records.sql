@@ -35,7 +35,8 @@ final as (
     inner join funnel_records as f on x.record_id = f.record_id
     where
         ($segment = '' or x.segment = $segment)
-        and in_view($view, x.created_date, x.from_at, cast($period_start as date), cast($period_end as date))
+        and in_view($view, x.created_date, x.from_at, x.step_from_min, x.step_from_max,
+            cast($period_start as date), cast($period_end as date))
 )
 
 select * from final order by entered_step_at desc, id

@@ -11,7 +11,10 @@ reach as (
         step_index,
         quantile_cont(datediff('second', created_at, to_at) / 86400.0, 0.8) as p80_days_to_reach
     from filtered_steps($territory, $channel, $owner, $sourced_by)
-    where to_at is not null and not has_inferred_date and to_at >= created_at
+    where
+        to_at is not null and not has_inferred_date and to_at >= created_at
+        -- only records that converted at least once have a to_at: applied before funnel_steps unnests
+        and reached_index > entry_index
     group by step_index
 ),
 

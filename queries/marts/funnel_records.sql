@@ -15,6 +15,9 @@
 --   stage_at[i], entry_index <= i <= reached_index: the stage's own date; a stage without one was
 --     reached by the earliest known later date, else the latest known earlier one, else creation;
 --   stage_inferred[i]: stage_at[i] was inferred (days-in-stage leaves such steps out).
+-- step_from_min / step_from_max: the earliest / latest from-date of the record's steps (stage_at
+--   over entry_index .. the last stage but one it reached): a step query for a period first drops
+--   the records whose steps all lie outside it, before the funnel_steps view unnests the rest.
 -- Facts the scorecard reads: sql_at (entered the SQL stage), is_accepted (reached 'sal'),
 -- first_touch_at (the earliest activity at or after the handoff, or First Response, whichever is
 -- earlier) and touch_count (the lead's activities, else its Follow-ups column).
@@ -264,7 +267,8 @@ reached as (
             when i between b.entry_index and b.reached_index then b.known_at[i] is null
         end) as stage_inferred,
         f.sql_index,
-        f.sal_index
+        f.sal_index,
+        least(b.reached_index, f.n_stages - 1) as last_step_index
     from bounded as b
     cross join funnel as f
 ),
@@ -314,6 +318,8 @@ final as (
         r.reached_index,
         r.stage_at,
         r.stage_inferred,
+        list_min(r.stage_at[r.entry_index:r.last_step_index]) as step_from_min,
+        list_max(r.stage_at[r.entry_index:r.last_step_index]) as step_from_max,
         r.stage_at[r.sql_index] as sql_at,
         cast(r.stage_at[r.sql_index] as date) as sql_date,
         r.sal_index between r.entry_index and r.reached_index as is_accepted,

@@ -77,11 +77,14 @@ create or replace macro segment_of(f_by, channel, territory, owner, campaign, so
 
 -- whether a step row belongs to the period: by the step's entry (view 'period') or by the
 -- record's creation (view 'cohort')
-create or replace macro in_view(f_view, created_date, from_at, ps, pe) as
+create or replace macro in_view(f_view, created_date, from_at, step_from_min, step_from_max, ps, pe) as
     case f_view
         when 'cohort' then created_date >= ps and created_date < pe
         else cast(from_at as date) >= ps and cast(from_at as date) < pe
-    end;
+    end
+    -- implied by the test above, but on the record's own columns: funnel_steps (a view) applies it
+    -- before it unnests, so only the records with a step in the period are unnested
+    and (f_view = 'cohort' or (step_from_min < pe and step_from_max >= ps));
 
 -- lead records created in [ps, pe) under the shared filters, with their facts (a created-date cohort)
 create or replace macro leads_created_in(ps, pe, f_territory, f_channel, f_owner, f_sourced_by) as table

@@ -29,6 +29,9 @@ step_records as (
     where
         from_at >= cast($window_start as timestamp)
         and from_at < cast($window_end as timestamp)
+        -- the same on the record's span of from-dates: applied before funnel_steps unnests
+        and step_from_max >= cast($window_start as timestamp)
+        and step_from_min < cast($window_end as timestamp)
 ),
 
 final as (

@@ -386,10 +386,14 @@ def test_stale_marts_are_rebuilt_before_reading(db_path, capsys):
     load.load(prep(("l.csv", b"Lead ID,Create Date\nA,2026-07-05\n")), db_path)
     with duckdb.connect(str(db_path)) as con:
         con.execute("update config_settings set value = 'old' where key = 'marts_signature'")
-        con.execute("drop table funnel_steps")
+        # as an older version left it: funnel_steps a table (now a view), with other columns
+        con.execute("drop view funnel_steps")
+        con.execute("create table funnel_steps as select 1 as step_index")
     assert main(["report", "--db", str(db_path), "--period", "2026-Q3"]) == 0
     rows = {r["metric"]: r for r in json.loads(capsys.readouterr().out)}
     assert rows["leads_created"]["value"] == 1
     with db.read(db_path) as con:
         assert con.execute("select count(*) from lead_touches").fetchall()[0][0] == 1
         assert con.execute("select count(*) from funnel_steps").fetchall()[0][0] == 1
+        assert con.execute("select table_type from information_schema.tables "
+                           "where table_name = 'funnel_steps'").fetchall() == [("VIEW",)]
