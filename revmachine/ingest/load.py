@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,20 +79,23 @@ def load(staged: Staged, path: str | Path | None = None, *, modes: dict[str, str
     modes = modes or {}
     raw_dir = uploads_dir(p)
     kept: list[Path] = []
+    writer = ThreadPoolExecutor(max_workers=1)
     try:
         with db.write(p, rebuilds_marts=True) as con:
             batch_id = con.execute("select coalesce(max(batch_id), 0) + 1 from batches").fetchall()[0][0]
+            raw_dir.mkdir(parents=True, exist_ok=True)
+            for f in staged.files:
+                safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in Path(f.name).name)
+                kept.append(raw_dir / f"{batch_id:05d}_{f.sha256[:12]}_{safe}")
+            # the raw files are written while DuckDB writes the rows (a file write releases the GIL);
+            # the transaction commits only once they are on disk
+            keeping = writer.submit(_keep_raw, [(t, f.data) for t, f in zip(kept, staged.files, strict=True)])
             written, superseded = write_tables(con, staged, batch_id, modes)
             mode_label = "replace" if any(m == "replace" for m in modes.values()) else "append"
             con.execute("insert into batches values (?, ?, 'active', ?, ?, ?)",
                         [batch_id, dt.datetime.now().replace(microsecond=0), mode_label,
                          json.dumps(written), note])
-            raw_dir.mkdir(parents=True, exist_ok=True)
-            for f in staged.files:
-                safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in Path(f.name).name)
-                target = raw_dir / f"{batch_id:05d}_{f.sha256[:12]}_{safe}"
-                target.write_bytes(f.data)
-                kept.append(target)
+            for target, f in zip(kept, staged.files, strict=True):
                 con.execute("insert into batch_files values (?, ?, ?, ?, ?)",
                             [batch_id, f.name, f.sha256, len(f.data), str(target)])
             for res in staged.sheets:
@@ -104,11 +108,19 @@ def load(staged: Staged, path: str | Path | None = None, *, modes: dict[str, str
             from revmachine import meeting
 
             meeting.snapshot(con, batch_id, at=snapshot_at)
+            keeping.result()
     except BaseException:
+        writer.shutdown(wait=True)  # a half-written file is not left behind
         for k in kept:
             k.unlink(missing_ok=True)
         raise
+    writer.shutdown()
     return BatchResult(batch_id, written, superseded)
+
+
+def _keep_raw(files: list[tuple[Path, bytes]]) -> None:
+    for target, data in files:
+        target.write_bytes(data)
 
 
 def undo_last(path: str | Path | None = None) -> int:

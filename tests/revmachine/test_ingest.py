@@ -276,6 +276,23 @@ def test_load_append_replace_undo_roundtrip(db_path):
     assert r1.batch_id == 1 and tmp_csv
 
 
+def test_load_that_fails_late_keeps_nothing(db_path, monkeypatch):
+    """A failure after the rows are written (here: building the marts) rolls the whole load back:
+    the database is byte for byte what it was and the raw file kept for the batch is removed."""
+    load.load(prep(("a.csv", b"Lead ID,Create Date\nA,2026-01-05\n")), db_path)
+    before = file_hash(db_path)
+    kept_before = sorted(p.name for p in (db_path.parent / "rm_uploads").iterdir())
+
+    def boom(con):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(load.marts, "rebuild", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        load.load(prep(("b.csv", b"Lead ID,Create Date\nB,2026-02-01\n")), db_path)
+    assert file_hash(db_path) == before
+    assert sorted(p.name for p in (db_path.parent / "rm_uploads").iterdir()) == kept_before
+
+
 def test_same_file_twice_is_detected(db_path):
     data = b"Lead ID,Create Date\nA,2026-01-05\n"
     load.load(prep(("a.csv", data)), db_path)
