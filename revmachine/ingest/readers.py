@@ -14,6 +14,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -301,21 +302,22 @@ class CsvSource:
         return q, {"path": self.path, "skip": self.skip, "delim": self.delim,
                    "columns": {f"c{i}": "varchar" for i in range(self.ncols)}}
 
-    def materialize(self, con: duckdb.DuckDBPyConnection, table: str, columns: list[int] | None = None) -> None:
-        """<table>: the rows of the file with their line numbers (source_row), as a view over the
-        table <table>__rows (a code-made name). Line numbers come from the rowid, which follows the
-        file's order, so no window function is needed. columns: only these (the mapped ones; an
-        export often has dozens that are not)."""
+    def materialize(self, con: duckdb.DuckDBPyConnection, table: str, columns: list[int] | None = None,
+                    query: Callable[[str], str] | None = None) -> str:
+        """Creates table <table> from the rows of the file, in file order: as text (columns c0..cN),
+        or as `query(rows)` makes them from the parenthesised select `rows` of that text (the
+        typing expressions: the text is typed as it is read and never stored). columns: only these
+        are read (the mapped ones; an export often has dozens that are not). Returns the SQL of a
+        row's line number in the file, for a select from <table>: its rowid follows the file's
+        order, and no row is filtered out here (no window function needed)."""
         last: duckdb.Error | None = None
         for attempt in range(2):
             for parallel in (True, False):  # the parallel reader refuses quoted newlines with padding
                 q, params = self.select(parallel, columns)
                 try:
-                    con.execute(f"create or replace table {table}__rows as {q}", params)
-                    con.execute(f"create or replace view {table} as select *, "
-                                f"cast(rowid + {int(self.skip) + 1} as bigint) as source_row "
-                                f"from {table}__rows")
-                    return
+                    body = query(f"({q})") if query else q
+                    con.execute(f"create or replace table {table} as {body}", params)
+                    return f"cast(rowid + {int(self.skip) + 1} as bigint)"
                 except duckdb.Error as exc:
                     last = exc
             if attempt == 0 and not self._transcode():
@@ -331,11 +333,6 @@ class CsvSource:
         except UnicodeDecodeError:
             Path(self.path).write_bytes(raw.decode("cp1252", errors="replace").encode("utf-8"))
             return True
-
-    @staticmethod
-    def drop(con: duckdb.DuckDBPyConnection, table: str) -> None:
-        con.execute(f"drop view if exists {table}")
-        con.execute(f"drop table if exists {table}__rows")
 
     def release(self) -> None:
         Path(self.path).unlink(missing_ok=True)

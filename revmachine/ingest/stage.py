@@ -182,15 +182,14 @@ class _Stager:
 
     # --- per sheet ------------------------------------------------------------------------
     def sheet(self, res: SheetResult) -> str | None:
-        """Types one recognised sheet into table typed_<n>; returns its name."""
+        """Types one recognised sheet: table typed_<n>__rows holds its typed columns (a CSV is typed
+        as DuckDB reads it, its text never stored), view typed_<n> its non-blank rows with their
+        source_row. Returns the view's name."""
         raw, kind = res.raw, res.kind
         assert kind is not None
         self.n += 1
         rname, tname = f"raw_{self.n}", f"typed_{self.n}"
-        if raw.csv is not None:
-            raw.csv.materialize(self.con, rname, columns=list(res.mapping))
-        else:
-            self.con.register(rname, raw.table)
+        base = f"{tname}__rows"
         fields = {f.name: f for f in mapping.FIELDS[kind]}
         header_of = {fname: raw.headers[ci] for ci, fname in res.mapping.items()}
         exprs: dict[str, str] = {}  # field -> typed expression
@@ -215,23 +214,35 @@ class _Stager:
             return None
         cols = list(exprs)
         raw_cols = sorted(set(checked.values()))
-        typed = ", ".join([f"{e} as \"{n}\"" for n, e in exprs.items()] + raw_cols + ["source_row"])
+        typed = ", ".join([f"{e} as \"{n}\"" for n, e in exprs.items()] + raw_cols)
         # the raw text is kept only where a typed column could not read it (__bad_<field>); it is
         # trimmed only there, after typing
         bad = [f"case when \"{f}\" is null then nullif(trim({c}), '') end as \"__bad_{f}\""
                for f, c in checked.items()]
-        keep = ", ".join([f"\"{c}\"" for c in cols] + bad + ["source_row"])
+        keep = ", ".join([f"\"{c}\"" for c in cols] + bad)
+        if raw.csv is not None:
+            row_no = raw.csv.materialize(
+                self.con, base, columns=list(res.mapping),
+                query=lambda rows: f"select {keep} from (select {typed} from {rows})")
+            row_no = f", {row_no} as source_row"  # the base table keeps every row, blank ones too
+        else:
+            self.con.register(rname, raw.table)
+            self.con.execute(f"create table {base} as select {keep}, source_row "
+                             f"from (select {typed}, source_row from {rname})")
+            self.con.unregister(rname)
+            row_no = ""
         nonblank = " or ".join([f"\"{c}\" is not null" for c in cols]
                                + [f"\"__bad_{f}\" is not null" for f in checked])
-        self.con.execute(
-            f"create table {tname} as select * from (select {keep} from (select {typed} from {rname})) "
-            f"where {nonblank}"
-        )
-        self._type_dates(res, tname, fields, header_of)
-        if raw.csv is not None:
-            raw.csv.drop(self.con, rname)
-        else:
-            self.con.unregister(rname)
+        dropped: list[str] = []  # columns left out of the view (a date column to be asked about)
+
+        def make_view() -> None:
+            leave_out = f" exclude ({', '.join(dropped)})" if dropped else ""
+            self.con.execute(f"create or replace view {tname} as select *{leave_out}{row_no} "
+                             f"from {base} where {nonblank}")
+
+        make_view()
+        if self._type_dates(res, base, fields, header_of, dropped):
+            make_view()
         res.rows_in = self.q(f"select count(*) from {tname}")[0][0]
         if res.rows_in == 0:
             self.add("warning", "has column headers but no data rows; nothing to load from it.", res,
@@ -240,13 +251,14 @@ class _Stager:
         self._check_values(res, tname, {f: h for f, h in header_of.items() if f in cols}, fields)
         return tname
 
-    def _type_dates(self, res, tname, fields, header_of) -> None:
+    def _type_dates(self, res, tname, fields, header_of, dropped: list[str]) -> bool:
         """The date values the ISO cast left unread: their form is detected (all of them, per
-        column) and they are typed by it; a column whose day/month order is ambiguous is dropped
-        with an error asking for it."""
+        column) and they are typed by it in table tname; a column whose day/month order is
+        ambiguous is added to `dropped` (quoted, with its raw column) with an error asking for it.
+        True when it dropped one."""
         dates = [f for f in header_of if _field_type(fields, f) in {"timestamp", "date"}]
         if not dates:
-            return
+            return False
         counts = self.q("select " + ", ".join(f"count(\"__bad_{f}\")" for f in dates) + f" from {tname}")[0]
         for fname, n in zip(dates, counts, strict=True):
             if not n:
@@ -256,13 +268,13 @@ class _Stager:
             fmt = parsing.detect_dates(self.con, values, ["v"])["v"]
             expr = self._date_expr(res, fmt, b, header_of[fname])
             if expr is None:
-                self.con.execute(f"alter table {tname} drop column \"{fname}\"")
-                self.con.execute(f"alter table {tname} drop column {b}")
+                dropped += [f"\"{fname}\"", b]
                 continue
             if _field_type(fields, fname) == "date":
                 expr = f"cast({expr} as date)"
             self.con.execute(f"update {tname} set \"{fname}\" = {expr}, {b} = case when ({expr}) is null "
                              f"then {b} end where {b} is not null")
+        return bool(dropped)
 
     def _date_expr(self, res, fmt: parsing.DateFormat, col, header) -> str | None:
         key = f"{res.label}::{header}"

@@ -205,6 +205,8 @@ def test_ambiguous_day_month_is_asked_not_guessed():
     data = b"Lead ID,Create Date\nA,03/04/2026\nB,05/06/2026\n"
     s = prep(("amb.csv", data))
     assert not s.ok and s.errors[0].code == "ambiguous_dates" and s.errors[0].column == "Create Date"
+    # the rest of the sheet is still typed and previewed, without the column asked about
+    assert s.sheets[0].preview.lead_id.tolist() == ["A", "B"] and s.sheets[0].preview.created_at.isna().all()
     s2 = stage.prepare([stage.UploadFile("amb.csv", data)], date_orders={"amb.csv::Create Date": "dmy"})
     assert s2.ok and str(s2.tables["leads"].to_pylist()[0]["created_at"].date()) == "2026-04-03"
     # one unambiguous value decides the column
