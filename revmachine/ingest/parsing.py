@@ -30,7 +30,9 @@ DMY = [f"{d}{t}" for d in ("%d/%m/%y", "%d/%m/%Y", "%d-%m-%y", "%d-%m-%Y", "%d.%
        for t in _TIMES]
 
 SERIAL_RE = r"^\d{1,7}(\.\d+)?$"
-TZ_RE = r"([+-]\d{2}:?\d{2}|Z|UTC)$"
+# an offset after a time: +02:00, +0200, +02 (hour only), Z, UTC. The time is part of the pattern so
+# that a date's own "-02" (2026-01-02) is not taken for an offset
+TZ_RE = r"\d:\d{2}(:\d{2}(\.\d+)?)?\s*([+-]\d{2}(:?\d{2})?|Z|UTC)$"
 EXCEL_MAX_SERIAL = 2958465  # 9999-12-31
 
 
@@ -39,8 +41,8 @@ def _lit(fmts: list[str]) -> str:
 
 
 def _tz_clean(v: str) -> str:
-    # 'Z'/'UTC' suffix -> +00:00 so %z parses it
-    return f"regexp_replace({v}, '(Z|\\s*UTC)$', '+00:00')"
+    # 'Z'/'UTC' suffix -> +00:00 so %z parses it; no space before the offset (the ISO_TZ forms have none)
+    return f"regexp_replace(regexp_replace({v}, '(Z|\\s*UTC)$', '+00:00'), '\\s+([+-]\\d{{2}}(:?\\d{{2}})?)$', '\\1')"
 
 
 @dataclass

@@ -153,6 +153,26 @@ def test_iso_dates_with_an_offset_are_converted_not_truncated(monkeypatch):
     assert got == ["2026-01-02T08:00:00", "2026-01-02T09:00:00"]
 
 
+@pytest.mark.parametrize("tz, raw, expected", [
+    ("UTC", "2026-01-02T10:00:00+02:00", "2026-01-02T08:00:00"),
+    ("UTC", "2026-01-02 10:00+02", "2026-01-02T08:00:00"),  # hour-only offset
+    ("UTC", "2026-01-02T10:00:00-05", "2026-01-02T15:00:00"),
+    ("UTC", "2026-01-02T10:00:00-0500", "2026-01-02T15:00:00"),
+    ("UTC", "2026-01-02 10:00:00 +02:00", "2026-01-02T08:00:00"),  # a space before the offset
+    ("UTC", "2026-01-02 10:00:00.250+01:00", "2026-01-02T09:00:00.250000"),
+    ("UTC", "2026-01-02 10:00 UTC", "2026-01-02T10:00:00"),
+    ("Europe/Berlin", "2026-01-02T10:00:00Z", "2026-01-02T11:00:00"),  # shown in the configured zone
+    ("Europe/Berlin", "2026-07-02 10:00-04", "2026-07-02T16:00:00"),  # summer time
+    ("Europe/Berlin", "2026-01-02", "2026-01-02T00:00:00"),  # a date's own -02 is no offset
+    ("Europe/Berlin", "2026-01-02 10:00:00", "2026-01-02T10:00:00"),  # naive: read as local
+])
+def test_offsets_are_converted_to_the_configured_timezone(monkeypatch, tz, raw, expected):
+    monkeypatch.setenv("REVMACHINE_TZ", tz)
+    s = prep(("tz.csv", f"Lead ID,Create Date\nA,{raw}\nB,2026-01-03\n".encode()))
+    assert s.ok, [f.message for f in s.findings]
+    assert s.tables["leads"].to_pylist()[0]["created_at"].isoformat() == expected
+
+
 @pytest.mark.parametrize("raw, expected", [
     (" Acme", "Acme"), ("Acme ", "Acme"), ("\u00a0Acme\u00a0", "Acme"), ("Acme  Corp ", "Acme Corp"),
     ("Acme\tCorp", "Acme Corp"), ("Ünïcode ", "Ünïcode"), ("  ", None), ("", None), (None, None),
