@@ -3,6 +3,7 @@
 Fail (not skip) when CI=true and Chromium is missing. Screenshots go to test-artifacts/.
 """
 
+import json
 import os
 import socket
 import subprocess
@@ -247,13 +248,21 @@ def test_planning_edit_rate_and_save_version(page: Page, demo_server):
     before = total.inner_text()
     grid = page.get_by_test_id("stDataFrame").first  # the first territory's rates
     grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    # the 'conversion to next' cell of the first row (third column): type over it
-    page.mouse.click(box["x"] + box["width"] * 0.35, box["y"] + 52)
-    page.keyboard.type("0.9")
+    # the grid is drawn on a canvas; its accessibility table names the columns and cells. Select the
+    # first cell, walk to the 'conversion to next' column with the arrow keys, open its editor
+    header_cells = grid.locator('th[role="columnheader"]')
+    expect(header_cells.filter(has_text="conversion to next")).to_have_count(1)  # once it is drawn
+    headers = [h.strip() for h in header_cells.all_text_contents()]
+    grid.locator("#glide-cell-0-0").first.focus()
+    for _ in range(headers.index("conversion to next")):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    editor = page.locator("input:focus")
+    editor.fill("0.9")
     shot(page, "planning_editing")
     page.keyboard.press("Enter")
     expect(total).not_to_have_text(before)
+    expect(grid.locator(f"#glide-cell-{headers.index('conversion to next')}-0").first).to_have_text("0.9")
     page.get_by_label("Plan version name").fill("faster leads")
     page.get_by_role("button", name="Save this plan version").click()
     expect(page.get_by_text("Saved 'faster leads'")).to_be_visible()
@@ -263,6 +272,18 @@ def test_planning_edit_rate_and_save_version(page: Page, demo_server):
     with duckdb.connect(str(db_path), read_only=True) as con:
         got = con.execute("select inputs from plan_versions where plan_name = 'faster leads'").fetchall()
     assert got and '"source": "override"' in got[0][0]
+    saved = json.loads(got[0][0])
+    assert [v["rate"] for v in _dicts(saved) if v.get("source") == "override"] == [0.9]
+
+
+def _dicts(obj):
+    """Every dict nested in a JSON value."""
+    if isinstance(obj, dict):
+        yield obj
+        obj = list(obj.values())
+    if isinstance(obj, list):
+        for v in obj:
+            yield from _dicts(v)
 
 
 def test_meeting_presentation_mode(page: Page, demo_server):
