@@ -221,10 +221,10 @@ class _Stager:
                for f, c in checked.items()]
         keep = ", ".join([f"\"{c}\"" for c in cols] + bad)
         if raw.csv is not None:
-            row_no = raw.csv.materialize(
+            line = raw.csv.materialize(
                 self.con, base, columns=list(res.mapping),
                 query=lambda rows: f"select {keep} from (select {typed} from {rows})")
-            row_no = f", {row_no} as source_row"  # the base table keeps every row, blank ones too
+            row_no = f", {line} as source_row"  # the base table keeps every row, blank ones too
         else:
             self.con.register(rname, raw.table)
             self.con.execute(f"create table {base} as select {keep}, source_row "
@@ -254,7 +254,8 @@ class _Stager:
     def _type_dates(self, res, tname, fields, header_of, dropped: list[str]) -> bool:
         """The date values the ISO cast left unread: their form is detected (all of them, per
         column) and they are typed by it in table tname; a column whose day/month order is
-        ambiguous is added to `dropped` (quoted, with its raw column) with an error asking for it.
+        ambiguous is added to `dropped` (its quoted name and its __bad_ column's) with an error
+        asking for it.
         True when it dropped one."""
         dates = [f for f in header_of if _field_type(fields, f) in {"timestamp", "date"}]
         if not dates:
