@@ -138,6 +138,9 @@ class Staged:
         return {k: t.num_rows for k, t in self.tables.items()}
 
 
+ARROW_BATCH_ROWS = 16_384  # rows per batch handed to DuckDB: 100k-row sheet typed 0.21-0.25 s -> 0.155 s
+
+
 def _field_type(fields: dict[str, mapping.Field], fname: str) -> str:
     """A mapped field's type; 'stage:<key>' columns (dates of extra stages) are timestamps."""
     return "timestamp" if fname.startswith("stage:") else fields[fname].type
@@ -226,7 +229,9 @@ class _Stager:
                 query=lambda rows: f"select {keep} from (select {typed} from {rows})")
             row_no = f", {line} as source_row"  # the base table keeps every row, blank ones too
         else:
-            self.con.register(rname, raw.table)
+            # in batches, so DuckDB's two threads share the typing (a workbook's sheet is one batch)
+            self.con.register(rname, pa.Table.from_batches(raw.table.to_batches(max_chunksize=ARROW_BATCH_ROWS),
+                                                           schema=raw.table.schema))
             self.con.execute(f"create table {base} as select {keep}, source_row "
                              f"from (select {typed}, source_row from {rname})")
             self.con.unregister(rname)
