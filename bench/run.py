@@ -147,7 +147,8 @@ from revmachine import funnel, matrix, meeting, planning
 from revmachine.filters import Filters
 with db.read(p) as con:
     for name, fn in (
-        ('funnel', lambda: (funnel.build(con, label), funnel.build(con, label, by='territory'),
+        ('funnel', lambda: (ctx := funnel.step_context(con, label), funnel.build(con, label, context=ctx),
+                            funnel.build(con, label, by='territory', context=ctx),
                             funnel.handoff(con, label), funnel.drill(con, label, Filters(), 'period', 3))),
         ('matrix', lambda: matrix.build(con, label)),
         ('planning', lambda: planning.compute(planning.default_inputs(con, label))),

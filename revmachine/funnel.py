@@ -79,13 +79,29 @@ def _money(v: float, cur: str) -> str:
     return f"{cur}{v:,.0f}"
 
 
-def build(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Filters(),
-          view: str = "period", by: str | None = None, campaign: str = "") -> Funnel:
+@dataclass
+class StepContext:
+    """What the step table needs that a breakdown does not change, for one period, view, set of
+    filters and campaign: the exits, the velocity (80th-percentile days from creation to reaching
+    each step's to-stage), the average won deal and the data's latest date. A page that shows the
+    funnel and its breakdown computes it once for both."""
+
+    period_label: str
+    view: str
+    filt: Filters
+    campaign: str
+    exits: pd.DataFrame
+    avg_deal: float | None
+    data_as_of: dt.datetime | None
+    p80_reach: dict[int, float]
+
+
+def step_context(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Filters(),
+                 view: str = "period", campaign: str = "") -> StepContext:
     cfg = metrics.settings(con)
     p = periods.parse(period_label, int(cfg["fy_start"]))
-    params = dict(view=view, by=by or "", period_start=p.start, period_end=p.end, campaign=campaign or "",
+    params = dict(view=view, period_start=p.start, period_end=p.end, campaign=campaign or "",
                   **filt.params())
-    steps = sql.df(con, "funnel/step_conversion", **params)
     exits = sql.df(con, "funnel/step_exits", **params)
     vel = sql.df(con, "funnel/velocity_and_deal_size", **params).set_index("step_index")
     avg_deal = None
@@ -97,6 +113,24 @@ def build(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Fil
     as_of = vel["data_as_of"].iloc[0] if len(vel) else None
     if as_of is not None and pd.isna(as_of):
         as_of = None
+    p80_reach = {int(i): float(v) for i, v in vel["p80_days_to_reach"].items() if not pd.isna(v)}
+    return StepContext(period_label, view, filt, campaign or "", exits, avg_deal, as_of, p80_reach)
+
+
+def build(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Filters(),
+          view: str = "period", by: str | None = None, campaign: str = "",
+          context: StepContext | None = None) -> Funnel:
+    """The step table (per segment of `by`). context: the same selection's step_context, when the
+    caller already has it (the funnel page builds the funnel and its breakdown from one)."""
+    cfg = metrics.settings(con)
+    p = periods.parse(period_label, int(cfg["fy_start"]))
+    ctx = context or step_context(con, period_label, filt, view, campaign)
+    if (ctx.period_label, ctx.view, ctx.filt, ctx.campaign) != (period_label, view, filt, campaign or ""):
+        raise ValueError("the step context belongs to another period, view, filters or campaign")
+    params = dict(view=view, by=by or "", period_start=p.start, period_end=p.end, campaign=campaign or "",
+                  **filt.params())
+    steps = sql.df(con, "funnel/step_conversion", **params)
+    exits, avg_deal, as_of = ctx.exits, ctx.avg_deal, ctx.data_as_of
     out = []
     for seg, g in steps.groupby("segment", sort=False):
         g = g.sort_values("step_index")
@@ -104,8 +138,7 @@ def build(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Fil
         down = downstream_rates(g.converted_and_won.tolist(), g.converted.tolist(), bench)
         for (_, r), d, b in zip(g.iterrows(), down, bench, strict=True):
             rate = r.converted / r.entered if r.entered else None
-            p80_reach = vel["p80_days_to_reach"].get(r.step_index) if len(vel) else None
-            p80_reach = None if p80_reach is None or pd.isna(p80_reach) else float(p80_reach)
+            p80_reach = ctx.p80_reach.get(int(r.step_index))
             p80_stage = None if pd.isna(r.p80_days) else float(r.p80_days)
             mature = _maturity(view, p, as_of, p80_reach, p80_stage)
             out.append({

@@ -18,7 +18,9 @@ by = None if by == "(none)" else by
 campaign = c3.selectbox("Campaign", ["(all)", *cache.call(funnel.campaigns)], key="funnel_campaign")
 campaign = "" if campaign == "(all)" else campaign
 
-f = cache.call(funnel.build, period.label, filt, view, None, campaign)
+# exits, velocity and the average deal do not depend on the breakdown: computed once for both tables
+ctx = cache.call(funnel.step_context, period.label, filt, view, campaign)
+f = cache.call(funnel.build, period.label, filt, view, None, campaign, ctx)
 st.caption(f"{f.period.label} · {'records entering each step in the period' if view == 'period' else 'leads created in the period, followed to today'}"
            f" · {filt.describe()}{' · campaign ' + campaign if campaign else ''}")
 if f.bottleneck:
@@ -65,7 +67,7 @@ else:
 
 if by:
     st.subheader(f"By {by.replace('_', ' ')}")
-    fb = cache.call(funnel.build, period.label, filt, view, by, campaign)
+    fb = cache.call(funnel.build, period.label, filt, view, by, campaign, ctx)
     if not fb.steps.empty:
         st.caption(fb.sentence)
         event = st.altair_chart(charts.gap_heatmap(fb.steps, by, f.period.label), width="stretch",

@@ -95,6 +95,23 @@ def test_breakdown_by_territory():
     assert west.entered.tolist() == [2, 2, 1, 0, 0]
 
 
+def test_breakdown_from_a_shared_step_context():
+    """The funnel page builds the funnel and its breakdown from one step context (exits, velocity,
+    average deal): the same tables as building each on its own; a context of another selection is
+    refused, not silently used."""
+    con = memory_db(leads=LEADS, deals=DEALS)
+    ctx = funnel.step_context(con, "2026-Q3")
+    for by in (None, "territory"):
+        alone, shared = funnel.build(con, "2026-Q3", by=by), funnel.build(con, "2026-Q3", by=by, context=ctx)
+        pd.testing.assert_frame_equal(alone.steps, shared.steps)
+        pd.testing.assert_frame_equal(alone.exits, shared.exits)
+        assert (alone.avg_deal, alone.sentence) == (shared.avg_deal, shared.sentence)
+    with pytest.raises(ValueError, match="another period"):
+        funnel.build(con, "2026-Q2", context=ctx)
+    with pytest.raises(ValueError):
+        funnel.build(con, "2026-Q3", Filters(territory=("East",)), context=ctx)
+
+
 def test_leads_only_database():
     con = memory_db(leads=[{**r, "won_at": None} for r in LEADS])
     f = funnel.build(con, "all")
