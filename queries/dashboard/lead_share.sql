@@ -10,7 +10,7 @@ periods as (
 
 records as (
     select channel, sourced_by, created_date
-    from filtered_facts($territory, $channel, $owner, $sourced_by)
+    from filtered_records($territory, $channel, $owner, $sourced_by)
     where record_type = 'lead'
 ),
 

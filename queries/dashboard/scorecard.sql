@@ -12,7 +12,7 @@ periods as (
 
 records as (
     -- one table with the SQL date, acceptance and touches precomputed (queries/marts/funnel_records.sql)
-    select * from filtered_facts($territory, $channel, $owner, $sourced_by)
+    select * from filtered_records($territory, $channel, $owner, $sourced_by)
 ),
 
 won as (

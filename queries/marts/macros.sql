@@ -1,7 +1,7 @@
 -- Shared definitions the screen queries call, so each rule is written once.
 -- passes_filters: a row's territory, channel, owner and sourced-by pass the shared filters
--- filtered_records / filtered_won / filtered_facts / filtered_steps: funnel_records / won_deals /
---   funnel_records (with its facts) / funnel_steps under the shared filters
+-- filtered_records / filtered_won / filtered_steps: funnel_records (with the scorecard's facts) /
+--   won_deals / funnel_steps under the shared filters
 --   (territory, channel, owner, sourced_by: lists, an empty list meaning 'all').
 -- period_share: the fraction of the inclusive date range [s, e] (a target or spend row) that
 --   falls inside the half-open period [ps, pe); targets and spend are prorated by it.
@@ -20,11 +20,6 @@ create or replace macro filtered_records(f_territory, f_channel, f_owner, f_sour
 create or replace macro filtered_won(f_territory, f_channel, f_owner, f_sourced_by) as table
     select *
     from won_deals
-    where passes_filters(f_territory, f_channel, f_owner, f_sourced_by, territory, channel, owner, sourced_by);
-
-create or replace macro filtered_facts(f_territory, f_channel, f_owner, f_sourced_by) as table
-    select *
-    from funnel_records
     where passes_filters(f_territory, f_channel, f_owner, f_sourced_by, territory, channel, owner, sourced_by);
 
 create or replace macro filtered_steps(f_territory, f_channel, f_owner, f_sourced_by) as table
@@ -57,7 +52,7 @@ create or replace macro prorated_targets(ps, pe, f_territory) as table
 -- lead records handed off (mql_at) in [ps, pe) under the shared filters, with their facts
 create or replace macro handoffs_in(ps, pe, f_territory, f_channel, f_owner, f_sourced_by) as table
     select *
-    from filtered_facts(f_territory, f_channel, f_owner, f_sourced_by)
+    from filtered_records(f_territory, f_channel, f_owner, f_sourced_by)
     where
         record_type = 'lead'
         and mql_at is not null
@@ -89,7 +84,7 @@ create or replace macro in_view(f_view, created_date, from_at, step_from_min, st
 -- lead records created in [ps, pe) under the shared filters, with their facts (a created-date cohort)
 create or replace macro leads_created_in(ps, pe, f_territory, f_channel, f_owner, f_sourced_by) as table
     select *
-    from filtered_facts(f_territory, f_channel, f_owner, f_sourced_by)
+    from filtered_records(f_territory, f_channel, f_owner, f_sourced_by)
     where record_type = 'lead' and created_date >= ps and created_date < pe;
 
 -- the periods a multi-period query reports on: period i = [starts[i], ends[i]), named labels[i]
