@@ -35,7 +35,13 @@ BUSINESS_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
         assigned_at timestamp,
         first_response_at timestamp,
         followup_count integer,
-        amount decimal(18, 2)
+        amount decimal(18, 2),
+        email varchar,
+        contact_id varchar,
+        account_id varchar,
+        is_converted boolean,
+        converted_at timestamp,
+        converted_deal_id varchar
         """,
         ("lead_id",),
     ),
@@ -68,7 +74,15 @@ BUSINESS_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
         amount decimal(18, 2),
         is_won boolean,
         is_lost boolean,
-        lost_reason varchar
+        lost_reason varchar,
+        is_closed boolean,
+        probability double,
+        expected_close_at timestamp,
+        currency varchar,
+        contact_id varchar,
+        account_id varchar,
+        pipeline varchar,
+        id_generated boolean
         """,
         ("deal_id",),
     ),
@@ -84,7 +98,9 @@ BUSINESS_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
         end_date date,
         targeting varchar,
         content varchar,
-        spend decimal(18, 2)
+        spend decimal(18, 2),
+        currency varchar,
+        status varchar
         """,
         ("campaign_id",),
     ),
@@ -96,7 +112,8 @@ BUSINESS_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
         period_end date not null,
         function varchar,
         channel varchar,
-        amount decimal(18, 2)
+        amount decimal(18, 2),
+        currency varchar
         """,
         ("period_start", "period_end", "function", "channel"),
     ),
@@ -108,9 +125,13 @@ BUSINESS_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
         period_end date not null,
         territory varchar,
         revenue_target decimal(18, 2),
-        mql_quota integer
+        mql_quota integer,
+        owner varchar,
+        scope varchar,
+        goal_name varchar,
+        currency varchar
         """,
-        ("period_start", "period_end", "territory"),
+        ("period_start", "period_end", "territory", "owner", "goal_name"),
     ),
     "activities": (
         """
@@ -120,7 +141,9 @@ BUSINESS_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
         lead_id varchar,
         occurred_at timestamp,
         activity_type varchar,
-        owner varchar
+        owner varchar,
+        deal_id varchar,
+        subject varchar
         """,
         ("activity_id",),
     ),
@@ -130,9 +153,60 @@ BUSINESS_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
         batch_id integer not null,
         source_row integer,
         manager varchar,
-        territory varchar
+        territory varchar,
+        owner_id varchar,
+        email varchar,
+        title varchar
         """,
-        ("owner",),
+        ("owner_id", "owner"),
+    ),
+    "accounts": (
+        """
+        company varchar not null,
+        batch_id integer not null,
+        source_row integer,
+        account_id varchar,
+        territory varchar,
+        industry varchar,
+        owner varchar,
+        country varchar
+        """,
+        ("account_id", "company"),
+    ),
+    # long-form stage history: one row per record and stage change (Salesforce OpportunityHistory,
+    # HubSpot property history, Pipedrive change logs): real stage-entry dates
+    "stage_history": (
+        """
+        record_id varchar not null,
+        batch_id integer not null,
+        source_row integer,
+        record_type varchar not null,
+        stage_raw varchar,
+        stage varchar,
+        entered_at timestamp
+        """,
+        ("record_type", "record_id", "stage_raw", "entered_at"),
+    ),
+    # ad-platform reports (Google Ads, Meta, LinkedIn, Microsoft Advertising): cost and delivery per
+    # campaign (and ad group) and day or reporting range; totals rows are never loaded
+    "ad_spend": (
+        """
+        batch_id integer not null,
+        source_row integer,
+        period_start date not null,
+        period_end date not null,
+        platform varchar,
+        account varchar,
+        campaign varchar,
+        campaign_id varchar,
+        ad_group varchar,
+        impressions bigint,
+        clicks bigint,
+        cost decimal(18, 2),
+        conversions double,
+        currency varchar
+        """,
+        ("period_start", "period_end", "platform", "account", "campaign_id", "campaign", "ad_group"),
     ),
 }
 
@@ -140,6 +214,15 @@ def columns(table: str, with_batch: bool = True) -> list[str]:
     """Column names of a business table, in order (batch_id optional)."""
     names = [ln.strip().split()[0] for ln in BUSINESS_TABLES[table][0].strip().splitlines() if ln.strip()]
     return names if with_batch else [n for n in names if n != "batch_id"]
+
+
+def id_column(table: str) -> str:
+    """The column a row of a business table cannot be without (its first NOT NULL one)."""
+    for ln in BUSINESS_TABLES[table][0].strip().splitlines():
+        parts = ln.strip().rstrip(",").split()
+        if parts and parts[0] != "batch_id" and "not null" in ln:
+            return parts[0]
+    raise KeyError(table)
 
 
 DEFAULT_STAGES = [
@@ -200,17 +283,15 @@ DEFAULT_SETTINGS = {
     "sla_decision_days": "5",
     "stale_days": "180",
     "currency": "$",
+    # ISO code money is reported in; '' until set (then money in other currencies is shown apart)
+    "reporting_currency": "",
 }
 
 MIGRATIONS: list[tuple[int, str]] = []
 
 
 def _v1(con: duckdb.DuckDBPyConnection) -> None:
-    for name, (cols, _key) in BUSINESS_TABLES.items():
-        con.execute(f"create table {name} ({cols})")
-        con.execute(
-            f"create table {name}_history as select *, null::integer as superseded_by from {name} limit 0"
-        )
+    # v1's business tables are created by _v2 (with the columns of today's BUSINESS_TABLES)
     con.execute(
         """
         create table batches (
@@ -330,6 +411,53 @@ def _v1(con: duckdb.DuckDBPyConnection) -> None:
 
 
 MIGRATIONS.append((1, "initial schema", _v1))  # type: ignore[arg-type]
+
+
+def _rebuild_table(con: duckdb.DuckDBPyConnection, name: str, ddl: str) -> None:
+    """Recreate `name` with the columns of `ddl`, in that order, keeping its rows (matched by
+    column name; new columns NULL). Columns are recreated rather than added at the end, so a
+    table and its _history twin keep the same column order (append/undo copy rows by position)."""
+    con.execute(f"create table {name}__new ({ddl})")
+    con.execute(f"insert into {name}__new by name select * from {name}")
+    con.execute(f"drop table {name}")
+    con.execute(f"alter table {name}__new rename to {name}")
+
+
+def _v2(con: duckdb.DuckDBPyConnection) -> None:
+    """Real exports: outcome and currency columns on deals, links between leads, deals, accounts and
+    contacts, owner ids, personal vs team targets; new tables accounts, stage_history, ad_spend;
+    a reporting currency with exchange rates, and stage names mapped by the user."""
+    existing = {r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'main'").fetchall()}
+    for name, (cols, _key) in BUSINESS_TABLES.items():
+        if name in existing:
+            _rebuild_table(con, name, cols)
+            _rebuild_table(con, f"{name}_history", cols + ", superseded_by integer")
+        else:
+            con.execute(f"create table {name} ({cols})")
+            con.execute(f"create table {name}_history ({cols}, superseded_by integer)")
+    con.execute("update targets set scope = 'team' where scope is null")
+    con.execute("update targets_history set scope = 'team' where scope is null")
+    con.execute(
+        """
+        create table config_fx_rates (
+            currency varchar primary key,     -- ISO 4217 code
+            rate double not null              -- 1 unit of currency = rate units of the reporting currency
+        )
+        """
+    )
+    con.execute(
+        """
+        create table config_stage_aliases (
+            alias varchar primary key,        -- a stage or status name as exported, folded (stage_key)
+            stage varchar not null            -- a configured stage, or exit:lost|disqualified|rejected
+        )
+        """
+    )
+    con.execute("insert or ignore into config_settings values ('reporting_currency', '')")
+
+
+MIGRATIONS.append((2, "real exports: outcomes, links, currencies, accounts, stage history, ad spend", _v2))  # type: ignore[arg-type]
 
 SCHEMA_VERSION = max(v for v, *_ in MIGRATIONS)
 

@@ -56,6 +56,9 @@ def write_tables(con: duckdb.DuckDBPyConnection, staged: Staged, batch_id: int,
         con.execute(
             f"insert into {table}_history select *, {batch_id} from {table} as t where {match}")
         con.execute(f"delete from {table} as t where {match}")
+        # a staged table may leave out columns it has nothing for (NULL)
+        present = set(arrow.column_names) | {"batch_id"}
+        cols = [c for c in cols if c in present]
         select = ", ".join(str(batch_id) if c == "batch_id" else c for c in cols)
         con.execute(f"insert into {table} ({', '.join(cols)}) select {select} from incoming")
         con.unregister("incoming")

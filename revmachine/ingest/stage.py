@@ -21,7 +21,7 @@ from revmachine import config, periods
 from revmachine.errors import UserError
 from revmachine.ingest import mapping, parsing
 from revmachine.ingest.readers import RawSheet, read_upload
-from revmachine.schema import BUSINESS_TABLES, columns
+from revmachine.schema import BUSINESS_TABLES, columns, id_column
 
 SAMPLE_ROWS = 5
 CHECKED_TYPES = {"timestamp", "date", "amount", "integer", "bool"}  # typed columns checked for unreadable values
@@ -349,10 +349,12 @@ class _Stager:
         # u_<kind> is in upload order already (parts in order, each in file order; a dedupe sorts
         # back): no sort here. The relation API hands the rows to Arrow without the extra copy a
         # DB-API result makes.
-        return self.con.sql(f"select {', '.join(cols)} from u_{kind}").to_arrow_table()
+        have = {r[0] for r in self.q("select column_name from information_schema.columns "
+                                     "where table_name = $t", {"t": f"u_{kind}"})}
+        return self.con.sql(f"select {', '.join(c for c in cols if c in have)} from u_{kind}").to_arrow_table()
 
     def _drop_missing_keys(self, kind, parts, key) -> None:
-        idcol = key[0]
+        idcol = id_column(kind)
         for i, (res, _t) in enumerate(parts):
             total_pred = " or ".join(
                 f"lower(cast(\"{c}\" as varchar)) similar to '(grand )?(sub)?total.*|sum'"
@@ -527,7 +529,8 @@ class _Stager:
             select {i} as __part, source_row, p.s as period_start, p.e as period_end,
                 {c('territory')} as territory,
                 {c('revenue_target', 'decimal(18,2)')} as revenue_target,
-                {c('mql_quota', 'integer')} as mql_quota
+                {c('mql_quota', 'integer')} as mql_quota, {c('owner')} as owner,
+                'team' as scope, {c('goal_name')} as goal_name, {c('currency')} as currency
             from {t} inner join {pt} as p on {t}.period = p.v
         """
 
@@ -545,7 +548,8 @@ class _Stager:
     def _sel_owners(self, res, t, c, i) -> str:
         return f"""
             select {i} as __part, source_row, {c('owner')} as owner, {c('manager')} as manager,
-                {c('territory')} as territory
+                {c('territory')} as territory, {c('owner_id')} as owner_id, {c('email')} as email,
+                {c('title')} as title
             from {t}
         """
 
