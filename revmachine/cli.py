@@ -1,6 +1,8 @@
 """Command line: python -m revmachine <command> ...
 
   load FILE... [--db PATH] [--replace] [--date-order dmy|mdy] [--format text|json]
+       [--kind SHEET=KIND] [--map SHEET:HEADER=FIELD] [--stage NAME=STAGE] [--profile FILE]
+  inspect FILE... [--format text|json] [--kind ...] [--map ...] [--profile FILE] [--save-profile OUT.json]
   demo [--db PATH] [--leads N] [--seed S] [--write-files DIR]
   report [--db PATH] [--period P] [--territory T] [--format json|csv]
   funnel [--db PATH] [--period P] [--by channel|territory|owner|campaign|sourced_by] [--view period|cohort] --format json|csv
@@ -35,8 +37,17 @@ def _findings_text(staged) -> str:
     return "\n".join(lines)
 
 
-def cmd_load(args) -> int:
-    from revmachine.ingest import load as load_mod
+def _choices(args):
+    from revmachine.ingest import detect
+
+    ch = detect.Choices.parse(args.kind or [], args.map or [], args.stage or [])
+    for prof in args.profile or []:
+        ch.add_profile(Path(prof))
+    return ch
+
+
+def _stage_files(args):
+    """Read the files named on the command line and stage them with the user's choices."""
     from revmachine.ingest import stage
 
     files = []
@@ -48,10 +59,59 @@ def cmd_load(args) -> int:
     path = db.resolve(args.db)
     ctx = stage.Context.defaults()
     if path.exists():
+        db.ensure_current(path)
         with db.read(path) as con:
             ctx = stage.Context.from_db(con)
+    choices = _choices(args)
+    if choices.stages:
+        ctx.aliases = {**ctx.aliases, **choices.stages}
     orders = {"*": args.date_order} if args.date_order else None
-    staged = stage.prepare(files, ctx, date_orders=orders)
+    return path, choices, stage.prepare(files, ctx, date_orders=orders, choices=choices)
+
+
+def _sheet_json(res) -> dict:
+    return {"file": res.raw.file_name, "sheet": res.raw.sheet_name, "kind": res.kind,
+            "confidence": round(res.confidence, 3), "ambiguous": res.ambiguous,
+            "candidates": [{"kind": k, "confidence": round(c, 3)} for k, c in res.candidates],
+            "header_row": res.raw.header_row, "rows": res.rows_out, "source": res.source,
+            "columns": [{"header": d.header, "field": d.field, "how": d.how, "evidence": d.evidence}
+                        for d in res.decisions]}
+
+
+def cmd_inspect(args) -> int:
+    """What each sheet is and how each column is read, without loading anything."""
+    from revmachine.ingest import detect
+
+    _path, choices, staged = _stage_files(args)
+    if args.save_profile:
+        doc = detect.profile_document(staged.sheets, choices.stages)
+        Path(args.save_profile).write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
+    if args.format == "json":
+        print(json.dumps({"ok": staged.ok, "sheets": [_sheet_json(s) for s in staged.sheets],
+                          "findings": [f.as_dict() for f in staged.findings]}, indent=2, default=str))
+        return 0 if staged.ok else 2
+    for res in staged.sheets:
+        kind = res.kind or "not recognised"
+        cands = ", ".join(f"{k} {c * 100:.0f}%" for k, c in res.candidates[:3])
+        print(f"{res.label}: {kind}" + (" (ambiguous)" if res.ambiguous else "")
+              + (f", confidence {res.confidence * 100:.0f}%" if res.kind else "")
+              + (f" [{cands}]" if cands else "") + f"; header on row {res.raw.header_row}; {res.rows_out:,} rows"
+              + f"; mapping {res.source}")
+        for d in res.decisions:
+            target = d.field or "-"
+            print(f"  {d.header!r:40} -> {target:20} ({d.how}{': ' + d.evidence if d.evidence else ''})")
+    for f in staged.findings:
+        where = f.where()
+        print(f"{f.level.upper()}: {where}: {f.message}" if where else f"{f.level.upper()}: {f.message}")
+    if args.save_profile:
+        print(f"wrote the mapping profile {args.save_profile}")
+    return 0 if staged.ok else 2
+
+
+def cmd_load(args) -> int:
+    from revmachine.ingest import load as load_mod
+
+    path, _, staged = _stage_files(args)
     result = None
     if staged.ok:
         modes = {"*": "replace"} if args.replace else {"*": "append"}
@@ -234,6 +294,19 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def _choice_options(sp) -> None:
+    sp.add_argument("--kind", action="append", metavar="SHEET=KIND",
+                    help="what a sheet holds (SHEET: file name, sheet name or file/sheet; KIND: leads, deals, "
+                         "campaigns, ads, spend, targets, activities, owners, accounts, stage_history, skip)")
+    sp.add_argument("--map", action="append", metavar="SHEET:HEADER=FIELD",
+                    help="read a column as a field (FIELD 'ignore' leaves it out); see `inspect`")
+    sp.add_argument("--stage", action="append", metavar="NAME=STAGE",
+                    help="what an exported stage or status name means (a funnel stage, or exit:lost, "
+                         "exit:disqualified, exit:rejected); remembered")
+    sp.add_argument("--profile", action="append", metavar="FILE.json",
+                    help="a mapping profile (downloaded from the Data page or written by `inspect --save-profile`)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m revmachine", description="Revenue Machine command line")
     sub = p.add_subparsers(dest="command", required=True)
@@ -247,7 +320,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--replace", action="store_true", help="replace the tables the files hold (default: append)")
     sp.add_argument("--date-order", choices=["dmy", "mdy"], help="day/month order for ambiguous date columns")
     sp.add_argument("--format", choices=["text", "json"], default="text")
+    _choice_options(sp)
     sp.set_defaults(fn=cmd_load)
+
+    sp = sub.add_parser("inspect", help="show what each sheet is and how each column is read (loads nothing)")
+    sp.add_argument("files", nargs="+")
+    dbopt(sp)
+    sp.add_argument("--date-order", choices=["dmy", "mdy"], help="day/month order for ambiguous date columns")
+    sp.add_argument("--format", choices=["text", "json"], default="text")
+    sp.add_argument("--save-profile", metavar="OUT.json", help="write the mapping as a profile file")
+    _choice_options(sp)
+    sp.set_defaults(fn=cmd_inspect)
 
     sp = sub.add_parser("demo", help="build the demo database (or write the demo spreadsheets)")
     dbopt(sp)

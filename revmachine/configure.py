@@ -104,7 +104,7 @@ def stages(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def extra_stage_fields(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The mapping fields for the dates of configured stages without a leads column of their own
     ('stage:demo'), in funnel order."""
-    from revmachine.ingest.mapping import STANDARD_STAGES
+    from revmachine.ingest.stages import STANDARD_STAGES
 
     return [f"stage:{k}" for k in stages(con)["stage"] if k not in STANDARD_STAGES]
 

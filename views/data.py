@@ -7,8 +7,8 @@ import streamlit as st
 
 from revmachine import cache, configure, db, template
 from revmachine.errors import UserError
+from revmachine.ingest import fields, stage
 from revmachine.ingest import load as load_mod
-from revmachine.ingest import mapping, stage
 
 st.title("Data")
 st.caption("Upload the spreadsheets your CRM and marketing tools export: .xlsx (every sheet), .csv, "
@@ -23,8 +23,9 @@ files = st.file_uploader("Spreadsheets", type=["xlsx", "xlsm", "xls", "ods", "cs
                          accept_multiple_files=True,
                          key="upload_files" if upload_round == 0 else f"upload_files_{upload_round}")
 
-FIELD_CHOICES = {kind: ["(ignore)"] + [f.name for f in fields] for kind, fields in mapping.FIELDS.items()}
-KIND_CHOICES = ["(skip)", *mapping.KINDS]
+FIELD_CHOICES = {k.name: ["(ignore)"] + [f.name for f in k.fields if not f.name.endswith("_signal")]
+                 for k in fields.KINDS.values()}
+KIND_CHOICES = ["(skip)", *fields.KINDS]
 
 
 def _stage(upload: list[stage.UploadFile], overrides: dict, orders: dict) -> stage.Staged:

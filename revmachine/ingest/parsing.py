@@ -17,7 +17,9 @@ ISO = [
     "%Y.%m.%d",
     "%d %b %Y", "%d-%b-%Y", "%d-%b-%y", "%d %b %y", "%b %d, %Y", "%B %d, %Y", "%d %B %Y", "%b %d %Y",
     "%B %d %Y", "%d. %B %Y", "%d %b %Y %H:%M", "%b %d, %Y %I:%M %p", "%b %d, %Y %H:%M",
-    "%a, %d %b %Y %H:%M:%S",
+    "%a, %d %b %Y %H:%M:%S", "%B %d, %Y %I:%M %p", "%b %d, %Y %I:%M:%S %p", "%B %d, %Y %H:%M",
+    "%d-%b-%Y %H:%M", "%d-%b-%Y %H:%M:%S", "%d %B %Y %H:%M", "%A, %B %d, %Y", "%a, %b %d, %Y",
+    "%b %d, %Y, %I:%M %p", "%B %d, %Y, %I:%M %p", "%b %d %Y %I:%M %p", "%d %b, %Y", "%Y%m%d",
 ]
 ISO_TZ = [
     "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%d %H:%M:%S.%f%z",
@@ -135,10 +137,25 @@ def timestamp_expr(col: str, fmt: DateFormat, order: str | None, tz: str) -> str
     return "case " + " ".join(parts) + f" else {plain} end" if parts else plain
 
 
+_CODES = ("usd|eur|gbp|jpy|chf|cad|aud|nzd|sek|nok|dkk|pln|czk|huf|ron|try|zar|inr|cny|hkd|sgd|krw|brl|mxn|"
+          "ars|clp|cop|ils|aed|sar|rub|thb|myr|idr|php|twd|vnd")
+# a magnitude suffix after the digits: '$1.2M', '12K', '3.4 bn'
+_SUFFIX = r"(?i)(\d)\s*(k|mm|mn|m|bn|b)\b(\W*)$"
+_PERIOD_WORDS = (r"(?i)\s*(/|per\s+|a\s+)?(mo|mth|month|monthly|yr|year|yearly|annual|annually|p\.?a\.?|week|weekly|"
+                 r"quarter|quarterly|one[ -]?time)\.?\s*$")
+
+
 def amount_expr(col: str) -> str:
-    """'$1,200.50', '1.200,50 €', '(300)', '-45', '1e6' -> decimal(18,2); NULL when unreadable."""
+    """'$1,200.50', '1.200,50 €', '(300)', '-45', '1e6', 'USD 1,200.00', '$1.2M', '12K' -> decimal(18,2);
+    NULL when unreadable or a placeholder ('--', 'N/A', '< 10%')."""
     v = f"trim({col})"
-    s = f"regexp_replace({v}, '[^0-9,.]', '', 'g')"
+    mult = (f"(case when regexp_matches({v}, '(?i)\\d\\s*k\\b\\W*$') then 1e3 "
+            f"when regexp_matches({v}, '(?i)\\d\\s*(mm|mn|m)\\b\\W*$') then 1e6 "
+            f"when regexp_matches({v}, '(?i)\\d\\s*(bn|b)\\b\\W*$') then 1e9 else 1 end)")
+    # a recurring value written with its period ('$1,299 monthly', '99/mo') is read at face value
+    per = f"regexp_replace({v}, '{_PERIOD_WORDS}', '')"
+    bare = f"regexp_replace({per}, '{_SUFFIX}', '\\1\\3')"
+    s = f"regexp_replace({bare}, '[^0-9,.]', '', 'g')"
     last_dot = f"(length({s}) - instr(reverse({s}), '.'))"
     last_comma = f"(length({s}) - instr(reverse({s}), ','))"
     number = f"""(case
@@ -159,11 +176,13 @@ def amount_expr(col: str) -> str:
         f"(regexp_full_match({v}, '\\(.*\\)') or regexp_matches({v}, '^[^0-9]*[-\u2212]') "
         f"or regexp_matches({v}, '[-\u2212]$'))"
     )
-    # letters other than currency codes mean it is not an amount ('n/a', 'tbd')
-    junk = f"regexp_matches(regexp_replace({v}, '(?i)(usd|eur|gbp|chf|cad|aud|[a-z]{{3}}$|^[a-z]{{3}})', '', 'g'), '[A-Za-z]')"
+    # letters other than currency codes and a magnitude suffix mean it is not an amount ('n/a', 'tbd');
+    # so do a percent sign and a bound ('< 10%')
+    junk = (f"(regexp_matches(regexp_replace(regexp_replace({bare}, '(?i)(^|[^a-z])({_CODES})([^a-z]|$)', '\\1\\3', 'g'), "
+            f"'(?i)(us|ca|a|c|nz|hk|r)\\$', '$', 'g'), '[A-Za-z]') or regexp_matches({v}, '[%<>]'))")
     full = (
         f"case when {junk} and not regexp_full_match({v}, '[+-]?\\d+(\\.\\d+)?[eE][+-]?\\d+') then null "
-        f"else cast(case when {negative} then -abs({number}) else {number} end as decimal(18, 2)) end"
+        f"else cast((case when {negative} then -abs({number}) else {number} end) * {mult} as decimal(18, 2)) end"
     )
     # a plain number ('1200.5', '-45', '1e6') takes DuckDB's cast: the same value as the rules
     # above give it, without their regular expressions (NaN and infinity are not plain numbers)
@@ -171,12 +190,53 @@ def amount_expr(col: str) -> str:
     return f"case when isfinite({plain}) then cast({plain} as decimal(18, 2)) else {full} end"
 
 
+# currency signs -> ISO codes ('$' is read as US dollars only where other currencies are marked too)
+CURRENCY_SIGNS = (("US$", "USD"), ("CA$", "CAD"), ("C$", "CAD"), ("A$", "AUD"), ("AU$", "AUD"), ("NZ$", "NZD"),
+                  ("HK$", "HKD"), ("R$", "BRL"), ("S$", "SGD"), ("\u20ac", "EUR"), ("\u00a3", "GBP"), ("\u00a5", "JPY"),
+                  ("\u20b9", "INR"), ("$", "USD"))
+
+
+def currency_mark_expr(col: str) -> str:
+    """The currency an amount's text names: an ISO code ('USD 1,200.00', '3.400,00 EUR') or a sign
+    ('\u20ac', '\u00a3', 'A$', '$'); NULL when it names none."""
+    v = f"trim({col})"
+    signs = " ".join(f"when contains({v}, '{sign}') then '{code}'" for sign, code in CURRENCY_SIGNS)
+    return (f"case when regexp_matches({v}, '(?i)(^|[^a-z])({_CODES})([^a-z]|$)') "
+            f"then upper(regexp_extract({v}, '(?i)(^|[^a-z])({_CODES})([^a-z]|$)', 2)) {signs} end")
+
+
+def currency_code_expr(col: str) -> str:
+    """A currency column's value as an ISO code: 'usd', 'US Dollar', '\u20ac', 'Euro' -> 'USD', 'EUR'."""
+    from revmachine.ingest.sniff import CURRENCY_NAMES
+
+    v = f"trim({col})"
+    names = " ".join(f"when lower({v}) = '{n}' then '{c}'" for n, c in CURRENCY_NAMES.items())
+    signs = " ".join(f"when {v} = '{sign}' then '{code}'" for sign, code in CURRENCY_SIGNS)
+    return (f"case when regexp_full_match({v}, '(?i)[a-z]{{3}}') then upper({v}) {names} {signs} "
+            f"when regexp_matches({v}, '(?i)^[a-z]{{3}}\\b') then upper(substr({v}, 1, 3)) end")
+
+
+def pct_expr(col: str, scale: float) -> str:
+    """'15', '15%', '0.15', '15,5 %' -> a fraction; a value with a % sign is divided by 100, the others
+    by `scale` (100 when the column holds values over 1, decided from its sample). '< 10%' -> NULL."""
+    v = f"trim({col})"
+    num = f"try_cast(replace(replace(replace({v}, '%', ''), ' ', ''), ',', '.') as double)"
+    return (f"case when regexp_matches({v}, '[<>]') then null when contains({v}, '%') then {num} / 100 "
+            f"else {num} / {float(scale)} end")
+
+
+def number_expr(col: str) -> str:
+    return f"cast({amount_expr(col)} as double)"
+
+
 def integer_expr(col: str) -> str:
     return f"try_cast(round({amount_expr(col)}) as integer)"
 
 
-TRUE_WORDS = ("yes", "y", "true", "t", "1", "x", "won", "closed won", "win", "ja", "oui", "si")
-FALSE_WORDS = ("no", "n", "false", "f", "0", "lost", "closed lost", "nein", "non")
+TRUE_WORDS = ("yes", "y", "true", "t", "1", "1.0", "x", "won", "closed won", "win", "ja", "oui", "si", "s\u00ed",
+              "checked", "\u2713", "\u2714", "wahr", "vrai", "on", "converted")
+FALSE_WORDS = ("no", "n", "false", "f", "0", "0.0", "lost", "closed lost", "nein", "non", "unchecked", "falsch",
+               "faux", "off", "not converted")
 
 
 def bool_expr(col: str) -> str:

@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from revmachine import config
 from revmachine.errors import UserError
-from revmachine.ingest import mapping
+from revmachine.ingest import recognise
 
 EXCEL_EXT = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 TEXT_EXT = {".csv", ".tsv", ".txt"}
@@ -39,6 +39,9 @@ class RawSheet:
     table: pa.Table | None  # columns c0..cN (strings) + source_row (int64); or:
     notes: list[str] = field(default_factory=list)
     csv: CsvSource | None = None  # rows still in a CSV file, read by DuckDB when staged
+    preamble: list[str] = field(default_factory=list)  # the text of the rows above the header (a report's
+    # title, date range, filters), one string per non-blank row
+    hidden: bool = False  # a workbook sheet the workbook hides (Dynamics 365 keeps its metadata in one)
 
     @property
     def label(self) -> str:
@@ -77,7 +80,7 @@ def find_header_row(rows: list[list[object]]) -> int:
     best, best_score = -1, 0
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         texts = [str(c) for c in row if c is not None and str(c).strip()]
-        score = sum(1 for t in texts if mapping.is_known_header(t))
+        score = sum(1 for t in texts if recognise.is_known_header(t))
         if score > best_score:
             best, best_score = i, score
     if best >= 0:
@@ -153,6 +156,7 @@ def read_excel(name: str, data: bytes) -> list[RawSheet]:
             hint="Open it in Excel and save it again as .xlsx, or export as .csv.",
         ) from None
     sheets: list[RawSheet] = []
+    hidden = hidden_sheets(data)
     for idx, sheet_name in enumerate(reader.sheet_names):
         try:
             tbl = reader.load_sheet(
@@ -176,8 +180,40 @@ def read_excel(name: str, data: bytes) -> list[RawSheet]:
         body = tbl.slice(h + 1)
         cols = {f"c{i}": body.column(i) for i in range(body.num_columns)}
         cols["source_row"] = pa.array(range(h + 2, h + 2 + body.num_rows), pa.int64())
-        sheets.append(RawSheet(name, sheet_name, h + 1, headers, pa.table(cols)))
+        sheets.append(RawSheet(name, sheet_name, h + 1, headers, pa.table(cols),
+                               preamble=_preamble(head_rows[:h]), hidden=sheet_name in hidden))
     return sheets
+
+
+def hidden_sheets(data: bytes) -> set[str]:
+    """Names of the sheets an .xlsx / .xlsm workbook marks hidden (xl/workbook.xml, state="hidden" or
+    "veryHidden"); empty for other files."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            info = zf.getinfo("xl/workbook.xml")
+            if info.file_size > 5_000_000:
+                return set()
+            xml = zf.read(info).decode("utf-8", errors="replace")
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+        return set()
+    import html
+
+    out = set()
+    for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", xml):
+        state = re.search(r'\bstate="(\w+)"', tag)
+        name = re.search(r'\bname="([^"]*)"', tag)
+        if state and name and state.group(1).lower() in {"hidden", "veryhidden"}:
+            out.add(html.unescape(name.group(1)))
+    return out
+
+
+def _preamble(rows: list[list[object]]) -> list[str]:
+    out = []
+    for r in rows:
+        cells = [" ".join(str(c).split()) for c in r if c is not None and str(c).strip()]
+        if cells:
+            out.append(" ".join(cells)[:500])
+    return out
 
 
 def _decode_head(data: bytes) -> str:
@@ -244,11 +280,12 @@ def read_text(name: str, data: bytes) -> list[RawSheet]:
                 cols[i].append(v if v is None or v.strip() else None)
         table = pa.table({**{f"c{i}": pa.array(cols[i], pa.string()) for i in range(ncols)},
                           "source_row": pa.array(rownums, pa.int64())})
-        return [RawSheet(name, None, h + 1, headers, table)]
+        return [RawSheet(name, None, h + 1, headers, table, preamble=_preamble(head_rows[:h]))]
 
     with tempfile.NamedTemporaryFile(suffix=".csv", delete=False, dir=_spool_dir(len(data))) as tmp:
         tmp.write(data)
-    return [RawSheet(name, None, h + 1, headers, None, csv=CsvSource(tmp.name, delim, ncols, h + 1))]
+    return [RawSheet(name, None, h + 1, headers, None, csv=CsvSource(tmp.name, delim, ncols, h + 1),
+                     preamble=_preamble(head_rows[:h]))]
 
 
 def _spool_dir(size: int) -> str | None:
@@ -320,11 +357,11 @@ class CsvSource:
                     return f"cast(rowid + {int(self.skip) + 1} as bigint)"
                 except duckdb.Error as exc:
                     last = exc
-            if attempt == 0 and not self._transcode():
+            if attempt == 0 and not self.transcode():
                 break
         raise UserError(f"the CSV could not be parsed: {str(last).splitlines()[0]}")
 
-    def _transcode(self) -> bool:
+    def transcode(self) -> bool:
         """Rewrite a Windows-1252 file as UTF-8; False when it already was UTF-8."""
         raw = Path(self.path).read_bytes()
         try:

@@ -1,0 +1,446 @@
+"""Detect each sheet of an upload: its kind with a confidence, and what each of its columns means.
+
+Per sheet: a sample of its rows is profiled (sniff.py); the recogniser proposes a kind and a
+mapping (recognise.py); then the columns whose values are another sheet's ids (in this upload or
+already loaded) are linked to it whatever their names, and the proposal is made again with those
+links. What the user decided wins over what was proposed, in this order: the Data page's mapping
+editor (overrides), the command line's --kind / --map and a profile file (Choices), a mapping
+remembered for the same headers. A sheet whose kind is not clear is reported as ambiguous with its
+candidates and is not loaded until the user picks one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from revmachine.errors import UserError
+from revmachine.ingest import recognise, sniff
+from revmachine.ingest.build import preamble_range
+from revmachine.ingest.fields import KINDS
+from revmachine.ingest.headers import normalize
+from revmachine.ingest.readers import read_upload
+
+if TYPE_CHECKING:
+    from revmachine.ingest.stage import SheetResult, UploadFile, _Stager
+
+PROFILE_ROWS = sniff.SAMPLE_ROWS
+MAX_LISTED = 8  # headers named in a message before '... and N more'
+
+# what each kind's rows need before they can be loaded (anything else only limits the figures)
+NEEDS: dict[str, list[tuple[str, ...]]] = {
+    "campaigns": [("campaign_name", "campaign_id")],
+    "ads": [("period", "period_start", "period_end", "__range"), ("cost", "impressions", "clicks")],
+    "spend": [("period", "period_start", "period_end"), ("amount",)],
+    "targets": [("period", "period_start", "period_end"), ("revenue_target", "mql_quota")],
+    "owners": [("owner", "first_name", "last_name", "owner_id", "email")],
+    "accounts": [("company", "account_id")],
+    "stage_history": [("record_id",), ("stage",), ("entered_at",)],
+}
+
+# the field a column linking to a sheet of this kind feeds, per kind of the sheet holding the column
+LINK_FIELDS = {
+    "leads": {"deals": "lead_id", "activities": "lead_id", "stage_history": "record_id"},
+    "deals": {"leads": "converted_deal_id", "activities": "deal_id", "stage_history": "record_id"},
+    "accounts": {"leads": "account_id", "deals": "account_id"},
+    "owners": {"leads": "owner", "deals": "owner", "activities": "owner", "accounts": "owner", "targets": "owner"},
+    "campaigns": {"leads": "campaign", "deals": "campaign"},
+}
+OWN_ID = {"leads": "lead_id", "deals": "deal_id", "accounts": "account_id", "owners": "owner_id",
+          "campaigns": "campaign_id"}
+
+
+@dataclass
+class Choices:
+    """Kinds and columns the user chose outside the Data page: `--kind SHEET=KIND`, `--map
+    SHEET:HEADER=FIELD`, `--stage NAME=STAGE` and profile files. SHEET is a file name, a sheet name or
+    'file/sheet' (case-insensitive)."""
+
+    kinds: dict[str, str | None] = field(default_factory=dict)
+    columns: dict[str, dict[str, str | None]] = field(default_factory=dict)  # sheet -> header -> field
+    stages: dict[str, str] = field(default_factory=dict)
+    profile_sheets: list[dict] = field(default_factory=list)  # entries of loaded profile files
+
+    @staticmethod
+    def refs(res: SheetResult) -> set[str]:
+        f, s = res.raw.file_name.lower(), (res.raw.sheet_name or "").lower()
+        out = {f, res.label.lower(), Path(f).stem}
+        if s:
+            out |= {s, f"{f}/{s}", f"{f}:{s}", f"{Path(f).stem}/{s}"}
+        return out
+
+    def kind_for(self, res: SheetResult) -> tuple[bool, str | None]:
+        refs = self.refs(res)
+        for ref, kind in self.kinds.items():
+            if ref.lower() in refs:
+                return True, kind
+        return False, None
+
+    def columns_for(self, res: SheetResult) -> dict[str, str | None]:
+        refs = self.refs(res)
+        out: dict[str, str | None] = {}
+        for ref, cols in self.columns.items():
+            if ref.lower() in refs or ref == "*":
+                out.update(cols)
+        return out
+
+    def profile_for(self, res: SheetResult) -> dict | None:
+        """The profile entry with the same headers, else one naming the same sheet."""
+        for entry in self.profile_sheets:
+            if entry.get("signature") == res.signature:
+                return entry
+        refs = self.refs(res)
+        return next((e for e in self.profile_sheets if str(e.get("sheet", "")).lower() in refs), None)
+
+    @classmethod
+    def parse(cls, kinds: list[str] = (), maps: list[str] = (), stages: list[str] = ()) -> Choices:
+        """From the command line's --kind SHEET=KIND, --map SHEET:HEADER=FIELD, --stage NAME=STAGE."""
+        out = cls()
+        for k in kinds:
+            ref, eq, kind = k.rpartition("=")
+            kind = kind.strip().lower()
+            if not eq or not ref.strip():
+                raise UserError(f"--kind {k!r}: expected SHEET=KIND, e.g. --kind 'Opportunity.csv=deals'.")
+            if kind in {"skip", "none", "ignore"}:
+                out.kinds[ref.strip()] = None
+                continue
+            if kind not in KINDS:
+                raise UserError(f"--kind {k!r}: no kind {kind!r}; choose one of: {', '.join(KINDS)}, skip.")
+            out.kinds[ref.strip()] = kind
+        for m in maps:
+            left, eq, fname = m.rpartition("=")
+            ref, colon, header = left.partition(":")
+            if not eq or not colon or not header.strip():
+                raise UserError(f"--map {m!r}: expected SHEET:HEADER=FIELD, e.g. --map 'deals.csv:Value=amount'.")
+            fname = fname.strip()
+            out.columns.setdefault(ref.strip() or "*", {})[header.strip()] = (
+                None if fname.lower() in {"", "ignore", "none", "skip"} else fname)
+        for s in stages:
+            name, eq, stage = s.rpartition("=")
+            if not eq or not name.strip():
+                raise UserError(f"--stage {s!r}: expected NAME=STAGE, e.g. --stage 'Gewonnen=won'.")
+            out.stages[name.strip()] = stage.strip()
+        return out
+
+    def add_profile(self, path: Path) -> None:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            sheets = data["sheets"]
+            assert isinstance(sheets, list)
+        except (OSError, ValueError, KeyError, AssertionError, TypeError) as exc:
+            raise UserError(f"is not a Revenue Machine mapping profile ({type(exc).__name__}).", file=str(path),
+                            hint="Download one from the Data page, or `python -m revmachine inspect FILE "
+                                 "--save-profile OUT.json`.") from None
+        self.profile_sheets.extend(s for s in sheets if isinstance(s, dict))
+        self.stages.update({str(k): str(v) for k, v in (data.get("stages") or {}).items()})
+
+
+def profile_document(sheets: list[SheetResult], stages: dict[str, str] | None = None) -> dict:
+    """A mapping profile: per sheet its headers' signature, kind and {header: field}, to download and
+    give back to the Data page or `load --profile`."""
+    out = []
+    for res in sheets:
+        if res.kind is None and not res.mapping:
+            continue
+        out.append({"sheet": res.label, "signature": res.signature, "kind": res.kind,
+                    "columns": {res.raw.headers[i]: f for i, f in sorted(res.mapping.items())}})
+    return {"revmachine_profile": 1, "sheets": out, "stages": stages or {}}
+
+
+def signature(headers: list[str]) -> str:
+    """Identifies 'the same headers' for remembered mapping corrections."""
+    import hashlib
+
+    return hashlib.sha256(json.dumps([normalize(h) for h in headers]).encode()).hexdigest()[:32]
+
+
+def missing_needs(res: SheetResult) -> list[tuple[str, ...]]:
+    if res.kind is None:
+        return []
+    have = set(res.mapping.values()) | ({"__range"} if res.report_range else set())
+    if res.wide_periods:
+        have |= {"period", "revenue_target"}
+    return [group for group in NEEDS.get(res.kind, []) if not have & set(group)]
+
+
+def _by_header(res: SheetResult, cols: dict[str, str | None]) -> dict[int, str | None]:
+    """{header: field} -> {column index: field}, headers compared as written, then folded."""
+    out: dict[int, str | None] = {}
+    exact = {h: i for i, h in enumerate(res.raw.headers)}
+    folded = {normalize(h): i for i, h in enumerate(res.raw.headers)}
+    for h, f in cols.items():
+        i = exact.get(h, folded.get(normalize(h)))
+        if i is None:
+            raise UserError(f"has no column {h!r} (its columns: {_cut(res.raw.headers)}).", file=res.raw.file_name,
+                            sheet=res.raw.sheet_name)
+        out[i] = f
+    return out
+
+
+def _cut(items: list[str], n: int = MAX_LISTED) -> str:
+    shown = ", ".join(repr(str(x)[:60]) for x in items[:n])
+    return shown + (f" and {len(items) - n} more" if len(items) > n else "")
+
+
+def _check_fields(res: SheetResult, kind: str, mp: dict[int, str | None]) -> None:
+    names = {f.name for f in KINDS[kind].fields}
+    for i, f in mp.items():
+        if f is not None and f not in names and not f.startswith("stage:"):
+            raise UserError(f"column {res.raw.headers[i]!r}: a {kind} sheet has no field {f!r}; its fields: "
+                            f"{', '.join(sorted(names))}.", file=res.raw.file_name, sheet=res.raw.sheet_name)
+
+
+def detect_sheets(st: _Stager, files: list[UploadFile], overrides: dict, choices: Choices,
+              sheets: list[SheetResult], progress) -> None:
+    """Read every file and decide each sheet's kind and column mapping (appended to `sheets`)."""
+    from revmachine.ingest.stage import SheetResult
+
+    ctx = st.ctx
+    seen: set[str] = set()
+    pending: list[SheetResult] = []
+    for fi, f in enumerate(files):
+        if progress:
+            progress(fi / max(len(files), 1) * 0.5, f"Reading {f.name}")
+        if f.sha256 in seen:
+            st.add("error", "is the same file as another one in this upload.", file=f.name, code="duplicate_file")
+            continue
+        seen.add(f.sha256)
+        if f.sha256 in ctx.loaded_files:
+            bid, at, name = ctx.loaded_files[f.sha256]
+            st.add("warning", f"was already loaded as batch {bid} ('{name}', {at[:16]}). Loading it "
+                   "again replaces those rows with the same ones.", file=f.name, code="already_loaded")
+        try:
+            raws = read_upload(f.name, f.data)
+        except UserError as exc:
+            st.add("error", exc.message + (f" {exc.hint}" if exc.hint else ""), file=f.name,
+                   sheet=exc.sheet, code="unreadable")
+            continue
+        for raw in raws:
+            res = SheetResult(raw, None, {}, signature(raw.headers), "proposed")
+            res.report_range = preamble_range(raw.preamble) if raw.preamble else None
+            sheets.append(res)
+            if not raw.headers:
+                st.add("info", "is empty; skipped.", res, code="empty_sheet")
+                continue
+            if raw.hidden and not choices.kind_for(res)[0] and raw.label not in overrides:
+                st.add("info", "is a hidden sheet (the workbook hides it; Dynamics 365 keeps its export "
+                       "metadata in one); skipped. Choose its kind to load it.", res, code="hidden_sheet")
+                continue
+            res.profiles = sniff.profile_table(st.con, st.sample(raw), len(raw.headers))
+            pending.append(res)
+    if progress:
+        progress(0.55, "Recognising sheets and columns")
+    for res in pending:
+        _decide(st, res, overrides, choices, links={})
+    # columns whose values are the ids of another sheet (of this upload or already loaded)
+    link_map = _links(st, pending)
+    for res in pending:
+        if link_map.get(id(res)) and res.source == "proposed":
+            _decide(st, res, overrides, choices, links=link_map[id(res)])
+    _date_orders(st, pending)
+    for res in pending:
+        _report(st, res)
+
+
+def _decide(st: _Stager, res: SheetResult, overrides: dict, choices: Choices, links: dict) -> None:
+    raw = res.raw
+    hint = f"{raw.sheet_name or ''} {raw.file_name}"
+    forced, kind = choices.kind_for(res)
+    cols = choices.columns_for(res)
+    prof = choices.profile_for(res)
+    if raw.label in overrides:  # the Data page's editor: the whole mapping as the user left it
+        kind, mp = overrides[raw.label]
+        res.kind, res.mapping, res.source = kind, dict(mp), "corrected"
+        res.decisions = [recognise.Decision(i, h, mp.get(i), "yours" if i in mp else "ignored", 1.0,
+                                            "chosen on the Data page" if i in mp else "")
+                         for i, h in enumerate(raw.headers)]
+        res.confidence, res.ambiguous = 1.0, False
+        return
+    fixed: dict[int, str | None] = {}
+    how = "proposed"
+    if prof is not None and not forced:
+        forced, kind = True, prof.get("kind")
+        fixed.update(_by_header(res, prof.get("columns") or {}))
+        fixed.update({i: None for i in range(len(raw.headers)) if i not in fixed})
+        how = "profile"
+    elif res.signature in st.ctx.remembered and not forced and not cols:
+        kind, mp = st.ctx.remembered[res.signature]
+        forced = True
+        fixed = {i: mp.get(i) for i in range(len(raw.headers))}
+        how = "remembered"
+    if cols:
+        fixed.update(_by_header(res, cols))
+        how = "corrected"
+    if forced and kind is None:
+        res.kind, res.mapping, res.source = None, {}, how if how != "proposed" else "corrected"
+        res.decisions = [recognise.Decision(i, h, None, "ignored") for i, h in enumerate(raw.headers)]
+        return
+    wide = _wide_periods(st, res)
+    if wide and not forced and how == "proposed":
+        # a targets sheet laid out wide: one column per period ('Q1 2026', 'Q2 2026', ...)
+        res.wide_periods = wide
+        forced, kind = True, "targets"
+        fixed.update({i: f"period:{i}" for i in wide})
+    if kind is not None:
+        _check_fields(res, kind, {i: f for i, f in fixed.items() if not (f or "").startswith("period:")})
+    p = recognise.propose(raw.headers, res.profiles, hint, links, kind=kind if forced else None, fixed=fixed)
+    if forced and how == "proposed" and not res.wide_periods:
+        how = "corrected"
+    for i in res.wide_periods:
+        p.decisions[i].how, p.decisions[i].evidence = "name", (
+            f"the header '{raw.headers[i]}' is a period: each of its cells is that period's target")
+    res.kind, res.mapping, res.source = p.kind, p.mapping, how
+    res.confidence, res.candidates, res.ambiguous = p.confidence, p.candidates, p.ambiguous and not forced
+    res.decisions = p.decisions
+    for d in res.decisions:
+        if how in {"remembered", "profile"} and d.how == "yours":
+            d.how = how
+    if p.kind == "leads":
+        _extra_stage_columns(st, res)
+
+
+def _wide_periods(st: _Stager, res: SheetResult) -> dict[int, tuple]:
+    """Columns whose headers are periods ('Q1 2026', '2026-Q2', 'Jan 2026', 'FY2026') and whose cells are
+    amounts: a targets sheet laid out wide. Totals columns ('FY2026 Total') are not periods."""
+    import re
+
+    from revmachine import periods
+
+    out = {}
+    for i, h in enumerate(res.raw.headers):
+        text = re.sub(r"(?i)\bquarter\s*(\d)", r"Q\1", h).strip()
+        if re.search(r"(?i)total|sum|ytd|\bfy\b.*\btotal", text) or i >= len(res.profiles):
+            continue
+        p = res.profiles[i]
+        if p.n == 0 or max(p.money, p.number) < 0.5:
+            continue
+        try:
+            per = periods.parse(text, st.ctx.fy_start)
+        except ValueError:
+            continue
+        if per.grain in {"month", "quarter", "year"}:
+            out[i] = (per.start, per.end - __import__("datetime").timedelta(days=1))
+    return out if len(out) >= 2 else {}
+
+
+def _extra_stage_columns(st: _Stager, res: SheetResult) -> None:
+    """'Demo Date' -> 'stage:demo' for a configured stage with no fixed column of its own."""
+    from revmachine.ingest.stages import STANDARD_STAGES
+
+    extra = {k: lbl for k, lbl in st.ctx.stages if k not in STANDARD_STAGES}
+    for i, h in enumerate(res.raw.headers):
+        if i in res.mapping:
+            continue
+        n = normalize(h)
+        for key, label in extra.items():
+            bases = {normalize(key), normalize(label)}
+            if any(n in {f"{b} date", f"{b} at", f"date {b}", f"{b} entered date"} for b in bases):
+                res.mapping[i] = f"stage:{key}"
+                res.decisions[i] = recognise.Decision(i, h, f"stage:{key}", "name", 0.8,
+                                                      f"the header names the date of the '{label}' stage")
+
+
+def _links(st: _Stager, sheets: list[SheetResult]) -> dict[int, dict[int, recognise.Link]]:
+    """Per sheet, {column: Link} for its id-like columns whose sampled values are (nearly) all ids of
+    another sheet of the upload, or of the loaded leads / deals."""
+    targets: list[tuple[str, str, set[str]]] = []  # (kind, label, ids)
+    for res in sheets:
+        if res.kind not in OWN_ID or res.ambiguous:
+            continue
+        own = next((i for i, f in res.mapping.items() if f == OWN_ID[res.kind]), None)
+        if own is None:
+            continue
+        ids = _column_values(st, res, own)
+        if ids:
+            targets.append((res.kind, res.label, ids))
+    for kind, tbl in (("leads", st.ctx.lead_ids), ("deals", st.ctx.deal_ids)):
+        if tbl is not None and tbl.num_rows:
+            targets.append((kind, "the loaded " + kind, {str(x) for x in tbl.column(0).to_pylist() if x}))
+    out: dict[int, dict[int, recognise.Link]] = {}
+    if not targets:
+        return out
+    for res in sheets:
+        for p in res.profiles:
+            if p.n < 3 or p.idlike + p.integer < 0.8:
+                continue
+            sample = None
+            for kind, label, ids in targets:
+                if label == res.label:
+                    continue
+                sample = sample if sample is not None else _column_values(st, res, p.index)
+                if not sample:
+                    break
+                share = len(sample & ids) / len(sample)
+                if share >= 0.9:
+                    out.setdefault(id(res), {})[p.index] = recognise.Link(
+                        kind, f"{share * 100:.0f}% of its values are ids of {label} ({KINDS[kind].label})",
+                        len(ids) >= 1.2 * len(sample), p.distinct < 0.9 * p.n)
+                    break
+    return out
+
+
+def _column_values(st: _Stager, res: SheetResult, index: int, limit: int = 20000) -> set[str]:
+    """Distinct non-blank values of one column of a sheet (its sample for a CSV, the whole column of a
+    workbook sheet), for link detection."""
+    name = f"sample_vals_{index}"
+    if res.raw.csv is not None:
+        q, params = res.raw.csv.select(parallel=False, columns=[index])
+        rows = st.q(f"select distinct trim(c{index}) from ({q}) where trim(c{index}) <> '' limit {limit}", params)
+    else:
+        st.con.register(name, res.raw.table.select([f"c{index}"]))
+        rows = st.q(f"select distinct trim(c{index}) from {name} where trim(c{index}) <> '' limit {limit}")
+        st.con.unregister(name)
+    return {r[0] for r in rows}
+
+
+def _date_orders(st: _Stager, sheets: list[SheetResult]) -> None:
+    """The day/month order each sheet's numeric dates follow, and the upload's, from the columns that
+    show it (a 31/01 or a 01/31 somewhere): an export writes all its dates one way, so a date column
+    that cannot tell on its own (only days up to 12) follows its sheet, else the upload."""
+    def order(profiles) -> str | None:
+        d = sum(p.day_first for p in profiles)
+        m = sum(p.month_first for p in profiles)
+        return "dmy" if d and not m else "mdy" if m and not d else None
+
+    all_dates = []
+    for res in sheets:
+        if res.kind is None:
+            continue
+        dates = [res.profiles[i] for i, f in res.mapping.items()
+                 if i < len(res.profiles) and res.field_type(f) in {"timestamp", "date"}]
+        all_dates += dates
+        o = order(dates)
+        if o:
+            st.sheet_orders[res.label] = o
+    st.upload_order = order(all_dates)
+
+
+def _report(st: _Stager, res: SheetResult) -> None:
+    raw = res.raw
+    res.ignored_columns = [h for ci, h in enumerate(raw.headers) if ci not in res.mapping
+                           and not h.startswith("column_")]
+    if res.kind is None:
+        if res.source in {"corrected", "profile", "remembered"}:
+            st.add("info", "skipped, as chosen.", res, code="skipped")
+            return
+        cands = ", ".join(f"{KINDS[k].label} ({c * 100:.0f}%)" for k, c in res.candidates[:2])
+        st.add("warning", "was not recognised as any kind of sheet the app reads "
+               f"(columns: {_cut(raw.headers)}){'; closest: ' + cands if cands else ''}; skipped. "
+               f"Choose its kind on the Data page, or pass `--kind '{raw.label}=KIND'`.", res,
+               row=raw.header_row, code="unrecognised")
+        return
+    if res.ambiguous:
+        cands = " or ".join(f"{KINDS[k].label} ({c * 100:.0f}%)" for k, c in res.candidates[:3])
+        st.add("error", f"could be {cands}: its columns do not settle which. Choose its kind on the Data page, "
+               f"or pass `--kind '{raw.label}={res.candidates[0][0]}'` (or another kind).", res,
+               row=raw.header_row, code="ambiguous_kind")
+        return
+    kind = KINDS[res.kind]
+    for group in missing_needs(res):
+        names = " or ".join(kind.field(g).label for g in group if not g.startswith("__"))
+        extra = " (or a date range above the header)" if "__range" in group else ""
+        st.add("error", f"looks like a {kind.label} sheet but has no {names} column{extra}. Map one on the "
+               f"Data page, or pass `--map '{raw.label}:HEADER={group[0]}'`.", res, row=raw.header_row,
+               code="missing_column")

@@ -1,0 +1,177 @@
+"""Column content: what a sample of a sheet's values looks like, for what headers cannot tell.
+
+`profile_sheet` reads the first SAMPLE_ROWS non-blank rows of a sheet into the stager's DuckDB and
+measures, per column and in one query, the share of values that read as dates, numbers, money,
+percentages, booleans, ids, e-mail addresses, currency codes or period labels; then the distinct
+values of the low-cardinality columns are matched against the stage and status vocabularies
+(stages.py). Null sentinels (`--`, `N/A`, Salesforce's all-zero id...) count as blank.
+
+The recogniser (recognise.py) weighs a header's name by these shares: a 'Revenue' column holding
+'System Calculated' is not an amount; a column of Closed Won / Prospecting values is a stage
+whatever its header; a column of unique id-like values is an id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+
+from revmachine.ingest import stages
+
+SAMPLE_ROWS = 1000
+STAGE_DISTINCT_MAX = 60  # a column with more distinct values is not a stage or status
+
+# values that mean 'nothing here' in exports; compared after trim, case-insensitive
+NULL_SENTINELS = ("", "-", "--", "---", "n/a", "#n/a", "null", "(blank)", "(none)", "--none--", "undefined",
+                  "000000000000000", "000000000000000aaa", "nan", "#value!", "#ref!", "#div/0!", "none")
+
+CURRENCY_NAMES = {
+    "us dollar": "USD", "us dollars": "USD", "dollar": "USD", "usd": "USD", "euro": "EUR", "euros": "EUR",
+    "pound sterling": "GBP", "british pound": "GBP", "pound": "GBP", "japanese yen": "JPY", "yen": "JPY",
+    "swiss franc": "CHF", "canadian dollar": "CAD", "australian dollar": "AUD", "indian rupee": "INR",
+    "swedish krona": "SEK", "norwegian krone": "NOK", "danish krone": "DKK", "polish zloty": "PLN",
+    "brazilian real": "BRL", "mexican peso": "MXN", "singapore dollar": "SGD", "hong kong dollar": "HKD",
+    "new zealand dollar": "NZD", "south african rand": "ZAR", "chinese yuan": "CNY", "yuan renminbi": "CNY",
+}
+
+_DATE_NUMERIC = r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}([ T]\d{1,2}:\d{2}(:\d{2})?(\s?[AaPp][Mm])?)?$"
+_DATE_MONTHS = (r"(?i)^(\d{1,2}[ \-.]+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?[ \-.,]+"
+                r"(\d{1,2}(st|nd|rd|th)?,?[ \-]+)?\d{2,4}")
+_MONEY = ("^[(\\-\u2212+]?\\s*([A-Za-z]{3}|[$\u20ac\u00a3\u00a5\u20b9]|R\\$|A\\$|C\\$|CA\\$|US\\$|NZ\\$|HK\\$)?\\s*"
+          "[(\\-\u2212]?\\d[\\d.,\\s\u2019']*\\s*([kKmMbB]|bn|mn|mm|MM)?\\s*([A-Za-z]{3}|[$\u20ac\u00a3\u00a5\u20b9])?\\s*\\)?-?$")
+_NUMERIC_DM = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{2,4}"
+_ID = r"^[A-Za-z0-9{][A-Za-z0-9_\-:.{}/#@]{0,63}$"  # one token, no spaces
+_PERIOD = (r"(?i)^((fy|q)\s?\d|quarter\s?\d|\d{4}\s?-?\s?(q|h)\d|(q|h)\d\s?-?\s?\d{2,4}|\d{4}-\d{2}$|"
+           r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?[ \-']*\d{2,4}$|\d{4}$|fy\s?\d{2,4})")
+
+
+@dataclass
+class ColumnProfile:
+    index: int
+    n: int = 0  # non-blank values in the sample
+    distinct: int = 0
+    date: float = 0.0  # shares of the non-blank values
+    date_text: float = 0.0  # dates written as text (not Excel serials)
+    number: float = 0.0
+    integer: float = 0.0
+    money: float = 0.0
+    money_marked: float = 0.0  # with a currency sign or code
+    pct: float = 0.0
+    bool: float = 0.0
+    idlike: float = 0.0
+    email: float = 0.0
+    currency: float = 0.0
+    period: float = 0.0
+    text: float = 0.0  # has letters and is none of the above
+    stage: float = 0.0  # share (by rows) of values that are stage words
+    status: float = 0.0  # share of values that are open / won / lost words
+    day_first: int = 0  # numeric dates whose first part is over 12 (31/01/2026): day first
+    month_first: int = 0  # ... whose second part is over 12 (01/31/2026): month first
+    max_number: float | None = None
+    min_number: float | None = None
+    avg_len: float = 0.0
+    examples: list[str] = field(default_factory=list)
+    stage_values: list[str] = field(default_factory=list)  # distinct values, when few
+
+    @property
+    def unique(self) -> bool:
+        return self.n >= 2 and self.distinct == self.n
+
+    @property
+    def blank(self) -> bool:
+        return self.n == 0
+
+
+def _q(regex: str) -> str:
+    """A regular expression as the body of an SQL string literal."""
+    return regex.replace("'", "''")
+
+
+def null_if_sentinel(col: str) -> str:
+    """SQL: the trimmed text, NULL when blank or a null sentinel."""
+    lits = ", ".join("'" + s.replace("'", "''") + "'" for s in NULL_SENTINELS if s)
+    return f"(case when lower(trim({col})) in ({lits}) then null else nullif(trim({col}), '') end)"
+
+
+def profile_table(con: duckdb.DuckDBPyConnection, sample: str, ncols: int) -> list[ColumnProfile]:
+    """Profiles of columns c0..c<ncols-1> of table `sample` (code-made name): the sample is unpivoted
+    to one row per column and value, and measured in one grouped query."""
+    if ncols == 0:
+        return []
+    from revmachine.ingest.headers import CURRENCY_CODES
+
+    codes = ", ".join(f"'{c}'" for c in sorted(CURRENCY_CODES))
+    names = ", ".join(f"'{n}'" for n in sorted(CURRENCY_NAMES))
+    v = "v"
+    aggs = [
+        f"count({v})", f"count(distinct {v})",
+        f"count(*) filter (where substr({v}, 5, 1) in ('-', '/') and try_cast({v} as timestamp) is not null "
+        f"or regexp_matches({v}, '{_q(_DATE_NUMERIC)}') or regexp_matches({v}, '{_q(_DATE_MONTHS)}') "
+        f"or regexp_matches({v}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}T'))",
+        f"count(*) filter (where try_cast(replace({v}, ',', '') as double) between 20000 and 80000 "
+        f"and not contains({v}, ','))",
+        f"count(*) filter (where try_cast(replace({v}, ',', '') as double) is not null)",
+        f"count(*) filter (where regexp_full_match(replace({v}, ',', ''), '[+-]?\\d+(\\.0+)?'))",
+        f"count(*) filter (where regexp_matches({v}, '{_q(_MONEY)}') and regexp_matches({v}, '\\d'))",
+        f"count(*) filter (where regexp_matches({v}, '[$\u20ac\u00a3\u00a5\u20b9]|(^|[^A-Za-z])"
+        f"(USD|EUR|GBP|JPY|CHF|CAD|AUD|INR|SEK|NOK|DKK|BRL|MXN|SGD|NZD|ZAR|CNY|PLN)([^A-Za-z]|$)'))",
+        f"count(*) filter (where regexp_matches({v}, '^[<>~]?\\s*[+-]?\\d+([.,]\\d+)?\\s*%$'))",
+        f"count(*) filter (where lower({v}) in ('true', 'false', 'yes', 'no', 'y', 'n', '1', '0', 't', 'f', "
+        f"'x', 'checked', 'unchecked', '1.0', '0.0', 'wahr', 'falsch', 'oui', 'non', 'si', 'ja', 'nein'))",
+        f"count(*) filter (where regexp_full_match({v}, '{_q(_ID[1:-1])}'))",
+        f"count(*) filter (where regexp_full_match({v}, '[^@\\s]+@[^@\\s]+\\.[A-Za-z]{{2,}}'))",
+        f"count(*) filter (where upper({v}) in ({codes}) or lower({v}) in ({names}))",
+        f"count(*) filter (where regexp_matches({v}, '{_q(_PERIOD)}'))",
+        f"count(*) filter (where regexp_matches({v}, '[A-Za-z\u00c0-\u024f]'))",
+        f"max(try_cast(replace(replace({v}, ',', ''), '%', '') as double))",
+        f"min(try_cast(replace(replace({v}, ',', ''), '%', '') as double))",
+        f"avg(length({v}))",
+        f"list(distinct {v})[1:4]",
+        f"count(*) filter (where try_cast(regexp_extract({v}, '{_NUMERIC_DM}', 1) as integer) > 12)",
+        f"count(*) filter (where try_cast(regexp_extract({v}, '{_NUMERIC_DM}', 2) as integer) > 12)",
+    ]
+    values = ", ".join(f"{null_if_sentinel(f'c{i}')} as v{i}" for i in range(ncols))
+    rows = con.execute(f"""
+        with x as (select {values} from {sample}),
+        long as (unpivot x on {', '.join(f'v{i}' for i in range(ncols))} into name col value v)
+        select cast(substr(col, 2) as integer) as i, {', '.join(aggs)} from long group by col""").fetchall()
+    by = {r[0]: r[1:] for r in rows}
+    out = []
+    for i in range(ncols):
+        r = by.get(i)
+        p = ColumnProfile(i)
+        if r and r[0]:
+            n = r[0]
+            p.n, p.distinct = n, r[1] or 0
+            sh = [x / n for x in r[2:15]]
+            (date_text, serial, p.number, p.integer, p.money, p.money_marked, p.pct, p.bool, p.idlike, p.email,
+             p.currency, p.period, letters) = sh
+            p.date_text = date_text
+            p.date = min(1.0, date_text + serial)
+            p.text = max(0.0, letters - date_text - p.email)
+            p.max_number, p.min_number, p.avg_len = r[15], r[16], float(r[17] or 0)
+            p.examples = [str(x) for x in (r[18] or [])]
+            p.day_first, p.month_first = r[19] or 0, r[20] or 0
+        out.append(p)
+    _stage_shares(con, sample, out)
+    return out
+
+
+def _stage_shares(con: duckdb.DuckDBPyConnection, sample: str, profiles: list[ColumnProfile]) -> None:
+    """For columns with few distinct text values: the share of rows whose value is a stage / status word."""
+    few = [p for p in profiles if 0 < p.distinct <= STAGE_DISTINCT_MAX and p.text > 0.5]
+    if not few:
+        return
+    sel = " union all ".join(
+        f"select {p.index} as i, v, count(*) as n from (select {null_if_sentinel(f'c{p.index}')} as v "
+        f"from {sample}) where v is not null group by v" for p in few)
+    by: dict[int, list[tuple[str, int]]] = {}
+    for i, v, n in con.execute(sel).fetchall():
+        by.setdefault(i, []).append((v, n))
+    for p in few:
+        vals = by.get(p.index, [])
+        total = sum(n for _, n in vals) or 1
+        p.stage = sum(n for v, n in vals if stages.stage_key(v) in stages.STAGE_SYNONYMS) / total
+        p.status = sum(n for v, n in vals if stages.stage_key(v) in stages.STATUS_WORDS) / total
+        p.stage_values = [v for v, _ in sorted(vals, key=lambda x: -x[1])]
