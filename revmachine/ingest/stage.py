@@ -226,8 +226,12 @@ class _Stager:
     rows_sample = staticmethod(rows_sample)
 
     def columns_of(self, table: str) -> frozenset[str]:
-        return frozenset(r[0] for r in self.q(
-            "select column_name from information_schema.columns where table_name = $t", {"t": table}))
+        """The columns of a table or view of the stager (a code-made name); an empty set when there is
+        none. (An empty select's description: information_schema costs ~10 ms a call.)"""
+        try:
+            return frozenset(d[0] for d in self.con.execute(f"select * from {table} limit 0").description)
+        except duckdb.CatalogException:
+            return frozenset()
 
     def header(self, res: SheetResult, fname: str) -> str | None:
         for ci, f in res.mapping.items():
