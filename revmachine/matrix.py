@@ -13,6 +13,7 @@ pure functions (no Streamlit import):
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -105,6 +106,28 @@ def baselines(sources: pd.DataFrame, rows: pd.DataFrame, min_leads: int) -> dict
     return out
 
 
+def split_threshold(values) -> float | None:
+    """A threshold that splits the points: the median, unless points sit on it; then the midpoint
+    of the gap between two neighbouring values that splits them most evenly (so no point sits on
+    the line, and half the points are not 'at 100%' by a tie)."""
+    vals = sorted(float(v) for v in pd.to_numeric(pd.Series(list(values), dtype="object"), errors="coerce").dropna())
+    if not vals:
+        return None
+    distinct = sorted(set(vals))
+    if len(distinct) == 1:
+        return distinct[0]
+    med = float(pd.Series(vals).median())
+    if med not in distinct:
+        return med
+    best = None
+    for lo, hi in itertools.pairwise(distinct):
+        below = sum(v <= lo for v in vals)
+        score = (abs(below - (len(vals) - below)), abs((lo + hi) / 2 - med))
+        if best is None or score < best[0]:
+            best = (score, (lo + hi) / 2)
+    return best[1]
+
+
 def _median(s: pd.Series) -> float | None:
     s = pd.to_numeric(s, errors="coerce").dropna()
     return float(s.median()) if len(s) else None
@@ -149,8 +172,9 @@ def build(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Fil
         rows.leads_traceable, rows.revenue_traceable, rows.record_completeness, strict=True)]
     rows["judged"] = rows.leads >= min_leads
     judged = rows[rows.judged]
-    x_thr = x_threshold if x_threshold is not None else (_median(judged.delivers) or 1.0)
-    y_thr = y_threshold if y_threshold is not None else (_median(judged.demonstrates) or 0.5)
+    x_split, y_split = split_threshold(judged.delivers), split_threshold(judged.demonstrates)
+    x_thr = x_threshold if x_threshold is not None else (1.0 if x_split is None else x_split)
+    y_thr = y_threshold if y_threshold is not None else (0.5 if y_split is None else y_split)
     rows["quadrant"] = [classify(d, m, x_thr, y_thr) if j else TOO_LITTLE
                         for d, m, j in zip(rows.delivers, rows.demonstrates, rows.judged, strict=True)]
     return Matrix(p, entity, base, baseline if baseline in opts else "median", x_thr, y_thr, min_leads, rows,
