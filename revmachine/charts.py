@@ -171,7 +171,8 @@ def marketer_matrix(points: pd.DataFrame, x_thr: float, y_thr: float, entity: st
         x=alt.X("delivers:Q", scale=x_scale, title=f"Delivers value (lift over {baseline}; 1 = as good)"),
         y=alt.Y("demonstrates:Q", scale=y_scale, title="Demonstrates value (closed-loop evidence, 0-1)",
                 axis=alt.Axis(format=".0%", values=[0, 0.25, 0.5, 0.75, 1.0])),
-        size=alt.Size("spend_size:Q", title="Spend", scale=alt.Scale(range=[60, 1400])),
+        size=alt.Size("spend_size:Q", title="Spend", scale=alt.Scale(range=[60, 1400]),
+                      legend=alt.Legend(format="$~s", tickCount=3)),
         color=alt.Color("quadrant:N", title="Quadrant",
                         scale=alt.Scale(domain=list(QUADRANT_COLORS), range=list(QUADRANT_COLORS.values()))),
         tooltip=tooltip,
@@ -209,17 +210,19 @@ def marketer_matrix(points: pd.DataFrame, x_thr: float, y_thr: float, entity: st
             x=alt.X("delivers_from:Q", scale=x_scale), y=alt.Y("demonstrates_from:Q", scale=y_scale),
             tooltip=[alt.Tooltip("entity:N"), alt.Tooltip("quadrant_from:N", title="was")]))
     layers += [filled, hollow]
-    named = d[d.entity.isin(names_that_matter(d))]
+    named = d[d.entity.isin(names_that_matter(d))].sort_values("delivers").copy()
     if len(named):
-        layers.append(alt.Chart(named).mark_text(align="left", dx=9, dy=-9, fontSize=FONT - 3, color="#222").encode(
-            x=alt.X("delivers:Q", scale=x_scale), y=alt.Y("demonstrates:Q", scale=y_scale), text="entity:N"))
+        # neighbours' names are staggered above and below their points so they do not overprint
+        named["label_y"] = [y + (0.035, -0.045, 0.075, -0.085)[i % 4] for i, y in enumerate(named.demonstrates)]
+        layers.append(alt.Chart(named).mark_text(align="left", dx=9, fontSize=FONT - 3, color="#222").encode(
+            x=alt.X("delivers:Q", scale=x_scale), y=alt.Y("label_y:Q", scale=y_scale), text="entity:N"))
     return _style(alt.layer(*layers).properties(
         title=_title(f"Marketer matrix by {entity}", f"leads created in {period} · size = spend · "
                                                       "hollow = too few leads to judge"),
         height=560))
 
 
-def names_that_matter(points: pd.DataFrame, per_group: int = 5) -> list[str]:
+def names_that_matter(points: pd.DataFrame, per_group: int = 3) -> list[str]:
     """The points named on the matrix: the largest spend, and the spin doctors and silent
     operatives (the largest spenders first, a few each, so the names stay readable)."""
     d = points.sort_values("spend", ascending=False, na_position="last")

@@ -231,6 +231,8 @@ def cell(v: Any, unit: str | None = None, currency: str = "$") -> str:
         return pts(v)
     if unit == "lift":
         return lift(v)
+    if unit == "money_per_dollar":
+        return f"{currency}{float(v):,.2f}"
     if unit == "money_exact":
         return money(v, currency, exact=True)
     if unit == "text":

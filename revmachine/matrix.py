@@ -206,31 +206,59 @@ def movement(con, period_a: str, period_b: str, **kw) -> pd.DataFrame:
 
 
 def prescription(m: Matrix, entity_name: str) -> dict[str, Any]:
-    """The seed's advice for the point's quadrant, with the data behind it."""
+    """The seed's advice for the point's quadrant, with the data behind it (only the figures the
+    data holds: an unknown figure is left out, never shown as nan)."""
+    from revmachine import format as fmt
+
     r = m.points.set_index("entity").loc[entity_name]
     q = r.quadrant
     facts: list[str] = []
     if q in ("spin doctor", "mis-aligned marketer"):
-        if r.revenue_per_lead is not None and m.baseline.revenue_per_lead:
-            facts.append(f"Revenue per lead {r.revenue_per_lead:,.0f} vs {m.baseline.revenue_per_lead:,.0f} "
-                         f"for {m.baseline.name} ({(r.lift_revenue_per_lead or 0) * 100:.0f}%).")
-        if r.acceptance is not None and m.baseline.acceptance:
-            facts.append(f"Sales accepted {r.acceptance * 100:.0f}% of its handed-off leads vs "
-                         f"{m.baseline.acceptance * 100:.0f}% for the baseline.")
-        if r.revenue_per_spend is not None:
-            facts.append(f"Return: {r.revenue_per_spend:,.2f} of won revenue per unit of spend "
-                         f"({r.won_revenue:,.0f} won on {r.spend:,.0f} spent).")
+        if known(r.revenue_per_lead) and m.baseline.revenue_per_lead:
+            facts.append(f"Revenue per lead {fmt.money(r.revenue_per_lead)} vs {fmt.money(m.baseline.revenue_per_lead)} "
+                         f"for {m.baseline.name} ({fmt.pct(r.lift_revenue_per_lead)}).")
+        if known(r.acceptance) and m.baseline.acceptance:
+            facts.append(f"Sales accepted {fmt.pct(r.acceptance)} of its handed-off leads vs "
+                         f"{fmt.pct(m.baseline.acceptance)} for the baseline.")
+        if known(r.revenue_per_spend) and known(r.spend) and r.spend:
+            facts.append(f"Return: {fmt.money(r.revenue_per_spend * 1, exact=True)} of won revenue per $1 of spend "
+                         f"({fmt.money(r.won_revenue)} won on {fmt.money(r.spend)} spent).")
     if q in ("silent operative", "mis-aligned marketer"):
-        missing_leads = int(r.leads - r.leads_with_campaign)
+        missing_leads = int(r.leads - r.leads_with_campaign) if known(r.leads_with_campaign) else 0
         if missing_leads:
-            facts.append(f"{missing_leads:,} of its {int(r.leads):,} leads name no campaign.")
-        if r.won_revenue and r.revenue_traceable is not None and r.revenue_traceable < 1:
-            facts.append(f"{(1 - r.revenue_traceable) * 100:.0f}% of its won revenue "
-                         f"({r.won_revenue - r.traceable_revenue:,.0f}) comes from deals that name no campaign.")
-        if r.record_completeness is not None and r.record_completeness < 1:
-            facts.append(f"Its campaign record is {r.record_completeness * 100:.0f}% complete "
+            facts.append(f"{fmt.count(missing_leads)} of its {fmt.count(r.leads)} leads name no campaign.")
+        if known(r.won_revenue) and r.won_revenue and known(r.revenue_traceable) and r.revenue_traceable < 1:
+            facts.append(f"{fmt.pct(1 - r.revenue_traceable)} of its won revenue "
+                         f"({fmt.money(r.won_revenue - r.traceable_revenue)}) comes from deals that name no campaign.")
+        if known(r.record_completeness) and r.record_completeness < 1:
+            facts.append(f"Its campaign record is {fmt.pct(r.record_completeness)} complete "
                          "(content, targeting, start/end dates, channel).")
     return {"quadrant": q, "advice": PRESCRIPTIONS.get(q, "Not enough leads to judge yet."), "facts": facts}
+
+
+ACTIONS = {
+    "spin doctor": "Find what works per campaign; cut or fix the ones below the baseline.",
+    "silent operative": "Close the loop: attribute every lead and deal, complete the record.",
+    "mis-aligned marketer": "Rethink targeting and offer with sales; attribute the leads.",
+    "aligned marketer": "Keep the closed loop; use it as the yardstick.",
+}
+
+
+def prescriptions(m: Matrix, per_quadrant: int = 5) -> pd.DataFrame:
+    """The short table of what to do: the points that need action (spin doctors, silent operatives,
+    mis-aligned marketers; the largest spend first), with the numbers behind the advice."""
+    rows = []
+    for q in ("spin doctor", "silent operative", "mis-aligned marketer"):
+        pts = m.points[m.points.quadrant == q].sort_values("spend", ascending=False, na_position="last")
+        for r in pts.head(per_quadrant).itertuples():
+            rows.append({"entity": r.entity, "quadrant": q, "do": ACTIONS[q], "leads": r.leads,
+                         "spend": r.spend, "revenue_per_lead": r.revenue_per_lead,
+                         "lift_revenue_per_lead": r.lift_revenue_per_lead, "acceptance": r.acceptance,
+                         "revenue_per_spend": r.revenue_per_spend, "leads_traceable": r.leads_traceable,
+                         "record_completeness": r.record_completeness})
+    cols = ["entity", "quadrant", "do", "leads", "spend", "revenue_per_lead", "lift_revenue_per_lead",
+            "acceptance", "revenue_per_spend", "leads_traceable", "record_completeness"]
+    return pd.DataFrame(rows, columns=cols)
 
 
 def missing_fields(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
