@@ -263,10 +263,10 @@ def top_down_bottom_up(summary: pd.DataFrame, period: str) -> alt.Chart:
     d = pd.DataFrame(rows, columns=["territory", "what", "part", "revenue"])
     return _style(alt.Chart(d).mark_bar().encode(
         y=alt.Y("what:N", title=None, axis=alt.Axis(labelExpr="slice(datum.label, 2)", labelLimit=300)),
-        x=alt.X("sum(revenue):Q", title="Revenue", axis=alt.Axis(format="~s")),
+        x=alt.X("sum(revenue):Q", title="Revenue", axis=alt.Axis(format="$~s")),
         color=alt.Color("part:N", title="", scale=alt.Scale(
             domain=["target", "open pipeline", "new leads at run-rate", "capacity"],
             range=["#000000", "#0072B2", "#56B4E9", "#E69F00"])),
         row=alt.Row("territory:N", title=None, header=alt.Header(labelFontSize=FONT, labelAngle=0, labelAlign="left")),
         tooltip=["territory:N", "part:N", alt.Tooltip("sum(revenue):Q", format=",.0f")],
-    ).properties(title=f"Top-down target vs bottom-up, {period}", height=alt.Step(22), width=700))
+    ).properties(title=f"Top-down target vs bottom-up, {period}", height=alt.Step(22), width=480))

@@ -168,7 +168,8 @@ def date(v: Any) -> str:
             v = pd.Timestamp(v)
         except ValueError:
             return v
-    return f"{pd.Timestamp(v):%d %b %Y}"
+    t = pd.Timestamp(v)
+    return f"{t.day} {t:%b %Y}"
 
 
 def when(v: Any) -> str:
@@ -176,7 +177,7 @@ def when(v: Any) -> str:
     if missing(v):
         return DASH
     t = pd.Timestamp(v)
-    return date(t) if (t.hour, t.minute, t.second) == (0, 0, 0) else f"{t:%d %b %Y %H:%M}"
+    return date(t) if (t.hour, t.minute, t.second) == (0, 0, 0) else f"{date(t)} {t:%H:%M}"
 
 
 def span(start: dt.date, end_exclusive: dt.date) -> str:
