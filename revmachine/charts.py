@@ -10,19 +10,17 @@ FONT = 16
 
 
 def _style(chart: alt.Chart, font: int = FONT) -> alt.Chart:
-    return chart.configure_axis(labelFontSize=font - 2, titleFontSize=font).configure_title(
+    return chart.configure_axis(labelFontSize=font - 2, titleFontSize=font, labelLimit=320).configure_title(
         fontSize=font + 4, subtitleFontSize=font - 2, anchor="start").configure_legend(
-        labelFontSize=font - 2, titleFontSize=font).configure_text(fontSize=font - 2)
+        labelFontSize=font - 2, titleFontSize=font, labelLimit=320, titleLimit=320).configure_text(fontSize=font - 2)
 
 
 ROOM_FONT = 22
 
 
-def for_room(chart: alt.Chart, height: int | None = None) -> alt.Chart:
-    """The same chart with type sized for a projector (presentation mode), and a height that fits
-    the slide."""
-    out = _style(chart, ROOM_FONT)
-    return out.properties(height=height) if height else out
+def for_room(chart: alt.Chart) -> alt.Chart:
+    """The same chart with type sized for a projector (presentation mode)."""
+    return _style(chart, ROOM_FONT)
 
 
 def _title(text: str, subtitle: str | None = None) -> alt.TitleParams:
@@ -148,7 +146,8 @@ QUADRANT_COLORS = {"aligned marketer": "#009E73", "spin doctor": "#E69F00",
 
 
 def marketer_matrix(points: pd.DataFrame, x_thr: float, y_thr: float, entity: str, period: str,
-                    baseline: str, moves: pd.DataFrame | None = None) -> alt.Chart:
+                    baseline: str, moves: pd.DataFrame | None = None, height: int = 560,
+                    legends: bool = True) -> alt.Chart:
     """The 2x2: x = delivers (lift over the baseline), y = demonstrates (closed-loop evidence),
     size = spend, colour = quadrant; thresholds drawn and labelled; quadrant names in the corners;
     points with too little data drawn hollow."""
@@ -169,12 +168,13 @@ def marketer_matrix(points: pd.DataFrame, x_thr: float, y_thr: float, entity: st
                alt.Tooltip("record_completeness:Q", format=".0%", title="Record complete")]
     enc = dict(
         x=alt.X("delivers:Q", scale=x_scale, title=f"Delivers value (lift over {baseline}; 1 = as good)"),
-        y=alt.Y("demonstrates:Q", scale=y_scale, title="Demonstrates value (closed-loop evidence, 0-1)",
+        y=alt.Y("demonstrates:Q", scale=y_scale, title="Demonstrates value (evidence)" if legends else "Demonstrates",
                 axis=alt.Axis(format=".0%", values=[0, 0.25, 0.5, 0.75, 1.0])),
         size=alt.Size("spend_size:Q", title="Spend", scale=alt.Scale(range=[60, 1400]),
-                      legend=alt.Legend(format="$~s", tickCount=3)),
+                      legend=alt.Legend(format="$~s", tickCount=3) if legends else None),
         color=alt.Color("quadrant:N", title="Quadrant",
-                        scale=alt.Scale(domain=list(QUADRANT_COLORS), range=list(QUADRANT_COLORS.values()))),
+                        scale=alt.Scale(domain=list(QUADRANT_COLORS), range=list(QUADRANT_COLORS.values())),
+                        legend=alt.Legend() if legends else None),
         tooltip=tooltip,
     )
     filled = alt.Chart(d[~d.hollow]).mark_circle(opacity=0.85, stroke="black", strokeWidth=0.5).encode(**enc)
@@ -219,7 +219,7 @@ def marketer_matrix(points: pd.DataFrame, x_thr: float, y_thr: float, entity: st
     return _style(alt.layer(*layers).properties(
         title=_title(f"Marketer matrix by {entity}", f"leads created in {period} · size = spend · "
                                                       "hollow = too few leads to judge"),
-        height=560))
+        height=height))
 
 
 def names_that_matter(points: pd.DataFrame, per_group: int = 3) -> list[str]:
