@@ -276,6 +276,7 @@ def table(df: pd.DataFrame, units: dict[str, str] | None = None, currency: str =
 _PUNCT = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&=^\"'@%])")
 _TYPO = re.compile(r"(?<=[<>~-])(?=[-=>])|(?<=<)(?=-)")
 WJ = "\u2060"  # word joiner: invisible, keeps the text as it reads
+_SHORTCODE = re.compile(r":(?=[\w+/-])")  # a colon that could open :tada:, :material/x: or :streamlit:
 
 
 def esc(text: Any) -> str:
@@ -287,14 +288,15 @@ def esc(text: Any) -> str:
     and then rewrites the parsed text: emoji shortcodes (`:tada:`), `:material/icon:`,
     `:streamlit:` and the arrows `->`, `<-`, `--`, `>=`, `<=`, `~=`. Backslash escapes stop the
     first group; the rewrites work on the already-unescaped text, so a word joiner (U+2060,
-    invisible) after every colon and inside those arrows leaves them nothing to match. Line
+    invisible) after a colon that a name follows, and inside those arrows, leaves them nothing to
+    match (a colon before a space stays as it is, so the text can still be searched). Line
     breaks become spaces, so a value cannot start a heading, list or table."""
     if text is None:
         return DASH
     s = re.sub(r"[\x00-\x1f\x7f\u2028\u2029]+", " ", str(text))
     s = _TYPO.sub(WJ, s)
     s = _PUNCT.sub(r"\\\1", s)
-    return s.replace(":", ":" + WJ)
+    return _SHORTCODE.sub(":" + WJ, s)
 
 
 def md(template: str, *args: Any, **kwargs: Any) -> str:

@@ -109,8 +109,10 @@ if len(sla) and sla["mqls"].sum() > 0:
     breaches = cache.call(metrics.sla_breaches, period.label, filt)
     st.markdown(f"**{format.count(len(breaches))} handed-off leads breach the SLA** (late first touch, fewer than "
                 f"{cfg['min_attempts']} attempts, or no accept/reject decision within {cfg['decision_days']:g} days).")
-    st.dataframe(format.table(breaches.head(200), {"response_hours": "hours", "touch_count": "count"}),
+    shown = breaches.head(200).drop(columns=[c for c in ("channel",) if c in breaches.columns])
+    st.dataframe(format.table(shown, {"response_hours": "hours", "touch_count": "count"}),
                  hide_index=True, width="stretch")
+    st.caption("The first 200, newest first; the download has them all, with the channel.")
     st.download_button("Download all breaching leads (csv)", export.csv_bytes(breaches),
                        f"sla_breaches_{card['period']}.csv", "text/csv", key="dl_breaches")
 else:

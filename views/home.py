@@ -111,5 +111,5 @@ with row2[2].container(border=True, key="home_actions"):
         for r in s["actions"].head(2).itertuples():
             st.markdown(esc(f"{r.title} — {r.owner}, due {format.date(r.due_date)}"))
     else:
-        st.caption("None open: add one on the Meeting page.")
+        st.caption("No open action: add one on the Meeting page.")
     ui.link("views/meeting.py", "Actions")

@@ -231,7 +231,7 @@ if len(last):
                                "metric_change": "pts", "action_id": "text"}, labels={"title": "Action"}),
                  hide_index=True, width="stretch")
 else:
-    st.caption("None yet.")
+    st.caption("No action items from before this week yet.")
 
 st.subheader("Meeting pack")
 p1, p2 = st.columns(2)

@@ -75,7 +75,7 @@ for tab, (t, ti) in zip(tabs, base["territories"].items(), strict=True):
                                 disabled=["from", "to", "source", "sample", "benchmark", "median days"],
                                 column_config={
                                     "from": st.column_config.TextColumn("From"), "to": st.column_config.TextColumn("To"),
-                                    "rate": st.column_config.NumberColumn("conversion to next", min_value=0.0,
+                                    "rate": st.column_config.NumberColumn("Conversion to next", min_value=0.0,
                                                                           max_value=1.0, format="%.3g"),
                                     "source": st.column_config.TextColumn("Rate from"),
                                     "sample": st.column_config.TextColumn("Sample"),
