@@ -1,8 +1,7 @@
-"""Revenue Machine: the navigation (no SQL, no business logic here).
+"""Revenue Machine: the navigation and the shared frame (no SQL, no business logic here).
 
-Every page renders the shared frame itself (revmachine.ui.start_page: wide layout, the sidebar
-filters), so a direct link or a rerun of a page keeps the filters. The Data page is drawn by
-another hand and does not: its frame is rendered here, so the filters keep their state there too.
+The frame (wide layout, the sidebar filters; revmachine.ui.frame) is drawn here, before the page,
+so the filters keep their state from page to page; a page run on its own draws it itself.
 """
 
 import streamlit as st
@@ -19,6 +18,5 @@ pages = [
     st.Page("views/data.py", title="Data"),
 ]
 pg = st.navigation(pages)
-if pg.url_path == "data":
-    ui.frame()
+ui.frame()
 pg.run()

@@ -1,9 +1,11 @@
 """Page helpers shared by app.py and the pages (Streamlit-side; no SQL, no business logic).
 
-Each page renders the shared frame itself (`start_page`: wide layout, the sidebar filters, the
-database check), so a page run on its own (a direct link, a rerun, AppTest.from_file) looks and
-filters exactly as under app.py. Shared filters live in st.session_state under fixed keys,
-mirrored to the URL.
+The shared frame (`frame`: wide layout, the sidebar filters, the database check) is drawn by
+app.py before the page runs, so the filter widgets belong to the entry script and keep their
+state from page to page (a widget drawn by a page script is another widget on the next page, and
+Streamlit drops its state). A page run without app.py (AppTest.from_file, or a page reached
+without the navigation) draws the frame itself in `start_page`, so it looks and filters the same.
+Shared filters live in st.session_state under fixed keys, mirrored to the URL.
 """
 
 from __future__ import annotations
@@ -58,10 +60,21 @@ def frame() -> bool:
     return has_db
 
 
+def frame_drawn() -> bool:
+    """Whether this run already drew the frame's filters (app.py does, before the page)."""
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        return ctx is not None and GRAIN_KEY in ctx.shared.widget_user_keys_this_run
+    except (ImportError, AttributeError):  # another Streamlit: draw it (a duplicate key would say so)
+        return False
+
+
 def start_page(title: str | None) -> tuple[periods.Period, filters.Filters]:
-    """A page's opening: the frame, its title, a database (or a stop with what to do), the shared
-    period and filters."""
-    has_db = frame()
+    """A page's opening: the frame (unless app.py drew it), its title, a database (or a stop with
+    what to do), the shared period and filters."""
+    has_db = ensure_database() if frame_drawn() else frame()
     if title:
         st.title(title)
     if not has_db:
@@ -110,7 +123,9 @@ def sidebar_filters() -> None:
     st.markdown("### Filters")
     opts = cache.call(filters.options)
     _first, last = cache.call(filters.data_range)
-    grain = st.segmented_control("Period", list(GRAINS), key=GRAIN_KEY, default="quarter",
+    # no default when the state holds one (from the URL): Streamlit warns about both
+    grain = st.segmented_control("Period", list(GRAINS), key=GRAIN_KEY,
+                                 default=None if GRAIN_KEY in st.session_state else "quarter",
                                  format_func=GRAINS.get) or "quarter"
     choices = period_choices(grain)
     if st.session_state.get(PERIOD_KEY) not in choices:

@@ -409,6 +409,12 @@ def test_every_page_at_1280x720(page: Page, demo_server):
     expect(page.get_by_test_id("stSidebar").get_by_text("Filters", exact=True)).to_be_visible()
     box = page.get_by_test_id("stMainBlockContainer").bounding_box()
     assert box["width"] > 800  # the wide layout, not the centred 736 px column
+    # and the filters go with the meeting from page to page
+    for name in ("Dashboard", "Data", "Meeting home"):
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).click()
+        idle(page)
+        assert "period=2026-Q3" in page.url and "territory=EMEA" in page.url, (name, page.url)
+    expect(page.get_by_text("2026-Q3 (1 Jul – 30 Sep 2026)").first).to_be_visible()
 
 
 class _Listener(http.server.BaseHTTPRequestHandler):
