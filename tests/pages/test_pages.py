@@ -328,3 +328,17 @@ def test_names_from_the_data_are_never_markup(hostile_db, monkeypatch, page):
                 shown += name in plain(text)
     if page in ("views/home.py", "views/planning.py", "views/meeting.py"):
         assert shown, f"{page}: no name from the data was shown (the test would prove nothing)"
+
+
+def test_every_page_with_only_a_leads_sheet(db_path):
+    from revmachine.ingest import load, stage
+
+    load.load(stage.prepare([stage.UploadFile("l.csv", b"Lead ID,Create Date,Lead Source,Region\n"
+                                                       b"A,2026-01-05,Webinar,EMEA\nB,2026-01-06,Referral,APAC\n")]),
+              db_path)
+    for page in PAGES:
+        at = run()
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+    home = run()
+    assert metric(home, "Won revenue") == "—" and metric(home, "Furthest behind target") == "—"  # unknown, not 0
