@@ -69,7 +69,7 @@ share = [r for r in card["rows"] if r.metric == "lead_share"]
 st.subheader("Leads per channel")
 if share:
     sdf = pd.DataFrame([{"Channel": r.segment, "Share of leads": r.value,
-                         f"Change on {prev_p.label}": format.pts(r.change) if r.change is not None else format.DASH}
+                         "Change": format.pts(r.change) if r.change is not None else format.DASH}
                         for r in share])
     st.dataframe(sdf, hide_index=True, width="stretch",
                  column_config={"Share of leads": st.column_config.ProgressColumn(format="percent", min_value=0,
