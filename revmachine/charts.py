@@ -9,9 +9,23 @@ OWNER_COLORS = {"marketing": "#E69F00", "sales": "#0072B2", "shared": "#009E73"}
 FONT = 16
 
 
-def _style(chart: alt.Chart) -> alt.Chart:
-    return chart.configure_axis(labelFontSize=FONT - 2, titleFontSize=FONT).configure_title(
-        fontSize=FONT + 4, anchor="start").configure_legend(labelFontSize=FONT - 2, titleFontSize=FONT)
+def _style(chart: alt.Chart, font: int = FONT) -> alt.Chart:
+    return chart.configure_axis(labelFontSize=font - 2, titleFontSize=font, labelLimit=320).configure_title(
+        fontSize=font + 4, subtitleFontSize=font - 2, anchor="start").configure_legend(
+        labelFontSize=font - 2, titleFontSize=font, labelLimit=320, titleLimit=320).configure_text(fontSize=font - 2)
+
+
+ROOM_FONT = 22
+
+
+def for_room(chart: alt.Chart) -> alt.Chart:
+    """The same chart with type sized for a projector (presentation mode)."""
+    return _style(chart, ROOM_FONT)
+
+
+def _title(text: str, subtitle: str | None = None) -> alt.TitleParams:
+    """A chart title that states its window (in the subtitle when there is more to say)."""
+    return alt.TitleParams(text, subtitle=subtitle) if subtitle else alt.TitleParams(text)
 
 
 def attainment_by_territory(df: pd.DataFrame, period: str, currency: str = "$") -> alt.Chart:
@@ -22,11 +36,12 @@ def attainment_by_territory(df: pd.DataFrame, period: str, currency: str = "$") 
     d["status"] = ["on target" if (a or 0) >= 1 else "below target" for a in d.attainment]
     base = alt.Chart(d).encode(y=alt.Y("territory:N", title="Territory", sort="-x"))
     bars = base.mark_bar(height=28).encode(
-        x=alt.X("won_revenue:Q", title=f"Won revenue ({currency})", axis=alt.Axis(format="~s")),
+        x=alt.X("won_revenue:Q", title="Won revenue", axis=alt.Axis(format="$~s" if currency == "$" else "~s")),
         color=alt.Color("status:N", title="", scale=alt.Scale(domain=["on target", "below target"],
                                                               range=["#009E73", "#D55E00"])),
-        tooltip=[alt.Tooltip("territory:N"), alt.Tooltip("won_revenue:Q", format=",.0f", title="Won"),
-                 alt.Tooltip("revenue_target:Q", format=",.0f", title="Target"),
+        tooltip=[alt.Tooltip("territory:N", title="Territory"),
+                 alt.Tooltip("won_revenue:Q", format="$,.2f" if currency == "$" else ",.2f", title="Won"),
+                 alt.Tooltip("revenue_target:Q", format="$,.2f" if currency == "$" else ",.2f", title="Target"),
                  alt.Tooltip("label:N", title="Attainment")],
     )
     ticks = base.mark_tick(color="black", thickness=3, size=40).encode(x="revenue_target:Q")
@@ -34,7 +49,8 @@ def attainment_by_territory(df: pd.DataFrame, period: str, currency: str = "$") 
         x=alt.X("max_x:Q"), text="label:N").transform_calculate(
         max_x="max(datum.won_revenue, datum.revenue_target || 0)")
     return _style((bars + ticks + text).properties(
-        title=f"Won revenue vs target by territory, {period} (black tick = target)", height=alt.Step(48)))
+        title=_title("Won revenue vs target by territory", f"{period} · black tick = the target"),
+        height=alt.Step(48)))
 
 
 def trend(values: list[float | None], labels: list[str], title: str, unit_title: str) -> alt.Chart:
@@ -63,8 +79,10 @@ def sla_compliance(df: pd.DataFrame, period: str, sla_hours: float, min_attempts
                 scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("measure:N", title="Sales side of the SLA",
                         scale=alt.Scale(range=["#0072B2", "#56B4E9", "#009E73"])),
-        tooltip=["territory:N", "measure:N", alt.Tooltip("share:Q", format=".0%")],
-    ).properties(title=f"Sales SLA compliance by territory, handoffs in {period}", height=alt.Step(16)))
+        tooltip=[alt.Tooltip("territory:N", title="Territory"), alt.Tooltip("measure:N", title="Measure"),
+                 alt.Tooltip("share:Q", format=".0%", title="Share")],
+    ).properties(title=_title("Sales SLA compliance by territory", f"leads handed off in {period}"),
+                 height=alt.Step(16)))
 
 
 def funnel_volume(steps: pd.DataFrame, period: str, view: str) -> alt.Chart:
@@ -79,8 +97,7 @@ def funnel_volume(steps: pd.DataFrame, period: str, view: str) -> alt.Chart:
     bars = base.mark_bar(color="#0072B2").encode(
         x=alt.X("records:Q", title="Records"), tooltip=["stage:N", alt.Tooltip("records:Q", format=",")])
     text = base.mark_text(align="left", dx=4, fontSize=FONT).encode(x="records:Q", text=alt.Text("records:Q", format=","))
-    return _style((bars + text).properties(title=alt.TitleParams(f"Funnel, {period}", subtitle=what,
-                                                                 subtitleFontSize=FONT - 2),
+    return _style((bars + text).properties(title=_title(f"Funnel, {period}", what),
                                            height=alt.Step(44)))
 
 
@@ -97,6 +114,7 @@ def gap_heatmap(steps: pd.DataFrame, by: str, period: str) -> alt.Chart:
     )
     rect = base.mark_rect(stroke="white").encode(
         color=alt.Color("gap_pts:Q", title="Conversion − benchmark (pts)",
+                        legend=alt.Legend(orient="bottom", gradientLength=280),
                         scale=alt.Scale(scheme="redblue", domainMid=0, domain=[-30, 30], clamp=True)),
         opacity=alt.condition(sel, alt.value(1.0), alt.value(0.45)),
         tooltip=["segment:N", "step:N", alt.Tooltip("entered:Q", format=","),
@@ -106,7 +124,7 @@ def gap_heatmap(steps: pd.DataFrame, by: str, period: str) -> alt.Chart:
     ).add_params(sel)
     text = base.mark_text(fontSize=FONT - 2).encode(text="label:N")
     return _style((rect + text).properties(
-        title=f"Gap to benchmark by {by.replace('_', ' ')}, {period} (click a cell to filter the page)",
+        title=_title(f"Gap to benchmark by {by.replace('_', ' ')}", f"{period} · click a cell to filter the page"),
         height=alt.Step(34)))
 
 
@@ -118,7 +136,8 @@ def response_histogram(hours: pd.Series, sla_hours: float, period: str) -> alt.C
     rule = alt.Chart(pd.DataFrame({"sla": [sla_hours]})).mark_rule(color="#D55E00", strokeWidth=3).encode(x="sla:Q")
     label = alt.Chart(pd.DataFrame({"sla": [sla_hours], "t": [f"SLA {sla_hours:g} h"]})).mark_text(
         align="left", dx=6, dy=-8, color="#D55E00", fontSize=FONT).encode(x="sla:Q", y=alt.value(12), text="t:N")
-    return _style((bars + rule + label).properties(title=f"Speed to lead, handoffs in {period}", height=260))
+    return _style((bars + rule + label).properties(title=_title("Speed to lead", f"leads handed off in {period}"),
+                                                   height=260))
 
 
 QUADRANT_COLORS = {"aligned marketer": "#009E73", "spin doctor": "#E69F00",
@@ -127,7 +146,8 @@ QUADRANT_COLORS = {"aligned marketer": "#009E73", "spin doctor": "#E69F00",
 
 
 def marketer_matrix(points: pd.DataFrame, x_thr: float, y_thr: float, entity: str, period: str,
-                    baseline: str, moves: pd.DataFrame | None = None) -> alt.Chart:
+                    baseline: str, moves: pd.DataFrame | None = None, height: int = 560,
+                    legends: bool = True) -> alt.Chart:
     """The 2x2: x = delivers (lift over the baseline), y = demonstrates (closed-loop evidence),
     size = spend, colour = quadrant; thresholds drawn and labelled; quadrant names in the corners;
     points with too little data drawn hollow."""
@@ -138,19 +158,23 @@ def marketer_matrix(points: pd.DataFrame, x_thr: float, y_thr: float, entity: st
     x_max = max(float(d.delivers.max()) if len(d) else 1.0, x_thr * 2, 1.0) * 1.12
     x_scale = alt.Scale(domain=[0, x_max], nice=False)
     y_scale = alt.Scale(domain=[-0.05, 1.12], nice=False)
-    tooltip = [alt.Tooltip("entity:N", title=entity), "quadrant:N",
-               alt.Tooltip("delivers:Q", format=".2f"), alt.Tooltip("demonstrates:Q", format=".2f"),
-               alt.Tooltip("leads:Q", format=","), alt.Tooltip("spend:Q", format=",.0f"),
-               alt.Tooltip("revenue_per_lead:Q", format=",.0f", title="revenue per lead"),
-               alt.Tooltip("acceptance:Q", format=".0%"), alt.Tooltip("revenue_traceable:Q", format=".0%"),
-               alt.Tooltip("record_completeness:Q", format=".0%")]
+    tooltip = [alt.Tooltip("entity:N", title=entity.capitalize()), alt.Tooltip("quadrant:N", title="Quadrant"),
+               alt.Tooltip("delivers:Q", format=".2f", title="Delivers (lift)"),
+               alt.Tooltip("demonstrates:Q", format=".0%", title="Demonstrates"),
+               alt.Tooltip("leads:Q", format=",", title="Leads"), alt.Tooltip("spend:Q", format="$,.2f", title="Spend"),
+               alt.Tooltip("revenue_per_lead:Q", format="$,.2f", title="Revenue per lead"),
+               alt.Tooltip("acceptance:Q", format=".0%", title="Accepted by sales"),
+               alt.Tooltip("revenue_traceable:Q", format=".0%", title="Revenue traceable"),
+               alt.Tooltip("record_completeness:Q", format=".0%", title="Record complete")]
     enc = dict(
         x=alt.X("delivers:Q", scale=x_scale, title=f"Delivers value (lift over {baseline}; 1 = as good)"),
-        y=alt.Y("demonstrates:Q", scale=y_scale, title="Demonstrates value (closed-loop evidence, 0-1)",
+        y=alt.Y("demonstrates:Q", scale=y_scale, title="Demonstrates value (evidence)" if legends else "Demonstrates",
                 axis=alt.Axis(format=".0%", values=[0, 0.25, 0.5, 0.75, 1.0])),
-        size=alt.Size("spend_size:Q", title="Spend", scale=alt.Scale(range=[60, 1400])),
+        size=alt.Size("spend_size:Q", title="Spend", scale=alt.Scale(range=[60, 1400]),
+                      legend=alt.Legend(format="$~s", tickCount=3) if legends else None),
         color=alt.Color("quadrant:N", title="Quadrant",
-                        scale=alt.Scale(domain=list(QUADRANT_COLORS), range=list(QUADRANT_COLORS.values()))),
+                        scale=alt.Scale(domain=list(QUADRANT_COLORS), range=list(QUADRANT_COLORS.values())),
+                        legend=alt.Legend() if legends else None),
         tooltip=tooltip,
     )
     filled = alt.Chart(d[~d.hollow]).mark_circle(opacity=0.85, stroke="black", strokeWidth=0.5).encode(**enc)
@@ -186,9 +210,26 @@ def marketer_matrix(points: pd.DataFrame, x_thr: float, y_thr: float, entity: st
             x=alt.X("delivers_from:Q", scale=x_scale), y=alt.Y("demonstrates_from:Q", scale=y_scale),
             tooltip=[alt.Tooltip("entity:N"), alt.Tooltip("quadrant_from:N", title="was")]))
     layers += [filled, hollow]
+    named = d[d.entity.isin(names_that_matter(d))].sort_values("delivers").copy()
+    if len(named):
+        # neighbours' names are staggered above and below their points so they do not overprint
+        named["label_y"] = [y + (0.035, -0.045, 0.075, -0.085)[i % 4] for i, y in enumerate(named.demonstrates)]
+        layers.append(alt.Chart(named).mark_text(align="left", dx=9, fontSize=FONT - 3, color="#222").encode(
+            x=alt.X("delivers:Q", scale=x_scale), y=alt.Y("label_y:Q", scale=y_scale), text="entity:N"))
     return _style(alt.layer(*layers).properties(
-        title=f"Marketer matrix by {entity}, leads created in {period} (size = spend; hollow = too few leads)",
-        height=560))
+        title=_title(f"Marketer matrix by {entity}", f"leads created in {period} · size = spend · "
+                                                      "hollow = too few leads to judge"),
+        height=height))
+
+
+def names_that_matter(points: pd.DataFrame, per_group: int = 3) -> list[str]:
+    """The points named on the matrix: the largest spend, and the spin doctors and silent
+    operatives (the largest spenders first, a few each, so the names stay readable)."""
+    d = points.sort_values("spend", ascending=False, na_position="last")
+    out = d.entity.head(3).tolist()
+    for q in ("spin doctor", "silent operative"):
+        out += d[d.quadrant == q].entity.head(per_group).tolist()
+    return list(dict.fromkeys(out))
 
 
 def waterfall(rows: pd.DataFrame, labels: dict[str, str], title: str) -> alt.Chart:
@@ -222,10 +263,10 @@ def top_down_bottom_up(summary: pd.DataFrame, period: str) -> alt.Chart:
     d = pd.DataFrame(rows, columns=["territory", "what", "part", "revenue"])
     return _style(alt.Chart(d).mark_bar().encode(
         y=alt.Y("what:N", title=None, axis=alt.Axis(labelExpr="slice(datum.label, 2)", labelLimit=300)),
-        x=alt.X("sum(revenue):Q", title="Revenue", axis=alt.Axis(format="~s")),
+        x=alt.X("sum(revenue):Q", title="Revenue", axis=alt.Axis(format="$~s")),
         color=alt.Color("part:N", title="", scale=alt.Scale(
             domain=["target", "open pipeline", "new leads at run-rate", "capacity"],
             range=["#000000", "#0072B2", "#56B4E9", "#E69F00"])),
         row=alt.Row("territory:N", title=None, header=alt.Header(labelFontSize=FONT, labelAngle=0, labelAlign="left")),
         tooltip=["territory:N", "part:N", alt.Tooltip("sum(revenue):Q", format=",.0f")],
-    ).properties(title=f"Top-down target vs bottom-up, {period}", height=alt.Step(22), width=700))
+    ).properties(title=f"Top-down target vs bottom-up, {period}", height=alt.Step(22), width=480))

@@ -72,11 +72,9 @@ def _maturity(view: str, period: periods.Period, as_of, p80_reach: float | None,
 
 
 def _money(v: float, cur: str) -> str:
-    if abs(v) >= 1e6:
-        return f"{cur}{v / 1e6:,.1f}M"
-    if abs(v) >= 1e3:
-        return f"{cur}{v / 1e3:,.0f}k"
-    return f"{cur}{v:,.0f}"
+    from revmachine import format as fmt  # the one formatter
+
+    return fmt.money(v, cur)
 
 
 @dataclass
@@ -169,10 +167,12 @@ def _bottleneck(table: pd.DataFrame, p: periods.Period, cur: str, view: str):
     b = cand.sort_values("revenue_at_stake", ascending=False).iloc[0]
     when = {"month": "this month", "quarter": "this quarter", "year": "this year", "all": "over all the data",
             "range": "in this window"}[p.grain]
+    if getattr(p, "to_date", False):
+        when = "so far " + when
     who = f" ({b.segment})" if b.segment not in ("All",) else ""
     cohort = " for leads created in the period" if view == "cohort" else ""
     sentence = (f"{b.step}{who} converts {b.rate * 100:.0f}% against a {b.benchmark * 100:.0f}% benchmark"
-                f"{cohort}: about {_money(b.revenue_at_stake, cur)} of won revenue at stake {when} ({p.label}).")
+                f"{cohort}: about {_money(b.revenue_at_stake, cur)} of won revenue at stake {when} ({p.describe()}).")
     return b.to_dict(), sentence
 
 

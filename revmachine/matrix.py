@@ -13,6 +13,7 @@ pure functions (no Streamlit import):
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -105,6 +106,28 @@ def baselines(sources: pd.DataFrame, rows: pd.DataFrame, min_leads: int) -> dict
     return out
 
 
+def split_threshold(values) -> float | None:
+    """A threshold that splits the points: the median, unless points sit on it; then the midpoint
+    of the gap between two neighbouring values that splits them most evenly (so no point sits on
+    the line, and half the points are not 'at 100%' by a tie)."""
+    vals = sorted(float(v) for v in pd.to_numeric(pd.Series(list(values), dtype="object"), errors="coerce").dropna())
+    if not vals:
+        return None
+    distinct = sorted(set(vals))
+    if len(distinct) == 1:
+        return distinct[0]
+    med = float(pd.Series(vals).median())
+    if med not in distinct:
+        return med
+    best = None
+    for lo, hi in itertools.pairwise(distinct):
+        below = sum(v <= lo for v in vals)
+        score = (abs(below - (len(vals) - below)), abs((lo + hi) / 2 - med))
+        if best is None or score < best[0]:
+            best = (score, (lo + hi) / 2)
+    return best[1]
+
+
 def _median(s: pd.Series) -> float | None:
     s = pd.to_numeric(s, errors="coerce").dropna()
     return float(s.median()) if len(s) else None
@@ -149,8 +172,9 @@ def build(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Fil
         rows.leads_traceable, rows.revenue_traceable, rows.record_completeness, strict=True)]
     rows["judged"] = rows.leads >= min_leads
     judged = rows[rows.judged]
-    x_thr = x_threshold if x_threshold is not None else (_median(judged.delivers) or 1.0)
-    y_thr = y_threshold if y_threshold is not None else (_median(judged.demonstrates) or 0.5)
+    x_split, y_split = split_threshold(judged.delivers), split_threshold(judged.demonstrates)
+    x_thr = x_threshold if x_threshold is not None else (1.0 if x_split is None else x_split)
+    y_thr = y_threshold if y_threshold is not None else (0.5 if y_split is None else y_split)
     rows["quadrant"] = [classify(d, m, x_thr, y_thr) if j else TOO_LITTLE
                         for d, m, j in zip(rows.delivers, rows.demonstrates, rows.judged, strict=True)]
     return Matrix(p, entity, base, baseline if baseline in opts else "median", x_thr, y_thr, min_leads, rows,
@@ -182,31 +206,59 @@ def movement(con, period_a: str, period_b: str, **kw) -> pd.DataFrame:
 
 
 def prescription(m: Matrix, entity_name: str) -> dict[str, Any]:
-    """The seed's advice for the point's quadrant, with the data behind it."""
+    """The seed's advice for the point's quadrant, with the data behind it (only the figures the
+    data holds: an unknown figure is left out, never shown as nan)."""
+    from revmachine import format as fmt
+
     r = m.points.set_index("entity").loc[entity_name]
     q = r.quadrant
     facts: list[str] = []
     if q in ("spin doctor", "mis-aligned marketer"):
-        if r.revenue_per_lead is not None and m.baseline.revenue_per_lead:
-            facts.append(f"Revenue per lead {r.revenue_per_lead:,.0f} vs {m.baseline.revenue_per_lead:,.0f} "
-                         f"for {m.baseline.name} ({(r.lift_revenue_per_lead or 0) * 100:.0f}%).")
-        if r.acceptance is not None and m.baseline.acceptance:
-            facts.append(f"Sales accepted {r.acceptance * 100:.0f}% of its handed-off leads vs "
-                         f"{m.baseline.acceptance * 100:.0f}% for the baseline.")
-        if r.revenue_per_spend is not None:
-            facts.append(f"Return: {r.revenue_per_spend:,.2f} of won revenue per unit of spend "
-                         f"({r.won_revenue:,.0f} won on {r.spend:,.0f} spent).")
+        if known(r.revenue_per_lead) and m.baseline.revenue_per_lead:
+            facts.append(f"Revenue per lead {fmt.money(r.revenue_per_lead)} vs {fmt.money(m.baseline.revenue_per_lead)} "
+                         f"for {m.baseline.name} ({fmt.pct(r.lift_revenue_per_lead)}).")
+        if known(r.acceptance) and m.baseline.acceptance:
+            facts.append(f"Sales accepted {fmt.pct(r.acceptance)} of its handed-off leads vs "
+                         f"{fmt.pct(m.baseline.acceptance)} for the baseline.")
+        if known(r.revenue_per_spend) and known(r.spend) and r.spend:
+            facts.append(f"Return: {fmt.money(r.revenue_per_spend * 1, exact=True)} of won revenue per $1 of spend "
+                         f"({fmt.money(r.won_revenue)} won on {fmt.money(r.spend)} spent).")
     if q in ("silent operative", "mis-aligned marketer"):
-        missing_leads = int(r.leads - r.leads_with_campaign)
+        missing_leads = int(r.leads - r.leads_with_campaign) if known(r.leads_with_campaign) else 0
         if missing_leads:
-            facts.append(f"{missing_leads:,} of its {int(r.leads):,} leads name no campaign.")
-        if r.won_revenue and r.revenue_traceable is not None and r.revenue_traceable < 1:
-            facts.append(f"{(1 - r.revenue_traceable) * 100:.0f}% of its won revenue "
-                         f"({r.won_revenue - r.traceable_revenue:,.0f}) comes from deals that name no campaign.")
-        if r.record_completeness is not None and r.record_completeness < 1:
-            facts.append(f"Its campaign record is {r.record_completeness * 100:.0f}% complete "
+            facts.append(f"{fmt.count(missing_leads)} of its {fmt.count(r.leads)} leads name no campaign.")
+        if known(r.won_revenue) and r.won_revenue and known(r.revenue_traceable) and r.revenue_traceable < 1:
+            facts.append(f"{fmt.pct(1 - r.revenue_traceable)} of its won revenue "
+                         f"({fmt.money(r.won_revenue - r.traceable_revenue)}) comes from deals that name no campaign.")
+        if known(r.record_completeness) and r.record_completeness < 1:
+            facts.append(f"Its campaign record is {fmt.pct(r.record_completeness)} complete "
                          "(content, targeting, start/end dates, channel).")
     return {"quadrant": q, "advice": PRESCRIPTIONS.get(q, "Not enough leads to judge yet."), "facts": facts}
+
+
+ACTIONS = {
+    "spin doctor": "Find what works per campaign; cut or fix the ones below the baseline.",
+    "silent operative": "Close the loop: attribute every lead and deal, complete the record.",
+    "mis-aligned marketer": "Rethink targeting and offer with sales; attribute the leads.",
+    "aligned marketer": "Keep the closed loop; use it as the yardstick.",
+}
+
+
+def prescriptions(m: Matrix, per_quadrant: int = 5) -> pd.DataFrame:
+    """The short table of what to do: the points that need action (spin doctors, silent operatives,
+    mis-aligned marketers; the largest spend first), with the numbers behind the advice."""
+    rows = []
+    for q in ("spin doctor", "silent operative", "mis-aligned marketer"):
+        pts = m.points[m.points.quadrant == q].sort_values("spend", ascending=False, na_position="last")
+        for r in pts.head(per_quadrant).itertuples():
+            rows.append({"entity": r.entity, "quadrant": q, "do": ACTIONS[q], "leads": r.leads,
+                         "spend": r.spend, "revenue_per_lead": r.revenue_per_lead,
+                         "lift_revenue_per_lead": r.lift_revenue_per_lead, "acceptance": r.acceptance,
+                         "revenue_per_spend": r.revenue_per_spend, "leads_traceable": r.leads_traceable,
+                         "record_completeness": r.record_completeness})
+    cols = ["entity", "quadrant", "do", "leads", "spend", "revenue_per_lead", "lift_revenue_per_lead",
+            "acceptance", "revenue_per_spend", "leads_traceable", "record_completeness"]
+    return pd.DataFrame(rows, columns=cols)
 
 
 def missing_fields(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

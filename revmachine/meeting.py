@@ -5,20 +5,24 @@ A snapshot is taken in every load's transaction, so "last week" is the data as i
 later upload never rewrites it. It holds, up to the data's latest timestamp: the records entering
 each stage in the last 7 days; the conversion at each step over the last 91 days; the SLA breaches
 (lead by lead), won revenue per territory and leads per channel over the last 28 days; and the
-bottleneck of the latest complete quarter.
+bottleneck of the latest complete quarter. Snapshots are company-wide (no filters).
+
+"Last week" is the snapshot whose data runs to the date nearest seven days before the latest
+snapshot's (among snapshots of earlier data): not the previous load, so loading the same data
+again compares with the same week and changes nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
-import math
 from typing import Any
 
 import duckdb
 import pandas as pd
 
 from revmachine import db, funnel, metrics, periods, sql
+from revmachine import format as fmt
 from revmachine.errors import UserError
 
 WINDOW_DAYS = 28
@@ -87,31 +91,56 @@ def _snap(con, at) -> pd.DataFrame:
 
 
 def _pct(x: float | None) -> str:
-    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x * 100:.0f}%"
+    return fmt.pct(x)
 
 
 def _money(v: float) -> str:
-    return f"${v / 1e6:,.2f}M" if abs(v) >= 1e6 else f"${v / 1e3:,.0f}k" if abs(v) >= 1e3 else f"${v:,.0f}"
+    return fmt.money(v)
+
+
+def _as_of(window_label: str, at: dt.datetime) -> dt.date:
+    """The last day of the data a snapshot was taken from (its window's end), else its own date."""
+    try:
+        return periods.parse(window_label).end - dt.timedelta(days=1)
+    except ValueError:
+        return at.date()
+
+
+def last_week(con: duckdb.DuckDBPyConnection) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """(this week's snapshot, last week's): the latest snapshot, and among the snapshots of earlier
+    data the one whose data ends nearest seven days before (the later one on a tie)."""
+    rows = con.execute("select snapshot_at, any_value(period) from scorecard_snapshots group by 1 order by 1").fetchall()
+    if not rows:
+        return None, None
+    now_at, now_window = rows[-1]
+    now_day = _as_of(now_window, now_at)
+    earlier = [(at, _as_of(w, at)) for at, w in rows[:-1] if _as_of(w, at) < now_day]
+    if not earlier:
+        return now_at, None
+    goal = now_day - dt.timedelta(days=WEEK_DAYS)
+    prev_at, _ = min(earlier, key=lambda x: (abs((x[1] - goal).days), -x[0].timestamp()))
+    return now_at, prev_at
 
 
 def brief(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """This week vs last week: the latest snapshot against the newest one at least 7 days older
-    (else the oldest earlier one, said so)."""
-    ats = snapshots(con)
-    if not ats:
+    """This week vs last week: the latest snapshot against the one of the data nearest seven days
+    before it (module docstring), company-wide, each figure with its window."""
+    now_at, prev_at = last_week(con)
+    if now_at is None:
         return {"available": False, "sentences": ["No snapshot yet: one is taken at every load."]}
-    now_at = ats[-1]
-    older = [a for a in ats if a <= now_at - dt.timedelta(days=7)]
-    prev_at = older[-1] if older else (ats[-2] if len(ats) > 1 else None)
     cur = _snap(con, now_at)
     prev = _snap(con, prev_at) if prev_at else cur.iloc[0:0]
+    now_day = _as_of(cur.period.iloc[0], now_at)
+    prev_day = _as_of(prev.period.iloc[0], prev_at) if prev_at else None
     out: dict[str, Any] = {"available": True, "current_at": now_at, "previous_at": prev_at,
-                           "window": cur.period.iloc[0], "sentences": []}
+                           "window": cur.period.iloc[0], "as_of": now_day, "previous_as_of": prev_day,
+                           "sentences": []}
     say = out["sentences"]
     if prev_at is None:
-        say.append("Only one snapshot so far: next week's brief will show the changes.")
-    elif now_at - prev_at < dt.timedelta(days=7):
-        say.append(f"No snapshot a full week old: comparing with {prev_at:%d %b %H:%M}.")
+        say.append("Only one state of the data so far: next week's brief will show the changes.")
+    elif (now_day - prev_day).days != WEEK_DAYS:
+        say.append(f"No data exactly a week older: comparing with the data as of {fmt.date(prev_day)} "
+                   f"({(now_day - prev_day).days} days before).")
 
     # conversion points
     steps = []
@@ -130,26 +159,27 @@ def brief(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                for r in cur[cur.metric == "stage_entries"].itertuples()]
     out["entries"] = entries
     if entries:
-        say.append("This week at each conversion point: " + ", ".join(
+        say.append(f"This week (the 7 days to {fmt.date(now_day)}) at each conversion point: " + ", ".join(
             f"{e['this_week']:,} {e['stage']}" + (f" ({e['this_week'] - e['last_week']:+,})"
                                                   if e["last_week"] is not None else "") for e in entries) + ".")
     moved = [s for s in steps if s["change"] is not None]
     if moved:
         m = max(moved, key=lambda s: abs(s["change"]))
-        say.append(f"Biggest move in conversion (last {RATE_DAYS} days): {m['step']} at {_pct(m['rate'])} "
-                   f"({m['change'] * 100:+.1f} pts on last week's {_pct(m['previous'])}).")
+        say.append(f"Biggest move in conversion (the {RATE_DAYS} days to each date): {m['step']} at "
+                   f"{_pct(m['rate'])} ({fmt.pts(m['change'])} on last week's {_pct(m['previous'])}).")
     # bottleneck
     b_now = cur[cur.metric == "bottleneck"]
     b_prev = prev[prev.metric == "bottleneck"]
     if len(b_now):
         step, stake = b_now.segment.iloc[0], float(b_now.value.iloc[0])
         if len(b_prev) and b_prev.segment.iloc[0] == step:
-            say.append(f"The bottleneck is still {step}: {_money(stake)} of won revenue at stake "
-                       f"(last week {_money(float(b_prev.value.iloc[0]))}).")
+            say.append(f"The bottleneck of the last complete quarter is still {step}: {_money(stake)} of won "
+                       f"revenue at stake (last week {_money(float(b_prev.value.iloc[0]))}).")
         elif len(b_prev):
-            say.append(f"The bottleneck moved from {b_prev.segment.iloc[0]} to {step} ({_money(stake)} at stake).")
+            say.append(f"The bottleneck of the last complete quarter moved from {b_prev.segment.iloc[0]} to {step} "
+                       f"({_money(stake)} at stake).")
         else:
-            say.append(f"The bottleneck is {step}: {_money(stake)} of won revenue at stake.")
+            say.append(f"The bottleneck of the last complete quarter is {step}: {_money(stake)} of won revenue at stake.")
         out["bottleneck"] = {"step": step, "revenue_at_stake": stake,
                              "previous": b_prev.segment.iloc[0] if len(b_prev) else None}
     # SLA breaches opened and closed
@@ -157,10 +187,11 @@ def brief(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     prev_b = set(prev[prev.metric == "sla_breach"].segment)
     opened, closed = sorted(now_b - prev_b), sorted(prev_b - now_b)
     out["sla"] = {"open": len(now_b), "opened": opened, "closed": closed}
-    say.append(f"SLA breaches: {len(now_b):,} open; {len(opened):,} opened and {len(closed):,} closed since last week.")
+    say.append(f"SLA breaches among the leads handed off in the {WINDOW_DAYS} days to {fmt.date(now_day)}: "
+               f"{len(now_b):,}; {len(opened):,} new and {len(closed):,} resolved since last week.")
     # movers
-    for metric, what, fmt in (("territory_won", "won revenue", _money),
-                              ("channel_leads", "leads", lambda v: f"{v:,.0f}")):
+    for metric, what, fmt_v in (("territory_won", "won revenue", _money),
+                                ("channel_leads", "leads", fmt.count)):
         a = cur[cur.metric == metric].set_index("segment").value
         b = prev[prev.metric == metric].set_index("segment").value
         if prev_at is None or not len(a):
@@ -168,8 +199,9 @@ def brief(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         delta = a.subtract(b, fill_value=0).sort_values(key=abs, ascending=False)
         if len(delta) and delta.iloc[0] != 0:
             seg = delta.index[0]
-            say.append(f"Biggest mover in {what}: {seg}, {fmt(float(a.get(seg, 0)))} "
-                       f"({'+' if delta.iloc[0] > 0 else '−'}{fmt(abs(float(delta.iloc[0])))} on last week).")
+            say.append(f"Biggest mover in {what} (the {WINDOW_DAYS} days to each date): {seg}, "
+                       f"{fmt_v(float(a.get(seg, 0)))} ({'+' if delta.iloc[0] > 0 else '−'}"
+                       f"{fmt_v(abs(float(delta.iloc[0])))} on last week).")
         out[metric] = delta
     return out
 
@@ -182,7 +214,7 @@ def add_action(step: str, title: str, owner: str, due: dt.date | None = None, se
     if not title or not title.strip():
         raise UserError("an action item needs a title: what will be done.")
     if not owner or not owner.strip():
-        raise UserError("an action item needs an owner (seed 002: specific action items for owners).")
+        raise UserError("an action item needs an owner: who will do it.")
     now = dt.datetime.now().replace(microsecond=0)
     with db.write(path) as con:
         new_id = con.execute("select coalesce(max(action_id), 0) + 1 from action_items").fetchall()[0][0]
@@ -260,13 +292,7 @@ def pack_html(b: dict[str, Any], card: dict[str, Any], charts_svg: dict[str, str
 
 
 def _fmt(v, unit: str) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "—"
-    if unit == "pct":
-        return f"{v * 100:.1f}%"
-    if unit == "money":
-        return _money(float(v))
-    return f"{v:,.1f}" if isinstance(v, float) else f"{v:,}"
+    return fmt.value(v, unit)
 
 
 def build_pack(con: duckdb.DuckDBPyConnection, period_label: str, filt=None) -> str:

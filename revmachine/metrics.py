@@ -80,8 +80,9 @@ METRICS: list[Metric] = [
     Metric("sales_cycle_days", "Average sales cycle", "revenue", "sales", "days",
            "Mean days from opportunity created to won, for deals won in the period (the median is "
            "shown beside it).", ("won",), "a deals sheet with Created Date and Close Date"),
-    Metric("cost_to_revenue", "Cost of sales & marketing to revenue", "revenue", "shared", "ratio",
-           "(Sales spend + marketing spend in the period) ÷ won revenue in the period (spend sheet, "
+    Metric("cost_to_revenue", "Cost of sales & marketing per $1 of revenue", "revenue", "shared", "ratio",
+           "(Sales spend + marketing spend in the period) ÷ won revenue in the period, read as dollars "
+           "spent per dollar won (spend sheet, "
            "prorated by days). Spend is not split by territory or owner, so the figure is '—' while "
            "a filter is on.", ("spend",), "a spend sheet (Month, Function, Amount)"),
     Metric("lead_to_customer", "Lead-to-customer close ratio", "revenue", "shared", "pct",
@@ -357,3 +358,13 @@ def default_period_label(con: duckdb.DuckDBPyConnection, grain: str = "quarter")
     last = con.execute("select max(cast(data_as_of as date)) from funnel_records").fetchall()[0][0]
     as_of = min(last, dt.date.today()) if last else dt.date.today()
     return periods.latest_complete(grain, as_of, fy).label
+
+
+def current_period_label(con: duckdb.DuckDBPyConnection, grain: str = "quarter") -> str:
+    """The period of the grain to date (the quarter, month or year holding the data's last day, up
+    to that day; the whole period when it is its last day): what the meeting looks at. The pages
+    start here; `report` keeps the latest complete period (default_period_label)."""
+    fy = int(settings(con)["fy_start"])
+    last = con.execute("select max(cast(data_as_of as date)) from funnel_records").fetchall()[0][0]
+    as_of = min(last, dt.date.today()) if last else dt.date.today()
+    return periods.to_date(grain, as_of, fy).label

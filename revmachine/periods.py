@@ -3,6 +3,11 @@
 A fiscal year is named by the calendar year in which it ends (FY2026 with a July start runs
 2025-07-01 .. 2026-06-30); with the default January start it is the calendar year. Quarters
 follow the fiscal year: with a July start, 2026-Q1 is 2025-07 .. 2025-09.
+
+A period "to date" (quarter-, month- or year-to-date) is the start of a period up to a day within
+it: labelled `2026-Q4 to 2026-11-20`, it is what the meeting looks at while the quarter runs.
+Shifted (previous period, year ago) it keeps the same number of days, so a comparison is like
+for like; `full()` is the whole period it belongs to, for the target and the pace.
 """
 
 from __future__ import annotations
@@ -21,23 +26,65 @@ class Period:
     start: dt.date
     end: dt.date  # exclusive
     label: str
+    to_date: bool = False  # the start of a period up to a day within it (end < the period's end)
 
     def shift(self, n: int, fy_start: int = 1) -> Period:
-        """The period n steps earlier (n<0) or later, of the same grain (a range: of the same length)."""
+        """The period n steps earlier (n<0) or later, of the same grain (a range: of the same length;
+        a period to date: the same number of days into the shifted period)."""
         if self.grain == "all":
             return self
         if self.grain == "range":
             return date_range(self.start + (self.end - self.start) * n, self.end + (self.end - self.start) * n)
         months = {"month": 1, "quarter": 3, "year": 12}[self.grain] * n
         start = add_months(self.start, months)
-        return containing(self.grain, start, fy_start)
+        full = containing(self.grain, start, fy_start)
+        return _same_days(full, self) if self.to_date else full
 
     def year_ago(self, fy_start: int = 1) -> Period:
         if self.grain == "all":
             return self
         if self.grain == "range":
             return date_range(self.start - dt.timedelta(days=364), self.end - dt.timedelta(days=364))
-        return containing(self.grain, add_months(self.start, -12), fy_start)
+        full = containing(self.grain, add_months(self.start, -12), fy_start)
+        return _same_days(full, self) if self.to_date else full
+
+    def full(self, fy_start: int = 1) -> Period:
+        """The whole period (a period to date: the month / quarter / year it is part of)."""
+        return containing(self.grain, self.start, fy_start) if self.to_date else self
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    def describe(self) -> str:
+        """As a person reads it: '2026-Q4 to date (1 Oct – 20 Nov 2026)', '2026-Q3 (1 Jul – 30 Sep 2026)'."""
+        if self.grain == "all":
+            return "all the data"
+        last = self.end - dt.timedelta(days=1)
+        when = (f"{self.start:%-d %b} – {last:%-d %b %Y}" if self.start.year == last.year
+                else f"{self.start:%-d %b %Y} – {last:%-d %b %Y}")
+        if self.grain == "range":
+            return when
+        name = self.label.split(" to ")[0]
+        return f"{name} to date ({when})" if self.to_date else f"{name} ({when})"
+
+
+def _same_days(full: Period, like: Period) -> Period:
+    """The first as many days of `full` as `like` has (capped at the whole period)."""
+    end = min(full.start + dt.timedelta(days=like.days), full.end)
+    if end >= full.end:
+        return full
+    return Period(full.grain, full.start, end, f"{full.label} to {(end - dt.timedelta(days=1)).isoformat()}", True)
+
+
+def to_date(grain: str, as_of: dt.date, fy_start: int = 1) -> Period:
+    """The period of the grain that holds as_of, from its start to as_of (inclusive); the whole
+    period when as_of is its last day."""
+    full = containing(grain, as_of, fy_start)
+    end = as_of + dt.timedelta(days=1)
+    if end >= full.end:
+        return full
+    return Period(grain, full.start, end, f"{full.label} to {as_of.isoformat()}", True)
 
 
 def add_months(d: dt.date, n: int) -> dt.date:
@@ -86,6 +133,13 @@ def parse(text: str, fy_start: int = 1) -> Period:
     low = s.lower()
     if low in {"all", "all time"}:
         return ALL
+    m = re.fullmatch(r"(.+?)\s+to\s+(\d{4}-\d{2}-\d{2})", low)
+    if m:
+        base = parse(m.group(1), fy_start)
+        last = dt.date.fromisoformat(m.group(2))
+        if base.grain not in ("month", "quarter", "year") or not base.start <= last < base.end:
+            raise ValueError(f"not a period: {text!r} (the date must fall in the period)")
+        return _same_days(base, date_range(base.start, last + dt.timedelta(days=1)))
     m = re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", low)
     if m:
         a, b = dt.date.fromisoformat(m.group(1)), dt.date.fromisoformat(m.group(2))
@@ -129,9 +183,16 @@ def latest_complete(grain: str, as_of: dt.date, fy_start: int = 1) -> Period:
 
 
 def recent(grain: str, last: Period | dt.date, n: int, fy_start: int = 1) -> list[Period]:
-    """The n periods ending with `last`, oldest first."""
+    """The n periods ending with `last`, oldest first (before a period to date: whole periods)."""
     p = last if isinstance(last, Period) else containing(grain, last, fy_start)
     out = [p]
     for _ in range(n - 1):
-        out.append(out[-1].shift(-1, fy_start))
+        out.append(out[-1].full(fy_start).shift(-1, fy_start))
     return out[::-1]
+
+
+def last_complete_quarters(as_of: dt.date, n: int = 4, fy_start: int = 1) -> Period:
+    """The n complete quarters before as_of, as one date range (the matrix's default window)."""
+    last = latest_complete("quarter", as_of, fy_start)
+    first = last.shift(-(n - 1), fy_start)
+    return date_range(first.start, last.end)

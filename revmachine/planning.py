@@ -327,3 +327,24 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> pd.DataFrame:
     m = da.merge(dbb, on=["territory", "stage"], how="outer", suffixes=("_a", "_b"))
     m["needed_change"] = m.needed_b - m.needed_a
     return m
+
+
+# --- the meeting's defaults -----------------------------------------------------------------------
+
+def plan_periods(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> list[str]:
+    """The periods one can plan, the next quarter that has not started first (the default), then
+    the three after it, the next fiscal year, and the quarter under way (already started) last."""
+    fy = int(metrics.settings(con)["fy_start"])
+    last = con.execute("select max(cast(data_as_of as date)) from funnel_records").fetchall()[0][0]
+    day = max(d for d in (last, today or dt.date.today()) if d is not None)
+    running = periods.containing("quarter", day, fy)
+    upcoming = [running.shift(i, fy).label for i in range(1, 5)]
+    year = periods.containing("year", day, fy)
+    next_year = year.shift(1, fy) if year.start <= day else year
+    return [*upcoming, next_year.label, running.label]
+
+
+def past_enter_by(plan: dict[str, Any], today: dt.date | None = None) -> list[dict[str, Any]]:
+    """The waterfall's rows whose enter-by date is already past (the volume cannot enter in time)."""
+    day = (today or dt.date.today()).isoformat()
+    return [r for r in plan["rows"] if r["needed"] and r["enter_by"] < day]

@@ -5,8 +5,9 @@ import io
 import pandas as pd
 import streamlit as st
 
-from revmachine import cache, charts, export, metrics, ui
+from revmachine import cache, charts, export, format, metrics, ui
 from revmachine.errors import UserError
+from revmachine.format import esc
 
 period, filt = ui.start_page("Alignment dashboard")
 try:
@@ -17,20 +18,20 @@ except UserError as exc:
 
 cfg = card["settings"]
 cur = cfg["currency"]
-st.caption(f"**{card['period']}** ({card['period_start']:%d %b %Y} – "
-           f"{pd.Timestamp(card['period_end']) - pd.Timedelta(days=1):%d %b %Y}) · compared with "
-           f"{card['previous_period']} and {card['year_ago_period']} · {card['filters']}")
+fy = ui.fy_start()
+prev_p, ly_p = period.shift(-1, fy), period.year_ago(fy)
+compare = (f"Changes against {prev_p.describe()}; a year earlier: {ly_p.describe()}."
+           if period.grain != "all" else "No comparison for all the data.")
+st.caption(ui.window(period, filt) + " · " + esc(compare))
 
 OWNER_BADGE = {"marketing": ":orange-badge[marketing]", "sales": ":blue-badge[sales]",
                "shared": ":green-badge[shared]"}
+# how a metric's value reads (the cost ratio says what it is; follow-ups are a count per SQL)
+DISPLAY_UNIT = {"cost_to_revenue": "cost_ratio"}
 
 
-def delta_text(row: metrics.Row) -> str | None:
-    if row.change is None:
-        return None
-    if row.unit == "pct":
-        return f"{row.change * 100:+.1f} pts vs {card['previous_period']}"
-    return f"{row.change * 100:+.1f}% vs {card['previous_period']}"
+def heading(group: str) -> str:
+    return group[:1].upper() + group[1:]
 
 
 rows = [r for r in card["rows"] if r.metric != "lead_share"]
@@ -38,44 +39,52 @@ for group in metrics.GROUPS:
     group_rows = [r for r in rows if metrics.BY_ID[r.metric].group == group]
     if not group_rows:
         continue
-    st.subheader(group.capitalize())
+    st.subheader(heading(group))
     cols = st.columns(min(len(group_rows), 4))
     for i, r in enumerate(group_rows):
         m = metrics.BY_ID[r.metric]
         target = {True: " · :green[on target]", False: " · :red[off target]", None: ""}[r.on_target]
-        yoy = (f"{r.yoy * 100:+.1f}{' pts' if r.unit == 'pct' else '%'} vs {card['year_ago_period']}"
-               if r.yoy is not None else "no year-ago data")
+        yoy = (f"{format.delta(r.yoy, r.unit)} on a year earlier" if r.yoy is not None else "no year-earlier data")
         with cols[i % len(cols)]:
             trend = [v for v in r.trend if v is not None]
-            st.metric(m.label, ui.fmt_value(r.value, r.unit, cur), delta=delta_text(r),
+            help_text = m.definition
+            if r.metric == "attainment" and period.to_date:
+                help_text += (f" In a period to date the target is prorated to the {period.days} of "
+                              f"{period.full(fy).days} days so far, so this is the pace: where "
+                              f"{period.full(fy).label} ends against its target at today's rate.")
+            st.metric(esc(m.label), format.value(r.value, DISPLAY_UNIT.get(r.metric, r.unit), cur),
+                      delta=format.delta(r.change, r.unit),
                       delta_color="inverse" if r.metric in metrics.LOWER_IS_BETTER else "normal",
-                      help=f"{m.definition}", border=True,
+                      help=esc(help_text), border=True,
                       chart_data=trend if len(trend) > 1 else None, chart_type="line")
-            st.markdown(f"{OWNER_BADGE[m.owner]}{target}  \n{yoy}")
+            st.markdown(f"{OWNER_BADGE[m.owner]}{target}  \n{esc(yoy)}")
             if r.note:
-                st.caption(r.note)
-    with st.expander(f"How is this computed? ({group})"):
+                st.caption(esc(r.note))
+    with st.expander(f"How is this computed? ({heading(group).lower()})"):
         for r in group_rows:
             m = metrics.BY_ID[r.metric]
-            st.markdown(f"**{m.label}** (`{m.id}`, owner: {m.owner}): {m.definition}")
+            st.markdown(f"**{esc(m.label)}** (owner: {m.owner}): {esc(m.definition)}")
 
 share = [r for r in card["rows"] if r.metric == "lead_share"]
 st.subheader("Leads per channel")
 if share:
-    sdf = pd.DataFrame([{"channel": r.segment, "share of leads": r.value,
-                         f"change vs {card['previous_period']} (pts)": None if r.change is None else r.change * 100}
+    sdf = pd.DataFrame([{"Channel": r.segment, "Share of leads": r.value,
+                         "Change": format.pts(r.change) if r.change is not None else format.DASH}
                         for r in share])
     st.dataframe(sdf, hide_index=True, width="stretch",
-                 column_config={"share of leads": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})
+                 column_config={"Share of leads": st.column_config.ProgressColumn(format="percent", min_value=0,
+                                                                                  max_value=1)})
 else:
     st.info("— Upload a leads sheet with a Lead Source / channel column to see the channel mix.")
 with st.expander("How is this computed? (leads per channel)"):
-    st.markdown(metrics.BY_ID["lead_share"].definition)
+    st.markdown(esc(metrics.BY_ID["lead_share"].definition))
 
 st.subheader("Attainment by territory")
 att = cache.call(metrics.attainment_by_territory, period.label, filt)
 if len(att) and att["revenue_target"].notna().any():
-    st.altair_chart(charts.attainment_by_territory(att, card["period"], cur), width="stretch")
+    st.altair_chart(charts.attainment_by_territory(att, period.describe(), cur), width="stretch")
+    if period.to_date:
+        st.caption(esc(f"Targets prorated to the {period.days} days of {period.full(fy).label} so far."))
 else:
     st.info("— No revenue target for this period: upload a targets sheet (Period, Territory, Revenue Target).")
 
@@ -83,23 +92,27 @@ st.subheader("Revenue SLA scoreboard")
 sla = cache.call(metrics.sla_by_territory, period.label, filt)
 if len(sla) and sla["mqls"].sum() > 0:
     view = pd.DataFrame({
-        "territory": sla.territory,
-        "MQLs (marketing)": sla.mqls,
-        "MQL quota": sla.mql_quota.round(0),
-        "% of quota": [None if not q else m / q for m, q in zip(sla.mqls, sla.mql_quota, strict=True)],
-        f"touched ≤ {cfg['sla_hours']:g} h": [w / m if m else None for w, m in zip(sla.within_sla, sla.mqls, strict=True)],
-        f"≥ {cfg['min_attempts']} attempts": [a / m if m else None for a, m in zip(sla.min_attempts_met, sla.mqls, strict=True)],
-        "feedback given": [f / m if m else None for f, m in zip(sla.with_feedback, sla.mqls, strict=True)],
-        "median response (h)": sla.median_response_hours.round(1),
+        "Territory": sla.territory,
+        "MQLs (marketing)": [format.count(v) for v in sla.mqls],
+        "MQL quota": [format.count(v) for v in sla.mql_quota],
+        "% of quota": [format.pct(metrics.ratio(m, q)) for m, q in zip(sla.mqls, sla.mql_quota, strict=True)],
+        f"Touched ≤ {cfg['sla_hours']:g} h": [format.pct(metrics.ratio(w, m)) for w, m in
+                                               zip(sla.within_sla, sla.mqls, strict=True)],
+        f"≥ {cfg['min_attempts']} attempts": [format.pct(metrics.ratio(a, m)) for a, m in
+                                              zip(sla.min_attempts_met, sla.mqls, strict=True)],
+        "Feedback given": [format.pct(metrics.ratio(f, m)) for f, m in zip(sla.with_feedback, sla.mqls, strict=True)],
+        "Median response": [format.hours(v) for v in sla.median_response_hours],
     })
-    pct = st.column_config.NumberColumn(format="percent")
-    st.dataframe(view, hide_index=True, width="stretch",
-                 column_config={c: pct for c in view.columns if c.startswith(("%", "touched", "≥", "feedback"))})
-    st.altair_chart(charts.sla_compliance(sla, card["period"], cfg["sla_hours"], cfg["min_attempts"]), width="stretch")
+    st.dataframe(view, hide_index=True, width="stretch")
+    st.altair_chart(charts.sla_compliance(sla, period.describe(), cfg["sla_hours"], cfg["min_attempts"]),
+                    width="stretch")
     breaches = cache.call(metrics.sla_breaches, period.label, filt)
-    st.markdown(f"**{len(breaches):,} handed-off leads breach the SLA** (late first touch, fewer than "
+    st.markdown(f"**{format.count(len(breaches))} handed-off leads breach the SLA** (late first touch, fewer than "
                 f"{cfg['min_attempts']} attempts, or no accept/reject decision within {cfg['decision_days']:g} days).")
-    st.dataframe(breaches.head(200), hide_index=True, width="stretch")
+    shown = breaches.head(200).drop(columns=[c for c in ("channel",) if c in breaches.columns])
+    st.dataframe(format.table(shown, {"response_hours": "hours", "touch_count": "count"}),
+                 hide_index=True, width="stretch")
+    st.caption("The first 200, newest first; the download has them all, with the channel.")
     st.download_button("Download all breaching leads (csv)", export.csv_bytes(breaches),
                        f"sla_breaches_{card['period']}.csv", "text/csv", key="dl_breaches")
 else:

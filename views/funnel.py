@@ -5,8 +5,9 @@ import io
 import pandas as pd
 import streamlit as st
 
-from revmachine import cache, charts, configure, db, export, funnel, ui
+from revmachine import cache, charts, configure, db, export, format, funnel, names, ui
 from revmachine.errors import UserError
+from revmachine.format import esc
 
 period, filt = ui.start_page("Funnel bottlenecks")
 c1, c2, c3 = st.columns([1, 1, 2])
@@ -15,43 +16,66 @@ view = c1.segmented_control("Time", ["period", "cohort"], default="period", key=
 by = c2.selectbox("Break down by", ["(none)", *funnel.SEGMENTS], key="funnel_by",
                   format_func=lambda s: s.replace("_", " "))
 by = None if by == "(none)" else by
-campaign = c3.selectbox("Campaign", ["(all)", *cache.call(funnel.campaigns)], key="funnel_campaign")
+campaign_names = cache.call(names.campaign_names)
+campaign = c3.selectbox("Campaign", ["(all)", *cache.call(funnel.campaigns)], key="funnel_campaign",
+                        format_func=lambda c: campaign_names.get(c, c))
 campaign = "" if campaign == "(all)" else campaign
+campaign_name = campaign_names.get(campaign, campaign)
+
+
+SHOWN = ["id", "lead_id", "campaign", "territory", "owner", "entered_step_at", "handed_off_at",
+         "converted", "exit_reason", "waiting_days", "touch_count"]
+
+
+def readable(records: pd.DataFrame) -> pd.DataFrame:
+    """A record list for a person: the columns that fit a screen (the download has them all), campaign
+    names, labelled columns, dates without 00:00:00, — for unknown."""
+    out = records.copy()
+    if "converted" in out:  # one outcome column: converted, the exit reason, or still open
+        out["outcome"] = ["converted" if c else (e if isinstance(e, str) else "open")
+                          for c, e in zip(out.converted, out.get("exit_reason", [None] * len(out)), strict=True)]
+    out = out[[c for c in [*SHOWN, "outcome"] if c in out.columns and c not in ("converted", "exit_reason")]]
+    if "campaign" in out:
+        out["campaign"] = [campaign_names.get(c, c) if isinstance(c, str) else c for c in out.campaign]
+    return format.table(out, {"touch_count": "count", "waiting_days": "days", "entered_step_at": "date"},
+                        labels={"entered_step_at": "Entered"})
 
 # exits, velocity and the average deal do not depend on the breakdown: computed once for both tables
 ctx = cache.call(funnel.step_context, period.label, filt, view, campaign)
 f = cache.call(funnel.build, period.label, filt, view, None, campaign, ctx)
-st.caption(f"{f.period.label} · {'records entering each step in the period' if view == 'period' else 'leads created in the period, followed to today'}"
-           f" · {filt.describe()}{' · campaign ' + campaign if campaign else ''}")
+what = "records entering each step in the period" if view == "period" else "leads created in the period, followed to today"
+st.caption(ui.window(period, filt) + esc(f" · {what}" + (f" · campaign {campaign_name}" if campaign else "")))
 if f.bottleneck:
-    st.error(f"**Bottleneck:** {f.sentence}")
+    st.error(f"**Bottleneck:** {esc(f.sentence)}")
 else:
-    st.info(f.sentence)
+    st.info(esc(f.sentence))
 
 if f.steps.empty or f.steps.entered.sum() == 0:
     st.warning("No records reach any stage in this period. A leads sheet (stage dates or status) unlocks "
                "the lead → MQL → SAL steps; a deals sheet the opportunity → won steps.")
 else:
-    st.altair_chart(charts.funnel_volume(f.steps, f.period.label, view), width="stretch")
-    table = f.steps.assign(
-        rate=f.steps.rate, benchmark=f.steps.benchmark, gap=f.steps.gap * 100,
-        status=["immature" if not m else "" for m in f.steps.mature],
-    )[["step", "entered", "converted", "rate", "benchmark", "gap", "median_days", "p80_days", "exits",
-       "revenue_at_stake", "status"]]
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "rate": st.column_config.NumberColumn("conversion", format="percent"),
-        "benchmark": st.column_config.NumberColumn(format="percent"),
-        "gap": st.column_config.NumberColumn("gap (pts)", format="%+.1f"),
-        "median_days": st.column_config.NumberColumn("median days", format="%.1f"),
-        "p80_days": st.column_config.NumberColumn("80th pct days", format="%.1f"),
-        "revenue_at_stake": st.column_config.NumberColumn("revenue at stake", format="dollar"),
+    st.altair_chart(charts.funnel_volume(f.steps, period.describe(), view), width="stretch")
+    cur = "$"
+    table = pd.DataFrame({
+        "Step": f.steps.step,
+        "Entered": [format.count(v) for v in f.steps.entered],
+        "Conversion": [format.pct(v) for v in f.steps.rate],
+        "Benchmark": [format.pct(v) for v in f.steps.benchmark],
+        "Gap": [format.pts(v) for v in f.steps.gap],
+        "Median": [format.days(v) for v in f.steps.median_days],
+        "Exits": [format.count(v) for v in f.steps.exits],
+        "At stake": [format.money(v, cur) for v in f.steps.revenue_at_stake],
+        "Judged": ["no: too recent" if not m else "yes" for m in f.steps.mature],
     })
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.caption("Median: days in the stage before converting. At stake: revenue at stake. Judged: a step is "
+               "too recent to judge while its newest records have not had time to convert.")
     with st.expander("How is this computed?"):
         st.markdown(
             "**Conversion** = records that reached the next stage ÷ records that entered the step. "
             "**Revenue at stake** = (benchmark − conversion) × records entering × the share of the "
             "step's converted records later won × the average won deal "
-            f"({ui.fmt_value(f.avg_deal, 'money')} in this period), and 0 when the step beats its benchmark. "
+            f"({esc(format.money(f.avg_deal))} in this period), and 0 when the step beats its benchmark. "
             "The **bottleneck** is the mature step with the most revenue at stake. A step is **immature** "
             "when the newest records have not yet had the 80th-percentile time to convert (measured "
             "velocity), and is never called the bottleneck. Days in stage leave out inferred stage dates "
@@ -60,8 +84,10 @@ else:
     st.subheader("Exits without purchase")
     if len(f.exits):
         order = f.exits.drop_duplicates("step_index").sort_values("step_index").step.tolist()
-        st.dataframe(f.exits.pivot_table(index="exit_reason", columns="step", values="records", aggfunc="sum")
-                     .reindex(columns=order).fillna(0).astype(int), width="stretch")
+        pivot = (f.exits.pivot_table(index="exit_reason", columns="step", values="records", aggfunc="sum")
+                 .reindex(columns=order).fillna(0).astype(int))
+        shown = pivot.map(format.count).reset_index().rename(columns={"exit_reason": "Exit reason"})
+        st.dataframe(shown, hide_index=True, width="stretch")
     else:
         st.caption("— No exits recorded in this selection.")
 
@@ -69,20 +95,26 @@ if by:
     st.subheader(f"By {by.replace('_', ' ')}")
     fb = cache.call(funnel.build, period.label, filt, view, by, campaign, ctx)
     if not fb.steps.empty:
-        st.caption(fb.sentence)
-        event = st.altair_chart(charts.gap_heatmap(fb.steps, by, f.period.label), width="stretch",
+        st.caption(esc(fb.sentence))
+        heat = fb.steps
+        by_name = {}
+        if by == "campaign":  # names on the chart; the pick maps back to the id the records carry
+            heat = fb.steps.assign(segment=[campaign_names.get(x, x) for x in fb.steps.segment])
+            by_name = {campaign_names.get(x, x): x for x in fb.steps.segment}
+        event = st.altair_chart(charts.gap_heatmap(heat, by, period.describe()), width="stretch",
                                 on_select="rerun", key="funnel_heatmap")
         picked = ((event or {}).get("selection") or {}).get("cell") if event else None
         if picked:
             seg, step_index = picked[0].get("segment"), int(picked[0].get("step_index", 1))
+            seg = by_name.get(seg, seg)
             if st.session_state.get("drill_pick") != (by, seg, step_index):
                 st.session_state["drill_pick"] = (by, seg, step_index)
                 st.session_state["drill_step"] = fb.steps[fb.steps.step_index == step_index].step.iloc[0]
             if seg and by in ("territory", "channel", "owner", "sourced_by"):
-                st.button(f"Filter every page to {by.replace('_', ' ')} = {seg}", key="apply_segment",
+                st.button(f"Filter every page to {by.replace('_', ' ')} = {esc(seg)}", key="apply_segment",
                           on_click=ui.set_filter, args=(by, [seg]))
             elif seg and by == "campaign" and seg != "(no campaign)":
-                st.button(f"Filter this page to campaign {seg}", key="apply_segment",
+                st.button(f"Filter this page to campaign {esc(campaign_names.get(seg, seg))}", key="apply_segment",
                           on_click=ui.set_filter, args=("funnel_campaign", seg))
 
 st.subheader("Drill down")
@@ -93,9 +125,9 @@ if len(steps):
     step_index = int(steps[steps.step == step_label].step_index.iloc[0])
     seg_by, seg = (pick[0], pick[1]) if pick and pick[0] == by else (None, None)
     rec = cache.call(funnel.drill, period.label, filt, view, step_index, seg_by, seg, campaign)
-    st.caption(f"{len(rec):,} records entered {step_label}{f' ({seg_by} = {seg})' if seg else ''}; "
-               f"{int(rec.converted.sum()) if len(rec) else 0:,} converted.")
-    st.dataframe(rec.head(500), hide_index=True, width="stretch")
+    st.caption(esc(f"{len(rec):,} records entered {step_label}{f' ({seg_by} = {seg})' if seg else ''}; "
+                   f"{int(rec.converted.sum()) if len(rec) else 0:,} converted."))
+    st.dataframe(readable(rec.head(500)), hide_index=True, width="stretch")
     d1, d2 = st.columns(2)
     d1.download_button("Download (csv)", export.csv_bytes(rec), f"funnel_{step_index}_{f.period.label}.csv",
                        "text/csv", key="drill_csv")
@@ -108,19 +140,22 @@ st.subheader("Handoff: MQL → SAL")
 h = cache.call(funnel.handoff, period.label, filt, campaign)
 if h["handed_off"]:
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Handed off (MQLs)", f"{h['handed_off']:,}", border=True)
-    m2.metric("Acceptance rate", ui.fmt_value(h["acceptance_rate"], "pct"), border=True,
+    m1.metric("Handed off (MQLs)", format.count(h["handed_off"]), border=True)
+    m2.metric("Acceptance rate", format.pct(h["acceptance_rate"], 1), border=True,
               help="Accepted by sales (reached SAL) ÷ handed off.")
-    m3.metric("Rejected with a reason", f"{h['rejected']:,}", border=True)
-    m4.metric(f"Waiting > {h['decision_days']:g} days", f"{len(h['waiting_too_long']):,}", border=True,
+    m3.metric("Rejected with a reason", format.count(h["rejected"]), border=True)
+    m4.metric(f"Waiting > {h['decision_days']:g} days", format.count(len(h["waiting_too_long"])), border=True,
               help="Neither accepted nor rejected within the SLA's decision window.")
     a, b = st.columns([3, 2])
     if len(h["response_hours"]):
-        a.altair_chart(charts.response_histogram(h["response_hours"], h["sla_hours"], f.period.label), width="stretch")
+        a.altair_chart(charts.response_histogram(h["response_hours"], h["sla_hours"], period.describe()),
+                       width="stretch")
     b.markdown("**Rejection reasons**")
-    b.dataframe(h["reasons"], hide_index=True, width="stretch")
+    reasons = h["reasons"].assign(rejection_reason=h["reasons"].rejection_reason.fillna("(no reason given)"))
+    b.dataframe(format.table(reasons, {"leads": "count"}, labels={"rejection_reason": "Reason"}),
+                hide_index=True, width="stretch")
     st.markdown(f"**Leads waiting for a decision longer than {h['decision_days']:g} days**")
-    st.dataframe(h["waiting_too_long"].head(300), hide_index=True, width="stretch")
+    st.dataframe(readable(h["waiting_too_long"].head(300)), hide_index=True, width="stretch")
     st.download_button("Download the waiting leads (csv)", export.csv_bytes(h["waiting_too_long"]),
                        f"waiting_for_acceptance_{f.period.label}.csv", "text/csv", key="dl_waiting")
 else:
@@ -132,11 +167,15 @@ with st.expander("Stage settings: rename, reorder, add or remove stages; benchma
                "stage by its name or label.")
     current = cache.call(configure.stages)
     edited = st.data_editor(current, key="stage_editor", num_rows="dynamic", hide_index=True, width="stretch",
-                            column_config={"owner": st.column_config.SelectboxColumn(options=["marketing", "sales", "shared"]),
-                                           "benchmark_rate": st.column_config.NumberColumn(min_value=0.0, max_value=1.0, format="%.2f")})
+                            column_config={"stage": st.column_config.TextColumn("Stage"),
+                                           "label": st.column_config.TextColumn("Label"),
+                                           "owner": st.column_config.SelectboxColumn("Owner", options=["marketing", "sales", "shared"]),
+                                           "benchmark_rate": st.column_config.NumberColumn("Benchmark to next", min_value=0.0, max_value=1.0, format="%.2f"),
+                                           "sla_hours": st.column_config.NumberColumn("SLA hours"),
+                                           "is_sql": st.column_config.CheckboxColumn("SQL stage")})
     if st.button("Save stages", key="save_stages"):
         try:
             n = configure.save_stages(edited, db.resolve())
             st.success(f"Saved {n} stages; every page now follows them.")
         except UserError as exc:
-            st.error(str(exc))
+            st.error(esc(str(exc)))

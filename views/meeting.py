@@ -1,4 +1,4 @@
-"""Meeting: the weekly revenue-machine meeting - the brief, action items, presentation mode, the pack."""
+"""Meeting: the weekly revenue-machine meeting - actions, the brief, presentation mode, the pack."""
 
 import datetime as dt
 import io
@@ -6,139 +6,232 @@ import io
 import pandas as pd
 import streamlit as st
 
-from revmachine import cache, charts, db, export, funnel, matrix, meeting, metrics, ui
+from revmachine import cache, charts, db, export, filters, format, funnel, home, matrix, meeting, metrics, ui
 from revmachine.errors import UserError
+from revmachine.format import esc
 
 period, filt = ui.start_page(None)
 brief = cache.call(meeting.brief)
 items = cache.call(meeting.actions)
+story = cache.call(home.story, period.label, filt)
 steps = [s["step"] for s in brief.get("steps", [])]
 rates = {s["step"]: s["rate"] for s in brief.get("steps", [])}
+window_text = esc(f"{period.describe()} · {filt.describe()}")
 
 # ---------------------------------------------------------------- presentation mode
+SLIDES = ["Scorecard", "Attainment", "Funnel", "Bottleneck", "Revenue SLA", "Marketer matrix", "Actions"]
 if st.session_state.get("present"):
-    # constant CSS only (no data in it): hide the sidebar and the header, large type for a projector
-    st.html("<style>[data-testid='stSidebar'],[data-testid='stHeader']{display:none}"
-            "[data-testid='stMainBlockContainer']{max-width:100%;padding-top:1.5rem}"
-            "[data-testid='stMarkdownContainer'] p,[data-testid='stMarkdownContainer'] li{font-size:1.7rem;line-height:1.5}"
-            "[data-testid='stMetricValue'],[data-testid='stMetricValue'] *{font-size:3.4rem !important;"
-            "line-height:1.2}[data-testid='stMetricLabel'] *{font-size:1.4rem !important}h1{font-size:3rem}</style>")
-    slides = ["Scorecard", "Funnel", "Bottleneck", "Marketer matrix", "Actions"]
-    i = st.session_state.setdefault("slide", 0)
-    nav = st.columns([1.4, 1.2, 5, 1])
-    if nav[0].button("◀ Previous", key="slide_prev", disabled=i == 0):
+    # constant CSS only (no data in it): no sidebar or header, large type for a room, each slide one screen
+    st.html("<style>[data-testid='stSidebar'],[data-testid='stHeader'],[data-testid='stSidebarCollapsedControl']"
+            "{display:none}[data-testid='stMainBlockContainer']{max-width:100%;padding:0.8rem 2rem 0.5rem}"
+            "[data-testid='stMarkdownContainer'] p,[data-testid='stMarkdownContainer'] li{font-size:1.6rem;"
+            "line-height:1.4}[data-testid='stCaptionContainer'] p{font-size:1.1rem !important}"
+            "[data-testid='stMetricValue'],[data-testid='stMetricValue'] *{font-size:2.8rem !important;"
+            "line-height:1.15}[data-testid='stMetricLabel'] *{font-size:1.25rem !important}"
+            "h1{font-size:2.2rem !important;padding:0.2rem 0 !important}"
+            "[data-testid='stMarkdownContainer'] h3{font-size:2rem}</style>")
+    i = min(st.session_state.setdefault("slide", 0), len(SLIDES) - 1)
+    head = st.columns([6, 1.3, 1.1, 0.8], vertical_alignment="center")
+    head[0].title(f"{i + 1}/{len(SLIDES)} · {SLIDES[i]}")
+    if head[1].button("◀ Previous", key="slide_prev", disabled=i == 0, shortcut="Left"):
         st.session_state["slide"] = i - 1
         st.rerun()
-    if nav[1].button("Next ▶", key="slide_next", disabled=i == len(slides) - 1):
+    if head[2].button("Next ▶", key="slide_next", disabled=i == len(SLIDES) - 1, shortcut="Right"):
         st.session_state["slide"] = i + 1
         st.rerun()
-    if nav[3].button("Exit", key="slide_exit"):
+    if head[3].button("Exit", key="slide_exit", shortcut="Escape"):
         st.session_state["present"] = False
         st.rerun()
-    st.title(f"{i + 1}/{len(slides)} · {slides[i]}")
-    if slides[i] == "Scorecard":
+    st.caption(window_text + " · ← → to step through the slides")
+    cur = story["currency"]
+    slide = SLIDES[i]
+    if slide == "Scorecard":
         card = cache.call(metrics.scorecard, period.label, filt)
-        head = [r for r in card["rows"] if r.metric in ("attainment", "won_revenue", "leads_created", "lead_acceptance",
-                                                         "lead_response_hours", "sales_cycle_days")]
+        head_rows = [r for r in card["rows"] if r.metric in (
+            "attainment", "won_revenue", "leads_created", "lead_acceptance", "lead_response_hours", "sales_cycle_days")]
         cols = st.columns(3)
-        for k, r in enumerate(head):
-            cols[k % 3].metric(metrics.BY_ID[r.metric].label, ui.fmt_value(r.value, r.unit, card["settings"]["currency"]),
-                               delta=None if r.change is None else (f"{r.change * 100:+.1f} pts" if r.unit == "pct"
-                                                                    else f"{r.change * 100:+.1f}%"),
-                               delta_color="inverse" if r.metric in metrics.LOWER_IS_BETTER else "normal",
-                               border=True)
-        st.markdown(f"{card['period']} vs {card['previous_period']} · {card['filters']}")
-    elif slides[i] == "Funnel":
+        for k, r in enumerate(head_rows):
+            cols[k % 3].metric(esc(metrics.BY_ID[r.metric].label), format.value(r.value, r.unit, cur),
+                               delta=format.delta(r.change, r.unit),
+                               delta_color="inverse" if r.metric in metrics.LOWER_IS_BETTER else "normal", border=True)
+        st.markdown(esc(f"Changes against {period.shift(-1, ui.fy_start()).describe()}."))
+    elif slide == "Attainment":
+        a = story["attainment"]
+        c1, c2, c3 = st.columns(3)
+        c1.metric("Won revenue", format.money(a["won"], cur), border=True)
+        c2.metric(esc(f"Of the {a['full_period'].label} target"), format.pct(a["share_of_target"]), border=True)
+        c3.metric("Pace at today's rate", format.pct(a["pace"]) if period.to_date else format.DASH, border=True)
+        att = cache.call(metrics.attainment_by_territory, period.label, filt)
+        if len(att) and att["revenue_target"].notna().any():
+            st.altair_chart(charts.for_room(charts.attainment_by_territory(att, period.describe(), cur)),
+                            width="stretch")
+        elif a["note"]:
+            st.markdown(esc(a["note"]))
+    elif slide == "Funnel":
         f = cache.call(funnel.build, period.label, filt, "period", None, "")
-        st.altair_chart(charts.funnel_volume(f.steps, f.period.label, "period"), width="stretch")
-    elif slides[i] == "Bottleneck":
-        f = cache.call(funnel.build, period.label, filt, "period", None, "")
-        st.markdown(f"## {f.sentence}")
-        for s in brief.get("sentences", []):
-            st.markdown(f"- {s}")
-    elif slides[i] == "Marketer matrix":
-        m = cache.call(matrix.build, period.label, filt, "campaign", "median", 30)
+        st.altair_chart(charts.for_room(charts.funnel_volume(f.steps, period.describe(), "period")),
+                        width="stretch")
+    elif slide == "Bottleneck":
+        b = story["bottleneck"]
+        if b:
+            st.subheader(esc(f"{b['step']}: {format.money(b['revenue_at_stake'], cur)} of won revenue at stake"),
+                         anchor=False)
+            st.markdown(esc(f"Converts {format.pct(b['rate'])} against a {format.pct(b['benchmark'])} benchmark, "
+                            f"{b['window'].describe()}."))
+            if b["why"]:
+                st.markdown(esc("This window's steps are too recent to judge: the last complete period's bottleneck."))
+        else:
+            st.subheader(esc(story["bottleneck_sentence"]), anchor=False)
+        for s_ in [x for x in brief.get("sentences", []) if x.startswith(("Biggest move in conversion",
+                                                                            "The bottleneck of the last"))][:2]:
+            st.markdown("- " + esc(s_))
+    elif slide == "Revenue SLA":
+        q = story["sla"]
+        c1, c2, c3, c4 = st.columns(4)
+        c1.metric("MQLs (marketing)", format.count(q["mqls"]), border=True)
+        c2.metric("Of the MQL quota", format.pct(q.get("quota_share")), border=True)
+        c3.metric(f"Touched ≤ {q['hours']:g} h (sales)", format.pct(q["within"]), border=True)
+        c4.metric("Leads breaching", format.count(q["breaches"]), border=True)
+        sla = cache.call(metrics.sla_by_territory, period.label, filt)
+        if len(sla) and sla["mqls"].sum() > 0:
+            st.altair_chart(charts.for_room(charts.sla_compliance(sla, period.describe(), q["hours"], q["min_attempts"])), width="stretch")
+    elif slide == "Marketer matrix":
+        mw = story["matrix_window"]
+        m = cache.call(matrix.build, mw.label, filt, "campaign", "median", 30)
         if len(m.points):
-            st.altair_chart(charts.marketer_matrix(m.points, m.x_threshold, m.y_threshold, "campaign", m.period.label,
-                                                   m.baseline.name), width="stretch")
+            st.altair_chart(charts.for_room(charts.marketer_matrix(m.points, m.x_threshold, m.y_threshold, "campaign",
+                                                                   mw.describe(), m.baseline.name, height=420,
+                                                                   legends=False)),
+                            width="stretch")
     else:
-        open_items = items[items.status == "open"][["step", "title", "owner", "due_date"]]
-        st.dataframe(open_items, hide_index=True, width="stretch", row_height=48)
+        open_items = items[items.status == "open"]
+        if len(open_items):
+            for r in open_items.head(6).itertuples():
+                st.subheader(esc(r.title), anchor=False)
+                st.markdown(esc(f"{r.owner} · due {format.date(r.due_date)} · {r.step}"))
+            if len(open_items) > 6:
+                st.markdown(esc(f"…and {len(open_items) - 6} more on the Meeting page."))
+        else:
+            st.subheader("No open action items.", anchor=False)
     st.stop()
 
 # ---------------------------------------------------------------- the meeting page
 st.title("Weekly meeting")
 top = st.columns([3, 1])
+top[0].caption(window_text)
 if top[1].button("Start presentation", key="start_presentation", type="primary"):
     st.session_state["present"] = True
     st.session_state["slide"] = 0
     st.rerun()
 
-st.subheader("This week vs last week")
-if brief.get("available"):
-    prev = brief["previous_at"]
-    top[0].caption(f"Snapshot {brief['current_at']:%d %b %Y %H:%M}"
-                   + (f" against {prev:%d %b %Y %H:%M}" if prev else "") + " (a snapshot is taken at every load).")
-    for s in brief["sentences"]:
-        st.markdown(f"- {s}")
-    conv = pd.DataFrame(brief["steps"])
-    if len(conv):
-        st.dataframe(conv[["step", "rate", "previous", "change", "entered", "converted"]], hide_index=True, width="stretch",
-                     column_config={c: st.column_config.NumberColumn(format="percent") for c in ("rate", "previous", "change")})
-    if brief["sla"]["opened"]:
-        with st.expander(f"SLA breaches opened since last week ({len(brief['sla']['opened'])})"):
-            st.write(", ".join(brief["sla"]["opened"][:300]))
-else:
-    st.info(brief["sentences"][0])
-
-st.subheader("Action items from last week")
-last = cache.call(meeting.from_last_week)
-if len(last):
-    st.dataframe(last[["action_id", "step", "title", "owner", "due_date", "status", "metric_at_creation", "metric_now",
-                       "metric_change"]], hide_index=True, width="stretch",
-                 column_config={c: st.column_config.NumberColumn(format="percent")
-                                for c in ("metric_at_creation", "metric_now", "metric_change")})
-else:
-    st.caption("None yet.")
-
-st.subheader("Actions")
-with st.form("new_action", clear_on_submit=True):
-    a, b, c = st.columns([2, 3, 1.5])
-    step = a.selectbox("Conversion point", steps or ["(whole funnel)"], key="action_step")
+# the action form first: the meeting ends with owners and dates
+st.subheader("New action item")
+if st.session_state.pop("action_added", None):
+    for k in ("action_title", "action_owner", "action_segment", "action_notes"):
+        st.session_state.pop(k, None)  # cleared only after a successful add
+    st.success(f"Added action item {st.session_state.pop('action_added_id', '')}.")
+bottleneck_step = (story["bottleneck"] or {}).get("step")
+step_options = steps or ["(whole funnel)"]
+known_owners = sorted(set(cache.call(filters.options)["owner"]) | set(items.owner.dropna() if len(items) else []))
+with st.form("new_action", clear_on_submit=False):
+    a, b, c = st.columns([2, 3, 1.6])
+    step = a.selectbox("Conversion point", step_options, key="action_step",
+                       index=step_options.index(bottleneck_step) if bottleneck_step in step_options else 0,
+                       help="Defaults to the bottleneck.")
     title = b.text_input("Action", key="action_title", placeholder="What will be done")
-    owner = c.text_input("Owner", key="action_owner")
-    d, e, f_ = st.columns([1, 1, 3])
-    kind = d.selectbox("For (optional)", ["", "territory", "channel", "campaign"], key="action_kind")
+    owner = c.selectbox("Owner", known_owners, index=None, key="action_owner", accept_new_options=True,
+                        placeholder="Pick or type a name")
+    d, e, f_, g = st.columns([1, 1, 1, 2])
+    kind = d.selectbox("For (optional)", ["", "territory", "channel", "campaign"], key="action_kind",
+                       format_func=lambda k: k or "(the whole funnel)")
     seg = e.text_input("Which", key="action_segment")
     due = f_.date_input("Due", value=dt.date.today() + dt.timedelta(days=7), key="action_due")
-    notes = st.text_area("Notes", key="action_notes", height=68)
+    notes = g.text_input("Notes", key="action_notes")
     if st.form_submit_button("Add action item"):
         try:
-            new = meeting.add_action(step, title, owner, due, kind or None, seg or None, notes or None,
+            new = meeting.add_action(step, title, owner or "", due, kind or None, seg or None, notes or None,
                                      rates.get(step), db.resolve())
-            st.success(f"Added action item {new}.")
+            st.session_state["action_added"] = True
+            st.session_state["action_added_id"] = new
+            st.rerun()
         except UserError as exc:
-            st.error(str(exc))
+            st.error(esc(str(exc)))  # what was typed stays in the form
 
 if len(items):
-    edited = st.data_editor(items[["action_id", "step", "title", "owner", "due_date", "status", "notes"]],
-                            key="actions_editor", hide_index=True, width="stretch",
+    st.subheader("Action items")
+    view = items[["action_id", "step", "title", "owner", "due_date", "status", "notes"]].copy()
+    view["notes"] = view["notes"].fillna("")
+    edited = st.data_editor(view, key="actions_editor", hide_index=True, width="stretch",
                             disabled=["action_id", "step", "title"],
-                            column_config={"status": st.column_config.SelectboxColumn(options=list(meeting.STATUSES))})
+                            column_config={"action_id": st.column_config.NumberColumn("#", format="%d"),
+                                           "step": st.column_config.TextColumn("Step"),
+                                           "title": st.column_config.TextColumn("Action"),
+                                           "owner": st.column_config.TextColumn("Owner"),
+                                           "due_date": st.column_config.DateColumn("Due", format="D MMM YYYY"),
+                                           "status": st.column_config.SelectboxColumn("Status",
+                                                                                      options=list(meeting.STATUSES)),
+                                           "notes": st.column_config.TextColumn("Notes")})
     if st.button("Save changes to action items", key="save_actions"):
         original = items.set_index("action_id")
         try:
             n = 0
             for r in edited.itertuples(index=False):
                 o = original.loc[r.action_id]
-                changes = {k: getattr(r, k) for k in ("owner", "due_date", "status", "notes")
-                           if not (pd.isna(getattr(r, k)) and pd.isna(o[k])) and getattr(r, k) != o[k]}
+                changes = {}
+                for k in ("owner", "due_date", "status", "notes"):
+                    new_v, old_v = getattr(r, k), o[k]
+                    new_v = None if (new_v is None or (not isinstance(new_v, str) and pd.isna(new_v))
+                                     or new_v == "") else new_v
+                    old_v = None if old_v is None or (not isinstance(old_v, str) and pd.isna(old_v)) else old_v
+                    if new_v != old_v:
+                        changes[k] = new_v
                 if changes:
                     meeting.update_action(int(r.action_id), db.resolve(), **changes)
                     n += 1
             st.success(f"Saved {n} action item(s).")
         except UserError as exc:
-            st.error(str(exc))
+            st.error(esc(str(exc)))
+
+st.subheader("This period")
+b = story["bottleneck"]
+q = story["sla"]
+st.markdown("- " + esc(f"Bottleneck ({b['window'].describe()}): {b['step']}, {format.money(b['revenue_at_stake'])} "
+                       f"of won revenue at stake." if b else story["bottleneck_sentence"]))
+st.markdown("- " + esc(f"SLA: {format.count(q['breaches'])} handed-off leads breach it in {period.describe()} "
+                       "(as on the dashboard)."))
+
+st.subheader("This week vs last week")
+if brief.get("available"):
+    prev = brief["previous_as_of"]
+    st.caption(esc(f"The data as of {format.date(brief['as_of'])}"
+                   + (f" against the data as of {format.date(prev)}" if prev else "")
+                   + ". A snapshot is kept at every load, company-wide: the sidebar filters do not apply here, "
+                     "and each figure names its window."))
+    for s in brief["sentences"]:
+        st.markdown("- " + esc(s))
+    conv = pd.DataFrame(brief["steps"])
+    if len(conv):
+        st.dataframe(format.table(conv[["step", "rate", "previous", "change", "entered", "converted"]],
+                                  {"rate": "pct", "previous": "pct", "change": "pts", "entered": "count",
+                                   "converted": "count"},
+                                  labels={"rate": f"Conversion ({meeting.RATE_DAYS} days)", "previous": "Last week",
+                                          "change": "Change"}), hide_index=True, width="stretch")
+    if brief["sla"]["opened"]:
+        with st.expander(f"SLA breaches new since last week ({format.count(len(brief['sla']['opened']))})"):
+            st.write(esc(", ".join(brief["sla"]["opened"][:300])))
+else:
+    st.info(esc(brief["sentences"][0]))
+
+st.subheader("Action items from last week")
+last = cache.call(meeting.from_last_week)
+if len(last):
+    st.dataframe(format.table(last[["action_id", "step", "title", "owner", "due_date", "status", "metric_at_creation",
+                                    "metric_now", "metric_change"]],
+                              {"due_date": "date", "metric_at_creation": "pct", "metric_now": "pct",
+                               "metric_change": "pts", "action_id": "text"}, labels={"title": "Action"}),
+                 hide_index=True, width="stretch")
+else:
+    st.caption("No action items from before this week yet.")
 
 st.subheader("Meeting pack")
 p1, p2 = st.columns(2)

@@ -3,12 +3,16 @@
 Fail (not skip) when CI=true and Chromium is missing. Screenshots go to test-artifacts/.
 """
 
+import http.server
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
+import threading
 import time
+import typing
 import urllib.request
 from pathlib import Path
 
@@ -36,7 +40,7 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": {"width": 1440, "height": 900}, "accept_downloads": True}
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 720}, "accept_downloads": True}
 
 
 def _free_port():
@@ -105,16 +109,70 @@ def demo_server(tmp_path_factory):
 
 
 def idle(page: Page) -> None:
-    """Wait for the script run to finish (Streamlit shows stale elements while it runs)."""
+    """Wait for the script run to finish (Streamlit shows stale elements while it runs): no
+    'Running' and the same number of elements for a second."""
     page.wait_for_timeout(300)
     expect(page.get_by_test_id("stStatusWidget").get_by_text("Running")).to_have_count(0, timeout=60_000)
-    page.wait_for_timeout(300)
+    last, stable = -1, 0
+    for _ in range(240):
+        n = page.locator("[data-testid=stMain] [data-testid=stElementContainer]").count()
+        running = page.get_by_test_id("stStatusWidget").get_by_text("Running").count()
+        stable = stable + 1 if n == last and n > 1 and not running else 0
+        last = n
+        if stable >= 4:
+            break
+        page.wait_for_timeout(250)
 
 
-def shot(page: Page, name: str) -> None:
+def shot(page: Page, name: str, whole: bool = True) -> None:
+    """The first 1280x720 screen as the projector shows it, and (whole=True) the whole page: the
+    main area scrolls inside the window, so the window is made as tall as the page for that one."""
     idle(page)
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    if whole:
+        h = main_height(page)
+        if h > 720:
+            page.set_viewport_size({"width": 1280, "height": min(h, 8000)})
+            page.wait_for_timeout(600)
+            page.screenshot(path=str(ARTIFACTS / f"{name}_whole.png"))
+            page.set_viewport_size({"width": 1280, "height": 720})
+            page.wait_for_timeout(300)
+
+
+def main_height(page: Page) -> int:
+    return page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+
+
+SNAKE = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")
+
+
+def check_layout(page: Page, name: str, tables: bool = True) -> None:
+    """What a person at 1280x720 must never see: a page wider than the window, a metric label or a
+    table cut off, None / nan / NaT / 00:00:00, or a snake_case column header. (tables=False: the
+    page's own tables are not checked - the Data page's, which are another engineer's.)"""
+    width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert width[0] <= width[1] <= 1280, f"{name}: the page is wider than the window {width}"
+    clipped = page.evaluate("""[...document.querySelectorAll(
+            '[data-testid=stMetricLabel], [data-testid=stMetricLabel] *, [data-testid=stMetricValue], '
+            + '[data-testid=stMetricValue] *')]
+        .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)""")
+    assert not clipped, f"{name}: metric text cut off: {clipped}"
+    grids = page.evaluate("""[...document.querySelectorAll('[data-testid=stDataFrame] .dvn-scroller')]
+        .filter(s => s.offsetParent !== null)
+        .map(s => [s.scrollWidth, s.clientWidth, s.closest('[data-testid=stDataFrame]')
+                   .querySelector('th[role=columnheader]')?.innerText])""")
+    if not tables:
+        return
+    wide = [g for g in grids if g[0] > g[1] + 1]
+    assert not wide, f"{name}: a table wider than its frame (columns hidden): {wide}"
+    headers = page.evaluate("""[...document.querySelectorAll('[data-testid=stDataFrame] th[role=columnheader]')]
+        .map(h => h.innerText.trim())""")
+    assert not [h for h in headers if SNAKE.match(h)], f"{name}: snake_case headers {headers}"
+    text = page.get_by_test_id("stMain").inner_text()
+    for bad in (r"\bNone\b", r"\bnan\b", r"\bNaN\b", r"\bNaT\b", r"00:00:00"):
+        found = re.findall(rf".{{0,40}}{bad}.{{0,40}}", text)
+        assert not found, f"{name}: {bad} in what the page shows: {found[:3]}"
 
 
 def metric_value(page: Page, label: str):
@@ -144,6 +202,7 @@ def test_upload_demo_files_then_read_dashboard_and_filter(page: Page, server):
 
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Dashboard").click()
     expect(page.get_by_role("heading", name="Alignment dashboard")).to_be_visible()
+    expect(page.get_by_text("2026-Q4 to date (1 Oct – ").first).to_be_visible()  # the quarter under way
     won = metric_value(page, "Won revenue")
     expect(won).not_to_have_text("—")
     before = won.inner_text()
@@ -152,8 +211,8 @@ def test_upload_demo_files_then_read_dashboard_and_filter(page: Page, server):
 
     # change the period: the numbers change
     page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").click()
-    page.get_by_role("option", name="2026-Q2").click()
-    expect(page.get_by_text("2026-Q2 (01 Apr 2026")).to_be_visible()
+    page.get_by_role("option", name="2026-Q2 (1 Apr – 30 Jun 2026)").click()
+    expect(page.get_by_text("2026-Q2 (1 Apr – 30 Jun 2026) · all territories")).to_be_visible()
     expect(won).not_to_have_text(before)
     before = won.inner_text()
     shot(page, "dashboard_q2")
@@ -185,7 +244,7 @@ def _chart(page: Page, title: str):
 def test_funnel_heatmap_pick_filters_and_drills_down(page: Page, demo_server):
     url, _ = demo_server
     expect.set_options(timeout=60_000)
-    page.goto(url + "/funnel")
+    page.goto(url + "/funnel?grain=quarter&period=2026-Q3")
     expect(page.get_by_text("Bottleneck:")).to_be_visible()
     expect(page.get_by_text("SAL → Opportunity converts")).to_be_visible()
     page.get_by_test_id("stSelectbox").filter(has_text="Break down by").click()
@@ -251,10 +310,10 @@ def test_planning_edit_rate_and_save_version(page: Page, demo_server):
     # the grid is drawn on a canvas; its accessibility table names the columns and cells. Select the
     # first cell, walk to the 'conversion to next' column with the arrow keys, open its editor
     header_cells = grid.locator('th[role="columnheader"]')
-    expect(header_cells.filter(has_text="conversion to next")).to_have_count(1)  # once it is drawn
+    expect(header_cells.filter(has_text="Conversion to next")).to_have_count(1)  # once it is drawn
     headers = [h.strip() for h in header_cells.all_text_contents()]
     grid.locator("#glide-cell-0-0").first.focus()
-    for _ in range(headers.index("conversion to next")):
+    for _ in range(headers.index("Conversion to next")):
         page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")
     editor = page.locator("input:focus")
@@ -262,7 +321,7 @@ def test_planning_edit_rate_and_save_version(page: Page, demo_server):
     shot(page, "planning_editing")
     page.keyboard.press("Enter")
     expect(total).not_to_have_text(before)
-    expect(grid.locator(f"#glide-cell-{headers.index('conversion to next')}-0").first).to_have_text("0.9")
+    expect(grid.locator(f"#glide-cell-{headers.index('Conversion to next')}-0").first).to_have_text("0.9")
     page.get_by_label("Plan version name").fill("faster leads")
     page.get_by_role("button", name="Save this plan version").click()
     expect(page.get_by_text("Saved 'faster leads'")).to_be_visible()
@@ -286,24 +345,121 @@ def _dicts(obj):
             yield from _dicts(v)
 
 
-def test_meeting_presentation_mode(page: Page, demo_server):
+SLIDES = ["Scorecard", "Attainment", "Funnel", "Bottleneck", "Revenue SLA", "Marketer matrix", "Actions"]
+
+
+def test_meeting_presentation_mode_fits_the_projector(page: Page, demo_server):
     url, _ = demo_server
     expect.set_options(timeout=60_000)
     page.goto(url + "/meeting")
     expect(page.get_by_role("heading", name="Weekly meeting")).to_be_visible()
-    expect(page.get_by_text("This week at each conversion point")).to_be_visible()
+    expect(page.get_by_text("at each conversion point")).to_be_visible()
+    # an action for the large-type slide, with an owner typed in (not in the list)
+    page.get_by_label("Action", exact=True).fill("Call every SAL back within a day")
+    owner = page.get_by_test_id("stSelectbox").filter(has_text="Owner")
+    owner.click()
+    page.keyboard.type("Dana Example")
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Add action item").click()
+    expect(page.get_by_text("Added action item 1")).to_be_visible()
     page.get_by_role("button", name="Start presentation").click()
-    expect(page.get_by_role("heading", name="1/5 · Scorecard")).to_be_visible()
-    expect(page.get_by_test_id("stMetric").filter(has_text="Won revenue")).to_be_visible()
-    expect(page.get_by_test_id("stSidebar")).to_be_hidden()
-    shot(page, "present_1_scorecard")
-    page.get_by_role("button", name="Next ▶").click()
-    expect(page.get_by_role("heading", name="2/5 · Funnel")).to_be_visible()
-    page.get_by_role("button", name="Next ▶").click()
-    expect(page.get_by_role("heading", name="3/5 · Bottleneck")).to_be_visible()
-    expect(page.get_by_text("SAL → Opportunity converts")).to_be_visible()
-    shot(page, "present_3_bottleneck")
-    page.get_by_role("button", name="Next ▶").click()
-    expect(page.get_by_role("heading", name="4/5 · Marketer matrix")).to_be_visible()
+    for n, name in enumerate(SLIDES, start=1):
+        expect(page.get_by_role("heading", name=f"{n}/{len(SLIDES)} · {name}")).to_be_visible()
+        idle(page)
+        expect(page.get_by_test_id("stSidebar")).to_be_hidden()
+        if name in ("Attainment", "Funnel", "Revenue SLA", "Marketer matrix"):
+            expect(page.locator('[data-testid="stVegaLiteChart"] svg.marks').first).to_be_visible()
+        shot(page, f"present_{n}_{name.lower().replace(' ', '_')}", whole=False)
+        assert main_height(page) <= 720, f"slide {name} is {main_height(page)} px high"
+        check_layout(page, f"slide {name}")
+        if n < len(SLIDES):
+            page.keyboard.press("ArrowRight")  # the arrow keys step through the slides
+    expect(page.get_by_role("heading", name="Call every SAL back within a day")).to_be_visible()
+    expect(page.get_by_text("Dana Example · due")).to_be_visible()
+    page.keyboard.press("ArrowLeft")
+    expect(page.get_by_role("heading", name=f"6/{len(SLIDES)} · Marketer matrix")).to_be_visible()
     expect(page.locator('[data-testid="stVegaLiteChart"]').get_by_text("ALIGNED MARKETER", exact=True)).to_be_visible()
-    shot(page, "present_4_matrix")
+
+
+PAGES = [("", "home"), ("/dashboard", "dashboard"), ("/funnel", "funnel"), ("/matrix", "matrix"),
+         ("/planning", "planning"), ("/meeting", "meeting"), ("/data", "data")]
+
+
+def test_every_page_at_1280x720(page: Page, demo_server):
+    """Each page on a 1280x720 projector, opened by its direct link: the frame (sidebar filters,
+    wide layout) is there, nothing is cut off, nothing reads None or nan; the home fits one screen."""
+    url, _ = demo_server
+    expect.set_options(timeout=60_000)
+    for path, name in PAGES:
+        page.goto(url + path)
+        expect(page.get_by_test_id("stSidebar").get_by_text("Filters", exact=True)).to_be_visible()
+        idle(page)
+        if name == "home":
+            expect(page.get_by_test_id("stMetric").first).to_be_visible()
+            assert main_height(page) <= 720, f"the home is {main_height(page)} px high"
+        check_layout(page, name, tables=name != "data")
+        shot(page, f"page_{name}")
+    # a rerun of a page reached by its link keeps the filters and the layout
+    page.goto(url + "/funnel?grain=quarter&period=2026-Q3&territory=EMEA")
+    idle(page)
+    expect(page.get_by_text("2026-Q3 (1 Jul – 30 Sep 2026) · territory: EMEA").first).to_be_visible()
+    page.keyboard.press("r")
+    idle(page)
+    expect(page.get_by_text("2026-Q3 (1 Jul – 30 Sep 2026) · territory: EMEA").first).to_be_visible()
+    expect(page.get_by_test_id("stSidebar").get_by_text("Filters", exact=True)).to_be_visible()
+    box = page.get_by_test_id("stMainBlockContainer").bounding_box()
+    assert box["width"] > 800  # the wide layout, not the centred 736 px column
+    # and the filters go with the meeting from page to page
+    for name in ("Dashboard", "Data", "Meeting home"):
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).click()
+        idle(page)
+        assert "period=2026-Q3" in page.url and "territory=EMEA" in page.url, (name, page.url)
+    expect(page.get_by_text("2026-Q3 (1 Jul – 30 Sep 2026)").first).to_be_visible()
+
+
+class _Listener(http.server.BaseHTTPRequestHandler):
+    requests: typing.ClassVar[list[str]] = []
+
+    def do_GET(self):
+        _Listener.requests.append(self.path)
+        self.send_response(404)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_names_from_the_data_stay_text_in_the_browser(page: Page, tmp_path):
+    """A territory named like a markdown image pointing at a local listener, a campaign named with
+    bold and a link, an owner with a colour directive and an <img>, a channel with LaTeX, an emoji
+    and an icon: the home shows them as typed, and the listener receives no request."""
+    from tests.pages.hostile import build as build_hostile
+
+    listener = http.server.HTTPServer(("127.0.0.1", 0), _Listener)
+    port = listener.server_address[1]
+    threading.Thread(target=listener.serve_forever, daemon=True).start()
+    _Listener.requests = []
+    db_path = tmp_path / "hostile.duckdb"
+    names = build_hostile(db_path, port)
+    proc, log, url = _start(db_path, tmp_path / "streamlit.log", demo=False)
+    try:
+        expect.set_options(timeout=60_000)
+        for path in ("", "/planning"):
+            page.goto(url + path)
+            idle(page)
+            main = page.get_by_test_id("stMain")
+            text = main.inner_text().replace("\u2060", "")  # the escaper's invisible word joiners
+            shown = [k for k, v in names.items() if v in text]
+            assert shown, f"{path or '/'}: no name from the data is shown as typed (the test would prove nothing)"
+            if path == "/planning":
+                assert "territory" in shown  # the territory tabs
+            assert main.locator("img").count() == 0
+            assert main.locator("a[href*='example.com']").count() == 0
+            assert main.locator(".katex, [data-testid=stMarkdownColoredText], span[class*='material']").count() == 0
+            assert main.locator("strong", has_text="bold").count() == 0
+            shot(page, f"hostile_{path.strip('/') or 'home'}", whole=False)
+        page.wait_for_timeout(500)
+        assert _Listener.requests == [], f"the browser fetched {_Listener.requests}"
+    finally:
+        _stop(proc, log)
+        listener.shutdown()

@@ -1,54 +1,141 @@
-"""AppTest: every page runs on its own and under app.py, and reacts to its widgets."""
+"""AppTest: every page runs on its own and under app.py, reacts to its widgets, agrees with the
+other pages on the same window, and shows names from the data as text, never as markup."""
 
 import json
+import re
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
+
+from .hostile import build as build_hostile
+from .hostile import markdown_texts, plain
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
+PAGES = ["views/home.py", "views/dashboard.py", "views/funnel.py", "views/matrix.py", "views/planning.py",
+         "views/meeting.py"]
 
 
-def run(path=APP):
-    at = AppTest.from_file(path, default_timeout=90).run()
+def run(path=APP, **state):
+    at = AppTest.from_file(path, default_timeout=90)
+    for k, v in state.items():
+        at.session_state[k] = v
+    at.run()
     assert not at.exception, at.exception
     return at
 
 
 def metric(at, label):
-    return next(m for m in at.metric if m.label == label).value
+    return next(m for m in at.metric if plain(m.label) == label).value
 
+
+def texts(elements) -> list[str]:
+    return [plain(e.value) for e in elements]
+
+
+def home_heading(at) -> str:
+    return next(t for t in texts(at.main.markdown) if t.startswith("### ")).removeprefix("### ")
+
+
+# ---------------------------------------------------------------- the meeting home
+
+def test_home_is_the_default_page_and_tells_the_story(demo_env):
+    at = run()
+    assert home_heading(at).startswith("2026-Q4 to date (1 Oct – ")
+    labels = [plain(m.label) for m in at.metric]
+    assert labels[0] == "Won revenue" and labels[1].startswith("Bottleneck: ")
+    assert "Revenue SLA: leads breaching" in labels and labels[3].startswith("Furthest behind: ")
+    assert "Spin doctors · silent operatives" in labels and "Open actions" in labels
+    body = " ".join(texts(at.markdown))
+    assert "Pace: " in body and "of target by 31 Dec 2026 at today's rate" in body
+    assert "Spin doctors: Brand Awareness Blitz" in body  # the demo's spin doctor, named
+    assert "Partner Dinner Series" in body or "silent operative" in " ".join(labels).lower()
+    # the bottleneck of a quarter too young to judge comes from the last complete quarter, said so
+    assert any("From 2026-Q3 (1 Jul – 30 Sep 2026)" in c for c in texts(at.caption))
+
+
+def _dashboard(state):
+    at = run(**state)
+    at.switch_page("views/dashboard.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("state", [{}, {"territory": ["EMEA"]}, {"period": "2026-Q3"},
+                                   {"grain": "month", "period": "2026-10"}])
+def test_home_figures_equal_the_dashboards_for_the_same_window(demo_env, state):
+    home = run(**state)
+    dash = _dashboard(state)
+    assert metric(home, "Won revenue") == metric(dash, "Won revenue")
+    breaching = next(t for t in texts(dash.markdown) if "handed-off leads breach the SLA" in t)
+    assert breaching.startswith(f"**{metric(home, 'Revenue SLA: leads breaching')} handed-off leads breach")
+    # the pace is the dashboard's attainment (its target prorated to the days so far), rounded
+    attainment = metric(dash, "% attainment to target revenue")
+    body = " ".join(texts(home.markdown))
+    if "Pace: " in body:
+        pace = re.search(r"Pace: (\d+)%", body).group(1)
+        assert int(pace) == round(float(attainment.rstrip("%")))
+    elif attainment != "—":
+        share = re.search(r"(\d+)% of the \$[\d.]+[kM]? \S+ target", body).group(1)
+        assert int(share) == round(float(attainment.rstrip("%")))
+    # both state the same window
+    assert plain(dash.caption[0].value).split(" · ")[0] == home_heading(home)
+
+
+def test_home_bottleneck_is_the_funnels(demo_env):
+    home = run(period="2026-Q3")
+    stake = metric(home, next(plain(m.label) for m in home.metric if plain(m.label).startswith("Bottleneck")))
+    at = run(period="2026-Q3")
+    at.switch_page("views/funnel.py").run()
+    assert f"about {stake.removesuffix(' at stake')} of won revenue at stake" in plain(at.error[0].value)
+
+
+# ---------------------------------------------------------------- periods
+
+def test_periods_to_date_are_offered_first_and_complete_ones_one_click_away(demo_env):
+    at = run()
+    box = at.sidebar.selectbox(key="period")
+    assert box.options[0] == "2026-Q4 to date (1 Oct – 19 Nov 2026)" and box.value == "2026-Q4 to 2026-11-19"
+    assert box.options[1] == "2026-Q3 (1 Jul – 30 Sep 2026)" and box.options[-1] == "All the data"
+    at.sidebar.segmented_control(key="grain").set_value("month").run()
+    assert at.sidebar.selectbox(key="period").value == "2026-11 to 2026-11-19"
+    at.sidebar.segmented_control(key="grain").set_value("year").run()
+    assert at.sidebar.selectbox(key="period").options[0] == "2026 to date (1 Jan – 19 Nov 2026)"
+
+
+# ---------------------------------------------------------------- the pages
 
 def test_dashboard_default_period_and_values(demo_env):
-    at = run()
+    at = _dashboard({})
     assert at.title[0].value == "Alignment dashboard"
     assert metric(at, "Won deals") not in ("", "—")
     assert metric(at, "% attainment to target revenue").endswith("%")
+    assert re.fullmatch(r"\$\d+(\.\d)?[kM]?", metric(at, "Won revenue"))
+    assert re.fullmatch(r"\$\d\.\d\d", metric(at, "Cost of sales & marketing per $1 of revenue"))
+    assert "Changes against 2026-Q3 to date (1 Jul – 19 Aug 2026)" in plain(at.caption[0].value)
     specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
-    titles = [s.get("title", {}).get("text", "") if isinstance(s.get("title"), dict) else s.get("title", "")
-              for s in specs]
-    assert any("Won revenue vs target by territory" in t for t in titles)
+    assert any("Won revenue vs target by territory" in json.dumps(s.get("title", "")) for s in specs)
+    # no metric id and no 'Alignment (aberdeen)' in what a person reads
+    heads = [h.value for h in at.subheader]
+    assert "Alignment (Aberdeen)" in heads
+    assert not any("`" in t for t in texts(at.markdown))
 
 
 def test_dashboard_filter_changes_numbers(demo_env):
-    at = run()
-    before = metric(at, "Won revenue")
-    assert "EMEA" in at.sidebar.multiselect(key="territory").options  # the filter is offered
-    at1 = AppTest.from_file(APP, default_timeout=90)
-    at1.session_state["territory"] = ["EMEA"]
-    at1.run()
-    assert not at1.exception
+    before = metric(_dashboard({}), "Won revenue")
+    at1 = _dashboard({"territory": ["EMEA"]})
     assert metric(at1, "Won revenue") != before
     assert at1.query_params.get("territory") in ("EMEA", ["EMEA"])  # mirrored to the URL: a shareable link
-    at2 = AppTest.from_file(APP, default_timeout=90)
-    at2.session_state["channel"] = ["Referral"]
-    at2.run()
+    at2 = _dashboard({"channel": ["Referral"]})
     assert metric(at2, "% attainment to target revenue") == "—"
 
 
-def test_dashboard_page_runs_on_its_own(demo_env):
-    at = run(str(ROOT / "views" / "dashboard.py"))
-    assert metric(at, "Leads created") != "—"
+def test_every_page_runs_on_its_own_with_the_frame(demo_env):
+    for page in PAGES:
+        at = run(str(ROOT / page))
+        # the page draws the sidebar filters itself: a direct link keeps them
+        assert at.sidebar.selectbox(key="period").value.startswith("2026-Q4"), page
 
 
 def test_dashboard_without_database(db_path):
@@ -67,9 +154,7 @@ def test_data_page_upload_and_load(db_path):
     at.button(key="load_button").click().run()
     assert not at.exception, at.exception
     assert any("Loaded batch 1" in s.value for s in at.success)
-    # the loaded file is not checked again (it would only be reported as already loaded)
     assert not any("already loaded" in w.value for w in at.warning)
-    assert all("already loaded" not in df.value.to_string() for df in at.dataframe)
     import duckdb
 
     with duckdb.connect(str(db_path), read_only=True) as con:
@@ -77,6 +162,14 @@ def test_data_page_upload_and_load(db_path):
     at.button(key="undo_button").click().run()
     with duckdb.connect(str(db_path), read_only=True) as con:
         assert con.execute("select count(*) from leads").fetchall()[0][0] == 0
+
+
+def test_data_page_keeps_the_sidebar_filters(demo_env):
+    at = run(territory=["EMEA"])
+    at.switch_page("views/data.py").run()
+    assert at.sidebar.multiselect(key="territory").value == ["EMEA"]
+    at.switch_page("views/dashboard.py").run()
+    assert at.session_state["territory"] == ["EMEA"]
 
 
 def test_data_page_reports_bad_file(db_path):
@@ -88,68 +181,164 @@ def test_data_page_reports_bad_file(db_path):
 
 
 def test_funnel_page_names_the_bottleneck_and_breaks_down(demo_env):
-    at = run(str(ROOT / "views" / "funnel.py"))
+    at = run(str(ROOT / "views" / "funnel.py"), period="2026-Q3")
     assert at.title[0].value == "Funnel bottlenecks"
-    assert "Bottleneck" in at.error[0].value and "SAL → Opportunity" in at.error[0].value
+    assert "Bottleneck" in at.error[0].value and "SAL → Opportunity" in plain(at.error[0].value)
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["Step", "Entered", "Conversion", "Benchmark", "Gap", "Median", "Exits", "At stake",
+                                   "Judged"]
+    assert table.iloc[2]["At stake"].startswith("$") and table.iloc[2]["Gap"].endswith(" pts")
     at.selectbox(key="funnel_by").set_value("territory").run()
     assert not at.exception
     specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
     assert any("Gap to benchmark by territory" in json.dumps(s.get("title", "")) for s in specs)
     at.segmented_control(key="funnel_view").set_value("cohort").run()
-    assert not at.exception and "created in the period" in at.caption[0].value
+    assert not at.exception and "created in the period" in plain(at.caption[0].value)
     at.selectbox(key="drill_step").set_value("MQL → SAL").run()
     assert not at.exception
-    assert any("entered MQL → SAL" in c.value for c in at.caption)
+    assert any("entered MQL → SAL" in plain(c.value) for c in at.caption)
+    drill = next(d.value for d in at.dataframe if "Record" in d.value.columns)
+    assert not drill["Campaign"].str.match(r"CMP-\d+").any()  # names, not ids
+    assert not drill.isin(["None", "nan", "NaT"]).any().any()
+
+
+def test_funnel_campaign_picker_shows_names(demo_env):
+    at = run(str(ROOT / "views" / "funnel.py"))
+    box = at.selectbox(key="funnel_campaign")
+    assert len(box.options) > 10 and not any(re.fullmatch(r"CMP-\d+", o) for o in box.options)  # names shown
 
 
 def test_funnel_stage_editor_saves_stages(demo_env):
     at = run(str(ROOT / "views" / "funnel.py"))
-    at.button(key="save_stages").click().run()  # unchanged stages save fine
+    at.button(key="save_stages").click().run()
     assert any("Saved 6 stages" in s.value for s in at.success)
 
 
-def test_matrix_page_switches_entity_and_baseline(demo_env):
+def test_matrix_page_default_window_thresholds_and_names(demo_env):
     at = run(str(ROOT / "views" / "matrix.py"))
     assert at.title[0].value == "Marketer matrix"
+    assert at.selectbox(key="matrix_window").value == "four"
     spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
-    assert "Marketer matrix by campaign" in json.dumps(spec.get("title"))
+    text = json.dumps(spec, ensure_ascii=False)
+    assert "Marketer matrix by campaign" in text and "leads created in 1 Oct 2025 – 30 Sep 2026" in text
+    # prescriptions: short tables of formatted numbers
+    spin = next(d.value for d in at.dataframe if "Won per $1 spent" in d.value.columns)
+    assert spin.iloc[0]["Campaign"] == "Brand Awareness Blitz" and spin.iloc[0]["Spend"].startswith("$")
+    assert not any(d.value.isin(["None", "nan"]).any().any() for d in at.dataframe)
     at.segmented_control(key="matrix_entity").set_value("channel").run()
-    assert not at.exception
     assert "by channel" in json.dumps(json.loads(at.get("vega_lite_chart")[0].proto.spec).get("title"))
     at.selectbox(key="matrix_baseline").set_value("sales").run()
-    assert not at.exception and "sales-sourced leads" in at.caption[0].value
+    assert not at.exception and "sales-sourced leads" in plain(at.caption[0].value)
+    at.selectbox(key="matrix_window").set_value("sidebar").run()
+    assert not at.exception
+    assert "2026-Q4 to date" in json.dumps(json.loads(at.get("vega_lite_chart")[0].proto.spec).get("title"),
+                                           ensure_ascii=False)
 
 
-def test_planning_page_edit_rate_and_save_version(demo_env):
+def test_planning_page_defaults_to_the_next_quarter_and_saves_at_once(demo_env):
     at = run(str(ROOT / "views" / "planning.py"))
     assert at.title[0].value == "Planning"
+    box = at.selectbox(key="plan_period")
+    assert box.value == "2027-Q1" and box.options[0] == "2027-Q1 (1 Jan – 31 Mar 2027)"
+    assert box.options[-1] == "2026-Q4 (1 Oct – 31 Dec 2026) (under way)"  # the quarter under way comes last
+    # enter-by dates already past are named (the demo's cycle is long: 2027-Q1's leads were due in 2026)
+    assert any("already past" in plain(w.value) for w in at.warning)
     total_before = next(m.value for m in at.markdown if m.value.startswith("**All territories:**"))
     tg = next(n for n in at.number_input if n.key and n.key.startswith("tg|"))
     tg.set_value(tg.value * 2).run()
     assert not at.exception
     total_after = next(m.value for m in at.markdown if m.value.startswith("**All territories:**"))
-    assert total_after != total_before  # every number moves with the input
+    assert total_after != total_before
     at.text_input(key="plan_name").input("double target").run()
     at.button(key="save_plan").click().run()
-    assert not at.exception and any("Saved 'double target'" in s.value for s in at.success)
-    at2 = run(str(ROOT / "views" / "planning.py"))  # a new session: the version is in the database
-    assert "double target" in at2.selectbox(key="plan_source").options
+    assert not at.exception and any("Saved 'double target'" in plain(s.value) for s in at.success)
+    # listed at once, in this session: to start from and to compare
+    assert "double target" in at.selectbox(key="plan_source").options
+    assert at.selectbox(key="cmp_a").value == "double target"
+    waterfall = next(d.value for d in at.dataframe if "Enter by" in d.value.columns)
+    assert not waterfall.isin(["None", "nan"]).any().any()
 
 
-def test_meeting_page_brief_actions_and_presentation(demo_env):
+def test_meeting_page_form_brief_and_presentation(demo_env):
     at = run(str(ROOT / "views" / "meeting.py"))
     assert at.title[0].value == "Weekly meeting"
-    assert any("This week at each conversion point" in m.value for m in at.markdown)
-    assert any("The bottleneck is still SAL → Opportunity" in m.value for m in at.markdown)
+    assert at.selectbox(key="action_step").value == "SAL → Opportunity"  # the bottleneck
+    assert "Alex Smith" in at.selectbox(key="action_owner").options  # known owners offered
+    body = " ".join(texts(at.markdown))
+    assert "This week (the 7 days to 19 Nov 2026) at each conversion point" in body
+    assert "The bottleneck of the last complete quarter is still SAL → Opportunity" in body
+    # a refusal keeps what was typed
     at.text_input(key="action_title").input("Call every SAL back within a day")
-    at.text_input(key="action_owner").input("Dana")
     submit = next(b for b in at.button if "Add action item" in str(b.label))
     submit.click().run()
+    assert any("needs an owner" in e.value for e in at.error)
+    assert at.text_input(key="action_title").value == "Call every SAL back within a day"
+    assert at.selectbox(key="action_owner").proto.accept_new_options  # a name not in the list is allowed
+    at.session_state["action_owner"] = "Alex Smith"
+    next(b for b in at.button if "Add action item" in str(b.label)).click().run()
     assert not at.exception and any("Added action item 1" in s.value for s in at.success)
+    assert at.text_input(key="action_title").value == ""
     at.button(key="start_presentation").click().run()
-    assert at.title[0].value == "1/5 · Scorecard"
-    for expected in ("2/5 · Funnel", "3/5 · Bottleneck", "4/5 · Marketer matrix", "5/5 · Actions"):
+    slides = ["Scorecard", "Attainment", "Funnel", "Bottleneck", "Revenue SLA", "Marketer matrix", "Actions"]
+    assert at.title[0].value == "1/7 · Scorecard"
+    for n, name in enumerate(slides[1:], start=2):
         at.button(key="slide_next").click().run()
-        assert not at.exception and at.title[0].value == expected
+        assert not at.exception and at.title[0].value == f"{n}/7 · {name}"
+    assert any(plain(h.value) == "Call every SAL back within a day" for h in at.subheader)  # large type
     at.button(key="slide_exit").click().run()
     assert at.title[0].value == "Weekly meeting"
+
+
+# ---------------------------------------------------------------- text from the data is text
+
+@pytest.fixture(scope="module")
+def hostile_db(tmp_path_factory):
+    p = tmp_path_factory.mktemp("hostile") / "hostile.duckdb"
+    names = build_hostile(p)
+    return p, names
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_names_from_the_data_are_never_markup(hostile_db, monkeypatch, page):
+    path, names = hostile_db
+    monkeypatch.setenv("REVMACHINE_DB", str(path))
+    at = run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    states = [at]
+    if page == "views/funnel.py":  # the breakdowns and the drill-down carry the names too
+        for by in ("territory", "campaign", "owner", "channel"):
+            at.selectbox(key="funnel_by").set_value(by).run()
+            assert not at.exception, at.exception
+            states.append(at)
+    if page == "views/meeting.py":
+        at.text_input(key="action_title").input(names["campaign"])
+        at.session_state["action_owner"] = names["owner"]
+        next(b for b in at.button if "Add action item" in str(b.label)).click().run()
+        at.button(key="start_presentation").click().run()
+        for _ in range(6):
+            at.button(key="slide_next").click().run()
+            assert not at.exception, at.exception
+            states.append(at)
+    shown = 0
+    for state in states:
+        for text in markdown_texts(state):
+            for name in names.values():
+                assert name not in text, f"{page}: {name!r} reached markdown unescaped: {text[:200]!r}"
+                shown += name in plain(text)
+    if page in ("views/home.py", "views/planning.py", "views/meeting.py"):
+        assert shown, f"{page}: no name from the data was shown (the test would prove nothing)"
+
+
+def test_every_page_with_only_a_leads_sheet(db_path):
+    from revmachine.ingest import load, stage
+
+    load.load(stage.prepare([stage.UploadFile("l.csv", b"Lead ID,Create Date,Lead Source,Region\n"
+                                                       b"A,2026-01-05,Webinar,EMEA\nB,2026-01-06,Referral,APAC\n")]),
+              db_path)
+    for page in PAGES:
+        at = run()
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+    home = run()
+    assert metric(home, "Won revenue") == "—" and metric(home, "Furthest behind target") == "—"  # unknown, not 0

@@ -33,3 +33,18 @@ def test_funnel_and_heatmap_titles():
     assert "Funnel, 2026-Q3" in s and '"title": "Records"' in s and "SAL" in s
     h = spec(charts.gap_heatmap(steps, "channel", "2026-Q3"))
     assert "Gap to benchmark by channel" in h and "click a cell" in h
+
+
+def test_matrix_names_the_points_that_matter():
+    pts = pd.DataFrame({
+        "entity": [f"c{i}" for i in range(9)], "delivers": [0.2, 0.4, 0.6, 1.5, 1.6, 1.7, 1.8, 2.0, 0.1],
+        "demonstrates": [0.95, 0.9, 0.99, 0.4, 0.5, 0.95, 0.96, 0.97, 0.2],
+        "quadrant": ["spin doctor"] * 3 + ["silent operative"] * 2 + ["aligned marketer"] * 3 + ["mis-aligned marketer"],
+        "spend": [10.0, 20.0, 5.0, 1.0, 2.0, 900.0, 800.0, 700.0, 1000.0],
+        "leads": [40] * 9, "revenue_per_lead": [1.0] * 9, "acceptance": [0.5] * 9,
+        "revenue_traceable": [1.0] * 9, "record_completeness": [1.0] * 9})
+    # the three largest spenders, then the spin doctors and silent operatives by spend
+    assert charts.names_that_matter(pts) == ["c8", "c5", "c6", "c1", "c0", "c2", "c4", "c3"]
+    s = spec(charts.marketer_matrix(pts, 1.0, 0.8, "campaign", "2026-Q3", "the median point"))
+    assert '"text": {"field": "entity"' in s and "label_y" in s
+    assert "c7" in s  # the point itself is drawn (every point is), just not named

@@ -116,7 +116,8 @@ def test_prescriptions_name_the_evidence(con):
     assert any("comes from deals that name no campaign" in f for f in silent["facts"])
     assert any("40% complete" in f for f in silent["facts"])
     spin = matrix.prescription(m, "Bravo")
-    assert spin["quadrant"] == "spin doctor" and any("Revenue per lead 0" in f for f in spin["facts"])
+    assert spin["quadrant"] == "spin doctor" and any("Revenue per lead $0 vs $250" in f for f in spin["facts"])
+    assert not any("nan" in f for p in (silent, spin) for f in p["facts"])
 
 
 def test_demo_planted_campaigns_land_in_their_quadrants(demo_db, capsys):
@@ -143,3 +144,16 @@ def test_campaign_without_spend_is_judged_on_what_it_has():
 
 def pd_isna(x):
     return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def test_thresholds_split_the_points_when_they_tie_on_the_median():
+    # 33 points at 100% and 7 below: the median is 1.0, so half the points would sit on the line;
+    # the threshold goes to the middle of the gap just below it instead
+    ys = [1.0] * 33 + [0.4667, 0.8, 0.8, 0.8667, 0.8667, 0.9, 0.9333]
+    thr = matrix.split_threshold(ys)
+    assert thr == pytest.approx((0.9333 + 1.0) / 2)
+    assert not any(y == thr for y in ys) and any(y < thr for y in ys) and any(y > thr for y in ys)
+    # a tie in the middle: the gap that splits most evenly (3 below / 4 above beats 5 / 2)
+    assert matrix.split_threshold([1, 2, 3, 3, 3, 4, 5]) == pytest.approx(2.5)
+    assert matrix.split_threshold([1.0, 2.0, 4.0, 5.0]) == pytest.approx(3.0)  # the median sits in a gap
+    assert matrix.split_threshold([0.5, 0.5]) == 0.5 and matrix.split_threshold([]) is None

@@ -52,12 +52,12 @@ def test_weekly_brief_by_hand(con):
     text = " ".join(b["sentences"])
     assert "120 Lead (+20), 15 MQL (-5)" in text
     # the biggest move is the 10-point drop
-    assert "SAL → Opportunity at 20% (-10.0 pts on last week's 30%)" in text
+    assert "SAL → Opportunity at 20% (−10.0 pts on last week's 30%)" in text
     assert "moved from SAL → Opportunity to Lead → MQL ($70k at stake)" in text
     assert b["sla"]["opened"] == ["L3", "L4"] and b["sla"]["closed"] == ["L1"]
-    assert "3 open; 2 opened and 1 closed" in text
-    assert "Biggest mover in won revenue: East, $4k (−$6k on last week)" in text
-    assert "Biggest mover in leads: Webinar, 55 (+15 on last week)" in text
+    assert "to 20 Nov 2026: 3; 2 new and 1 resolved since last week" in text
+    assert "Biggest mover in won revenue (the 28 days to each date): East, $4k (−$6k on last week)" in text
+    assert "Biggest mover in leads (the 28 days to each date): Webinar, 55 (+15 on last week)" in text
 
 
 def test_brief_with_one_snapshot():
@@ -65,8 +65,52 @@ def test_brief_with_one_snapshot():
     c.executemany("insert into scorecard_snapshots values (?, ?, ?, ?, ?, ?, ?, ?)",
                   snap_rows(T1, [("step_rate", "Lead → MQL", 0.2, 2, 10)]))
     b = meeting.brief(c)
-    assert b["previous_at"] is None and "Only one snapshot" in b["sentences"][0]
+    assert b["previous_at"] is None and "Only one state of the data" in b["sentences"][0]
     assert meeting.brief(memory_db())["available"] is False
+
+
+def _window(last: dt.date) -> str:
+    return f"{last - dt.timedelta(days=27)}..{last}"
+
+
+def test_last_week_is_the_data_nearest_seven_days_before_not_the_previous_load():
+    c = memory_db()
+    loads = [  # (when the load ran, the data's last day)
+        (dt.datetime(2026, 11, 1, 9), dt.date(2026, 10, 31)),
+        (dt.datetime(2026, 11, 6, 9), dt.date(2026, 11, 5)),    # 14 days before the latest data
+        (dt.datetime(2026, 11, 13, 9), dt.date(2026, 11, 12)),  # 7 days before: last week
+        (dt.datetime(2026, 11, 17, 9), dt.date(2026, 11, 16)),  # the previous load: 3 days before
+        (dt.datetime(2026, 11, 20, 9), dt.date(2026, 11, 19)),
+    ]
+    for at, last in loads:
+        c.execute("insert into scorecard_snapshots values (?, 1, ?, 'step_rate', 'Lead → MQL', 0.2, 2, 10)",
+                  [at, _window(last)])
+    assert meeting.last_week(c) == (dt.datetime(2026, 11, 20, 9), dt.datetime(2026, 11, 13, 9))
+    # the same data loaded again an hour later: this week is the new load, last week does not move
+    c.execute("insert into scorecard_snapshots values (?, 1, ?, 'step_rate', 'Lead → MQL', 0.2, 2, 10)",
+              [dt.datetime(2026, 11, 20, 10), _window(dt.date(2026, 11, 19))])
+    assert meeting.last_week(c) == (dt.datetime(2026, 11, 20, 10), dt.datetime(2026, 11, 13, 9))
+    b = meeting.brief(c)
+    assert b["previous_as_of"] == dt.date(2026, 11, 12) and b["steps"][0]["change"] == 0
+
+
+def test_reloading_the_same_files_changes_nothing_in_the_brief(tmp_path):
+    from revmachine import demo
+
+    path = tmp_path / "demo.duckdb"
+    demo.build(path, n_leads=1500)
+    with db.read(path) as con:
+        before = meeting.brief(con)
+    # the same full export loaded again, as an analyst would by mistake
+    from revmachine.ingest import load as load_mod
+    from revmachine.ingest.stage import Staged
+
+    load_mod.load(Staged([], [], [], demo.to_arrow(demo.generate(1500, 42))), path, modes={"*": "replace"},
+                  snapshot_at=dt.datetime(2026, 11, 21, 8))
+    with db.read(path) as con:
+        after = meeting.brief(con)
+    assert after["previous_at"] == before["previous_at"] and after["current_at"] != before["current_at"]
+    assert after["sentences"] == before["sentences"]
 
 
 def test_action_items_round_trip_and_restart(db_path):
