@@ -64,6 +64,13 @@ def _stage_files(args):
             ctx = stage.Context.from_db(con)
     choices = _choices(args)
     if choices.stages:
+        from revmachine.ingest.stages import EXITS
+
+        known = [k for k, _ in ctx.stages] + list(EXITS)
+        for name, st in choices.stages.items():
+            if st not in known:
+                raise UserError(f"--stage {name}={st}: {st!r} is not a configured stage; choose one of "
+                                f"{', '.join(known)}.")
         ctx.aliases = {**ctx.aliases, **choices.stages}
     orders = {"*": args.date_order} if args.date_order else None
     return path, choices, stage.prepare(files, ctx, date_orders=orders, choices=choices)
@@ -111,11 +118,11 @@ def cmd_inspect(args) -> int:
 def cmd_load(args) -> int:
     from revmachine.ingest import load as load_mod
 
-    path, _, staged = _stage_files(args)
+    path, choices, staged = _stage_files(args)
     result = None
     if staged.ok:
         modes = {"*": "replace"} if args.replace else {"*": "append"}
-        result = load_mod.load(staged, path, modes=modes, note="cli load")
+        result = load_mod.load(staged, path, modes=modes, note="cli load", stage_names=choices.stages)
     if args.format == "json":
         out = {"ok": staged.ok, "db": str(path),
                "batch_id": result.batch_id if result else None,

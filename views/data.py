@@ -5,95 +5,111 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from revmachine import cache, configure, db, template
+from revmachine import cache, configure, db, export, format, template, ui, uploads
 from revmachine.errors import UserError
+from revmachine.format import esc
 from revmachine.ingest import fields, stage
 from revmachine.ingest import load as load_mod
 
+if not ui.frame_drawn():
+    ui.frame()
 st.title("Data")
-st.caption("Upload the spreadsheets your CRM and marketing tools export: .xlsx (every sheet), .csv, "
-           ".tsv. Nothing is written until you press Load, and a load is all-or-nothing.")
+st.caption("Upload the spreadsheets your CRM, marketing-automation and ad tools export, as exported: .xlsx "
+           "(every sheet), .xls, .ods, .csv, .tsv. Each sheet's kind and columns are recognised by their "
+           "names and their values; nothing is written until you press Load, and a load is all-or-nothing.")
 
 path = db.resolve()
 
 # a new key after each load empties the uploader: the loaded files are not checked again (they
 # would only be reported as already loaded)
 upload_round = st.session_state.get("upload_round", 0)
-files = st.file_uploader("Spreadsheets", type=["xlsx", "xlsm", "xls", "ods", "csv", "tsv"],
+files = st.file_uploader("Spreadsheets", type=["xlsx", "xlsm", "xls", "ods", "csv", "tsv", "txt"],
                          accept_multiple_files=True,
                          key="upload_files" if upload_round == 0 else f"upload_files_{upload_round}")
+profile_file = st.file_uploader("Mapping profile (optional: a .json saved from this page or by `inspect "
+                                "--save-profile`)", type=["json"], key=f"profile_file_{upload_round}")
 
-FIELD_CHOICES = {k.name: ["(ignore)"] + [f.name for f in k.fields if not f.name.endswith("_signal")]
-                 for k in fields.KINDS.values()}
 KIND_CHOICES = ["(skip)", *fields.KINDS]
 
 
-def _stage(upload: list[stage.UploadFile], overrides: dict, orders: dict) -> stage.Staged:
-    ctx = stage.Context.defaults()
-    if path.exists():
-        with db.read(path) as con:
-            ctx = stage.Context.from_db(con)
+def _kind_label(k: str) -> str:
+    return "skip this sheet" if k == "(skip)" else fields.KINDS[k].label
+
+
+def _stage(upload: list[stage.UploadFile], overrides: dict, orders: dict, names: dict, profiles: list) -> stage.Staged:
     bar = st.progress(0.0, text="Reading files...")
-    staged = stage.prepare(upload, ctx, overrides=overrides, date_orders=orders,
-                           progress=lambda f, t: bar.progress(min(f, 1.0), text=t))
+    staged = uploads.prepare(upload, overrides, orders, names, profiles, path,
+                             progress=lambda f, t: bar.progress(min(f, 1.0), text=t))
     bar.progress(1.0, text="Checked: see the report below.")
     return staged
 
 
+profiles: list[dict] = []
+if profile_file is not None:
+    try:
+        prof = uploads.read_profile(profile_file.name, profile_file.getvalue())
+        profiles = prof["sheets"]
+        st.session_state.setdefault("stage_names", {}).update(prof["stages"])
+    except UserError as exc:
+        ui.user_error(exc)
+
 reloaded = st.session_state.get("reload_files")
 if files or reloaded:
-    extra_stage_fields: list[str] = []
-    if path.exists():
-        with db.read(path) as con:
-            extra_stage_fields = configure.extra_stage_fields(con)
+    extra_stage_fields: list[str] = cache.call(configure.extra_stage_fields) if path.exists() else []
     upload = ([stage.UploadFile(f.name, f.getvalue()) for f in files] if files
               else [stage.UploadFile(n, d) for n, d in reloaded])
     overrides = st.session_state.setdefault("mapping_overrides", {})
     orders = st.session_state.setdefault("date_orders", {})
+    names = st.session_state.setdefault("stage_names", {})
     key = hashlib.sha256("".join(u.sha256 for u in upload).encode()
-                         + repr(sorted(overrides.items())).encode()
-                         + repr(sorted(orders.items())).encode() + cache.version().encode()).hexdigest()
+                         + repr(sorted(overrides.items())).encode() + repr(sorted(orders.items())).encode()
+                         + repr(sorted(names.items())).encode() + repr(profiles).encode()
+                         + cache.version().encode()).hexdigest()
     if st.session_state.get("staged_key") != key:
-        st.session_state["staged"] = _stage(upload, overrides, orders)
+        try:
+            st.session_state["staged"] = _stage(upload, overrides, orders, names, profiles)
+        except UserError as exc:  # a choice that no longer fits (a profile naming a missing column)
+            ui.user_error(exc)
+            st.stop()
         st.session_state["staged_key"] = key
     staged: stage.Staged = st.session_state["staged"]
 
     st.subheader("1. What was recognised")
     for res in staged.sheets:
-        title = f"{res.label}: {res.kind or 'not recognised'}"
-        if res.kind:
-            title += f" · {res.rows_out:,} rows · mapping {res.source}"
-        with st.expander(title, expanded=res.kind is None or bool(res.ambiguous_dates)):
-            kind = st.selectbox("This sheet holds", KIND_CHOICES,
-                                index=KIND_CHOICES.index(res.kind) if res.kind else 0,
-                                key=f"kind::{res.label}")
+        open_it = res.kind is None or res.ambiguous or bool(res.ambiguous_dates)
+        with st.expander(esc(uploads.sheet_title(res)), expanded=open_it):
+            if res.ambiguous:
+                st.warning("This sheet could be " + " or ".join(
+                    f"{fields.KINDS[k].label} ({c * 100:.0f}%)" for k, c in res.candidates[:3])
+                    + ": its columns do not settle which. Choose what it holds, then apply.")
+            current = None if res.ambiguous else (res.kind or "(skip)")
+            kind = st.selectbox("This sheet holds", KIND_CHOICES, format_func=_kind_label,
+                                index=KIND_CHOICES.index(current) if current else None,
+                                placeholder="Choose a kind...", key=f"kind::{res.label}")
             if res.raw.headers:
-                table = pd.DataFrame({
-                    "column": res.raw.headers,
-                    "maps to": [res.mapping.get(i, "(ignore)") if kind == res.kind else "(ignore)"
-                                for i in range(len(res.raw.headers))],
-                })
-                # leads may also map a column to the date of a configured stage without a column of
-                # its own ('stage:demo'), whether or not a header matched it
-                opts = FIELD_CHOICES.get(kind, ["(ignore)"]) + (extra_stage_fields if kind == "leads" else [])
-                table["maps to"] = [v if v in opts or v.startswith("stage:") else "(ignore)"
-                                    for v in table["maps to"]]
+                kind_name = None if kind in (None, "(skip)") else kind
+                table = uploads.columns_table(res, kind_name)
+                opts = uploads.field_choices(kind_name, extra_stage_fields)
+                table["Maps to"] = [v if v in opts or v.startswith(("stage:", "period:")) else "(ignore)"
+                                    for v in table["Maps to"]]
                 edited = st.data_editor(
-                    table, key=f"map::{res.label}", hide_index=True, disabled=["column"],
-                    column_config={"maps to": st.column_config.SelectboxColumn(
-                        "maps to", options=list(dict.fromkeys(
-                            opts + sorted(v for v in table["maps to"] if v.startswith("stage:")))),
-                        required=True)})
-                new_map = {i: v for i, v in enumerate(edited["maps to"]) if v != "(ignore)"}
-                new_kind = None if kind == "(skip)" else kind
-                changed = new_kind != res.kind or new_map != res.mapping
+                    table, key=f"map::{res.label}", hide_index=True, disabled=["Column", "How", "Why"],
+                    width="stretch",
+                    column_config={"Maps to": st.column_config.SelectboxColumn(
+                        "Maps to", options=list(dict.fromkeys(
+                            opts + sorted(v for v in table["Maps to"] if v.startswith(("stage:", "period:"))))),
+                        required=True), "Why": st.column_config.TextColumn(width="large")})
+                new_map = {i: v for i, v in enumerate(edited["Maps to"]) if v != "(ignore)"}
+                changed = kind is not None and (kind_name != res.kind or new_map != res.mapping or res.ambiguous)
                 if changed and st.button("Apply this mapping", key=f"apply::{res.label}", type="primary"):
-                    overrides[res.label] = (new_kind, new_map)
+                    overrides[res.label] = (kind_name, new_map)
                     st.rerun()
-                st.caption(f"Header found on row {res.raw.header_row}. "
-                           + (f"Ignored columns: {', '.join(res.ignored_columns)}." if res.ignored_columns else ""))
+                ignored = res.ignored_columns
+                shown = ", ".join(ignored[:12]) + (f" and {len(ignored) - 12} more" if len(ignored) > 12 else "")
+                st.caption(esc(f"Header found on row {res.raw.header_row}."
+                               + (f" Not read: {shown}." if ignored else "")))
             for header in res.ambiguous_dates:
-                choice = st.radio(f"'{header}': how are its dates written?",
+                choice = st.radio(esc(f"'{header}': how are its dates written?"),
                                   ["day first (31/12/2025)", "month first (12/31/2025)"],
                                   index=None, key=f"order::{res.label}::{header}", horizontal=True)
                 if choice:
@@ -101,16 +117,33 @@ if files or reloaded:
                     st.rerun()
             if res.preview is not None and len(res.preview):
                 st.caption("Preview (first 20 rows, as they will be loaded)")
-                st.dataframe(res.preview, hide_index=True, width="stretch")
+                st.dataframe(format.table(res.preview), hide_index=True, width="stretch")
+
+    unknown = uploads.unknown_stages(staged)
+    if unknown or names:
+        st.subheader("Stage names")
+        st.caption("Stage or status names the funnel does not know (another language, a custom stage). Say "
+                   "once what each means: it is remembered for every later upload and the command line.")
+        options = uploads.stage_options(path)
+        stage_table = pd.DataFrame({"Name as exported": list(dict.fromkeys([*names, *unknown])),
+                                    "Means": [names.get(n) for n in dict.fromkeys([*names, *unknown])]})
+        edited_stages = st.data_editor(stage_table, key="stage_names_editor", hide_index=True, width="stretch",
+                                       disabled=["Name as exported"],
+                                       column_config={"Means": st.column_config.SelectboxColumn(
+                                           "Means", options=options)})
+        chosen = {n: m for n, m in zip(edited_stages["Name as exported"], edited_stages["Means"], strict=True)
+                  if isinstance(m, str) and m}
+        if chosen != names and st.button("Use these stage names", key="apply_stage_names", type="primary"):
+            st.session_state["stage_names"] = chosen
+            st.rerun()
 
     st.subheader("2. Report")
     if staged.findings:
-        report = pd.DataFrame([{"level": f.level, "where": f.where(), "message": f.message,
-                                "count": f.count} for f in staged.findings])
+        report = pd.DataFrame([{"Level": f.level, "Where": f.where(), "Message": f.message,
+                                "Rows": f.count} for f in staged.findings])
         st.dataframe(report, hide_index=True, width="stretch",
-                     column_config={"message": st.column_config.TextColumn(width="large")})
-        st.download_button("Download the report (csv)", report.to_csv(index=False).encode(),
-                           "upload_report.csv", "text/csv")
+                     column_config={"Message": st.column_config.TextColumn(width="large")})
+        st.download_button("Download the report (csv)", export.csv_bytes(report), "upload_report.csv", "text/csv")
     if staged.errors:
         st.error(f"{len(staged.errors)} blocking error(s): nothing can be loaded until they are fixed. "
                  "The database is unchanged.")
@@ -118,6 +151,9 @@ if files or reloaded:
         st.warning(f"{len(staged.warnings)} warning(s): you can load anyway.")
     else:
         st.success("No problems found.")
+    st.download_button("Download this mapping as a profile (json)", uploads.profile_bytes(staged, names),
+                       "revmachine_profile.json", "application/json", key="dl_profile",
+                       help="Give it back on this page, or to `python -m revmachine load --profile FILE`.")
 
     st.subheader("3. Load")
     modes = {}
@@ -125,31 +161,34 @@ if files or reloaded:
     for c, (table, arrow) in zip(cols, staged.tables.items(), strict=False):
         if table == "lead_stage_dates":
             continue
-        modes[table] = c.radio(f"{table} ({arrow.num_rows:,} rows)", ["append", "replace"],
+        modes[table] = c.radio(f"{format.label(table)} ({arrow.num_rows:,} rows)", ["append", "replace"],
                                key=f"mode::{table}", horizontal=True,
                                help="append: add rows, updating rows with the same id; "
                                     "replace: the table becomes exactly this upload")
     if st.button("Load", type="primary", disabled=not staged.ok, key="load_button"):
         try:
-            result = load_mod.load(staged, path, modes=modes, note="uploaded on the Data page")
+            result = load_mod.load(staged, path, modes=modes, note="uploaded on the Data page", stage_names=names)
         except UserError as exc:
-            st.error(str(exc))
+            st.error(esc(str(exc)))
         else:
             st.session_state.pop("staged_key", None)
             st.session_state["upload_round"] = upload_round + 1
             st.session_state["last_load"] = result.as_dict()
             st.session_state.pop("reload_files", None)
+            st.session_state.pop("stage_names", None)
             st.rerun()
 
 if st.session_state.get("last_load"):
     r = st.session_state["last_load"]
     st.success(f"Loaded batch {r['batch_id']}: "
-               + ", ".join(f"{k} {v:,} rows" for k, v in r["rows_written"].items()), icon=":material/check_circle:")
+               + ", ".join(f"{format.label(k).lower()} {v:,} rows" for k, v in r["rows_written"].items()),
+               icon=":material/check_circle:")
 
 st.subheader("Load history")
 if path.exists():
     hist = cache.call(load_mod.history)
-    st.dataframe(hist, hide_index=True, width="stretch")
+    st.dataframe(format.table(hist.drop(columns=["row_counts"]), labels={"batch_id": "Batch", "loaded_at": "Loaded"}),
+                 hide_index=True, width="stretch")
     c1, c2 = st.columns([1, 3])
     if c1.button("Undo the last batch", disabled=not (hist["status"] == "active").any(), key="undo_button"):
         try:

@@ -270,9 +270,10 @@ def _unknown_stages(st: _Stager, kind: str, parts, column: str = "current_stage"
         return
     raw_col = "stage_raw" if kind == "stage_history" else column
     for i, (res, _t) in enumerate(parts):
-        r = st.q(f"select count(*), list(distinct {raw_col})[1:6], min(source_row) from u_{table} "
-                 f"where __part = {i} and __unknown_stage")[0]
+        r = st.q(f"select count(*), list(distinct {raw_col})[1:6], min(source_row), list(distinct {raw_col})[1:100] "
+                 f"from u_{table} where __part = {i} and __unknown_stage")[0]
         if r[0]:
+            res.unknown_stages = sorted(str(v) for v in r[3] if v is not None)
             st.add("warning",
                    f"{r[0]} row(s) have a stage the funnel does not know ({', '.join(repr(str(v)[:40]) for v in r[1])}); "
                    "their stage is taken from their stage dates only. Map each name to a stage once (Data "

@@ -126,11 +126,19 @@ class Choices:
 
     def add_profile(self, path: Path) -> None:
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, ValueError) as exc:
+            raise UserError(f"could not be read ({type(exc).__name__}).", file=str(path)) from None
+        self.add_profile_text(text, str(path))
+
+    def add_profile_text(self, text: str, name: str) -> None:
+        """A profile file's content (detect.profile_document) added to the choices."""
+        try:
+            data = json.loads(text)
             sheets = data["sheets"]
             assert isinstance(sheets, list)
-        except (OSError, ValueError, KeyError, AssertionError, TypeError) as exc:
-            raise UserError(f"is not a Revenue Machine mapping profile ({type(exc).__name__}).", file=str(path),
+        except (ValueError, KeyError, AssertionError, TypeError) as exc:
+            raise UserError(f"is not a Revenue Machine mapping profile ({type(exc).__name__}).", file=name,
                             hint="Download one from the Data page, or `python -m revmachine inspect FILE "
                                  "--save-profile OUT.json`.") from None
         self.profile_sheets.extend(s for s in sheets if isinstance(s, dict))

@@ -70,8 +70,12 @@ def write_tables(con: duckdb.DuckDBPyConnection, staged: Staged, batch_id: int,
 
 
 def load(staged: Staged, path: str | Path | None = None, *, modes: dict[str, str] | None = None,
-         note: str | None = None, snapshot_at: dt.datetime | None = None) -> BatchResult:
-    """All of the upload or none of it. Raises UserError when the report has blocking errors."""
+         note: str | None = None, snapshot_at: dt.datetime | None = None,
+         stage_names: dict[str, str] | None = None) -> BatchResult:
+    """All of the upload or none of it. Raises UserError when the report has blocking errors.
+
+    stage_names: exported stage names the user mapped (name -> stage), remembered for later uploads
+    in the same transaction."""
     if not staged.ok:
         first = staged.errors[0]
         raise UserError(f"{len(staged.errors)} blocking error(s); nothing was loaded. First: "
@@ -101,8 +105,9 @@ def load(staged: Staged, path: str | Path | None = None, *, modes: dict[str, str
             for target, f in zip(kept, staged.files, strict=True):
                 con.execute("insert into batch_files values (?, ?, ?, ?, ?)",
                             [batch_id, f.name, f.sha256, len(f.data), str(target)])
+            _remember_stage_names(con, stage_names or {})
             for res in staged.sheets:
-                if res.source == "corrected" and res.kind:
+                if res.source in {"corrected", "profile"} and res.kind:
                     con.execute(
                         "insert or replace into mapping_memory values (?, ?, ?, ?)",
                         [res.signature, res.kind, json.dumps({str(k): v for k, v in res.mapping.items()}),
@@ -119,6 +124,17 @@ def load(staged: Staged, path: str | Path | None = None, *, modes: dict[str, str
         raise
     writer.shutdown()
     return BatchResult(batch_id, written, superseded)
+
+
+def _remember_stage_names(con: duckdb.DuckDBPyConnection, names: dict[str, str]) -> None:
+    from revmachine.ingest.stages import EXITS, stage_key
+
+    known = {r[0] for r in con.execute("select stage from config_stages").fetchall()} | set(EXITS)
+    for name, stage in names.items():
+        if stage not in known:
+            raise UserError(f"stage name {name!r}: {stage!r} is not a configured stage; choose one of "
+                            f"{', '.join(sorted(known))}.")
+        con.execute("insert or replace into config_stage_aliases values (?, ?)", [stage_key(name), stage])
 
 
 def _keep_raw(files: list[tuple[Path, bytes]]) -> None:

@@ -72,6 +72,7 @@ class SheetResult:
     report_range: tuple | None = None  # an ad report's date range from the lines above its header
     typed_fields: dict[str, str] = field(default_factory=dict)  # field -> header of the columns typed
     wide_periods: dict[int, tuple] = field(default_factory=dict)  # column -> (start, end): a period per column
+    unknown_stages: list[str] = field(default_factory=list)  # stage / status names the funnel does not know
 
     @property
     def label(self) -> str:

@@ -342,3 +342,49 @@ def test_every_page_with_only_a_leads_sheet(db_path):
         assert not at.exception, (page, at.exception)
     home = run()
     assert metric(home, "Won revenue") == "—" and metric(home, "Furthest behind target") == "—"  # unknown, not 0
+
+
+# ---------------------------------------------------------------- the Data page: asked, never guessed
+
+def test_data_page_asks_for_an_ambiguous_sheet_then_loads_it(db_path):
+    rows = "leadId,email,program,statusName,membershipDate\n" + "".join(
+        f"{100 + i % 6},p{i % 6}@x.com,Program {i % 3},Attended,2026-01-05\n" for i in range(18))
+    at = run(str(ROOT / "views" / "data.py"))
+    at.file_uploader(key="upload_files").upload("members.csv", rows.encode(), "text/csv").run()
+    assert not at.exception, at.exception
+    assert any("could be" in w.value for w in at.warning)
+    assert any("blocking error" in e.value for e in at.error)
+    kind = at.selectbox(key="kind::members.csv")
+    assert kind.value is None  # no kind chosen for the user
+    kind.set_value("leads").run()
+    at.button(key="apply::members.csv").click().run()
+    assert not at.exception, at.exception
+    assert not any("blocking error" in e.value for e in at.error)
+    at.button(key="load_button").click().run()
+    assert any("Loaded batch 1" in s.value for s in at.success)
+    import duckdb
+
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        assert con.execute("select count(*) from leads").fetchall()[0][0] == 6
+        # the choice is remembered for the same headers (the CLI reads the same memory)
+        assert con.execute("select kind from mapping_memory").fetchall() == [("leads",)]
+
+
+def test_data_page_maps_unknown_stage_names_once(db_path):
+    data = b"Deal ID,Deal Stage,Amount\n1,Erledigt,10\n2,In Arbeit,20\n3,Erledigt,30\n"
+    at = run(str(ROOT / "views" / "data.py"))
+    at.file_uploader(key="upload_files").upload("deals.csv", data, "text/csv").run()
+    assert not at.exception, at.exception
+    assert "Stage names" in [h.value for h in at.subheader]
+    assert any(f.code == "unknown_stage" and "Erledigt" in f.message for f in at.session_state["staged"].findings)
+    at.session_state["stage_names"] = {"Erledigt": "won", "In Arbeit": "opportunity"}
+    at.run()
+    at.button(key="load_button").click().run()
+    assert not at.exception, at.exception
+    import duckdb
+
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        assert con.execute("select count(*) filter (where is_won), sum(amount) filter (where is_won) "
+                           "from deals").fetchall()[0] == (2, 40)
+        assert dict(con.execute("select alias, stage from config_stage_aliases").fetchall()) == {
+            "erledigt": "won", "inarbeit": "opportunity"}
