@@ -35,8 +35,10 @@ GROUPS = ["headline", "lead generation", "service level", "revenue", "alignment 
 METRICS: list[Metric] = [
     Metric("attainment", "% attainment to target revenue", "headline", "sales", "pct",
            "Won revenue in the period ÷ revenue target for the period (targets sheet, prorated by days "
-           "where a target period only partly overlaps). Targets are set per territory, so the figure is "
-           "'—' while a channel, owner or sourced-by filter is on.",
+           "where a target period only partly overlaps): the company's team goal, else the territories' "
+           "team targets, else the sum of the reps' personal quotas; team and personal goals are never "
+           "added together. Targets are set per territory, so the figure is '—' while a channel, owner "
+           "or sourced-by filter is on.",
            ("targets",), "a targets sheet (Period, Territory, Revenue Target)"),
     Metric("won_revenue", "Won revenue", "headline", "sales", "money",
            "Sum of the amounts of deals closed-won in the period (close date in the period); a lead "
