@@ -32,8 +32,10 @@ from revmachine import config, sql
 BUILD: tuple[tuple[str, str], ...] = (
     ("owner_lookup", "view"),
     ("account_lookup", "view"),
-    ("fx_rates", "view"),
-    ("money_basis", "view"),
+    ("fx_rates", "table"),
+    ("money_basis", "table"),
+    ("target_facts", "table"),
+    ("spend_facts", "table"),
     ("deal_links", "table"),
     ("funnel_records", "table"),
     ("funnel_stages", "table"),

@@ -25,10 +25,10 @@ target as (
 
 company as (
     select
-        sum(to_money(revenue_target, currency)
+        sum(revenue_money
             * period_share(period_start, period_end, cast($period_start as date), cast($period_end as date)))
             as revenue_target
-    from scoped_targets()
+    from target_facts
     where
         level = 'company'
         and len($territory) = 0

@@ -10,7 +10,7 @@
 -- of the cycle and counted (cycle_before_created). A won deal without an amount is left out of
 -- revenue sums and deal sizes and counted (won_deals vs won_with_amount; rule 4).
 -- Targets: the company-level team target, else the territories' team targets, else the sum of the
--- personal quotas (macros.sql scoped_targets / prorated_targets).
+-- personal quotas (target_facts; macros.sql prorated_targets).
 -- Open pipeline (open_*): deals open on the data's as-of date, whatever the period (one value,
 -- repeated on every row).
 with
@@ -40,10 +40,8 @@ handoffs as (
 ),
 
 scoped as (
-    select
-        *,
-        to_money(revenue_target, currency) as revenue_money
-    from scoped_targets()
+    select *
+    from target_facts
     where
         (len($territory) = 0 and level = 'company')
         or (level <> 'company' and (len($territory) = 0 or list_contains($territory, target_territory)))
@@ -105,14 +103,14 @@ targets_by_period as (
 spend_by_period as (
     select
         p.period,
-        sum(to_money(s.amount, s.currency) * period_share(s.period_start, s.period_end, p.period_start, p.period_end))
+        sum(s.money * period_share(s.period_start, s.period_end, p.period_start, p.period_end))
             filter (where s.function = 'marketing') as marketing_spend,
-        sum(to_money(s.amount, s.currency) * period_share(s.period_start, s.period_end, p.period_start, p.period_end))
+        sum(s.money * period_share(s.period_start, s.period_end, p.period_start, p.period_end))
             filter (where s.function = 'sales') as sales_spend,
         min(s.period_start) <= min(p.period_start) and max(s.period_end) + 1 >= max(p.period_end)
             as spend_covers_period
     from periods as p
-    inner join spend as s
+    inner join spend_facts as s
         on s.period_start < p.period_end and s.period_end + 1 > p.period_start
     group by p.period
 ),

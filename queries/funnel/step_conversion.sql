@@ -22,8 +22,11 @@ step_records as (
     select
         step_index,
         segment_of($by, channel, territory, owner, campaign, sourced_by) as segment,
-        from_at,
-        to_at,
+        to_at is not null as is_converted,
+        -- whole days in the step: recorded dates only, never backwards
+        case when to_at is not null and not has_inferred_date and cast(to_at as date) >= cast(from_at as date)
+            then date_diff('day', cast(from_at as date), cast(to_at as date)) end as days,
+        to_at is not null and not has_inferred_date as is_measured,
         has_inferred_date,
         exit_reason,
         is_won
@@ -39,15 +42,13 @@ by_step as (
         step_index,
         segment,
         count(*) as entered,
-        count(to_at) as converted,
-        count(*) filter (where to_at is null and exit_reason is not null) as exits,
-        count(*) filter (where to_at is not null and is_won) as converted_and_won,
-        count(*) filter (where to_at is not null and not has_inferred_date) as measured,
+        count(*) filter (where is_converted) as converted,
+        count(*) filter (where not is_converted and exit_reason is not null) as exits,
+        count(*) filter (where is_converted and is_won) as converted_and_won,
+        count(*) filter (where is_measured) as measured,
         count(*) filter (where has_inferred_date) as records_inferred,
-        median(date_diff('day', cast(from_at as date), cast(to_at as date)))
-            filter (where to_at is not null and not has_inferred_date and cast(to_at as date) >= cast(from_at as date)) as median_days,
-        quantile_cont(date_diff('day', cast(from_at as date), cast(to_at as date)), 0.8)
-            filter (where to_at is not null and not has_inferred_date and cast(to_at as date) >= cast(from_at as date)) as p80_days
+        median(days) as median_days,
+        quantile_cont(days, 0.8) as p80_days
     from step_records
     group by step_index, segment
 ),

@@ -11,7 +11,7 @@ with
 reach as (
     select
         step_index,
-        quantile_cont(date_diff('day', cast(created_at as date), cast(to_at as date)), 0.8) as p80_days_to_reach
+        quantile_cont(date_diff('day', created_date, cast(to_at as date)), 0.8) as p80_days_to_reach
     from filtered_steps($territory, $channel, $owner, $sourced_by)
     where
         to_at is not null and not has_inferred_date and cast(to_at as date) >= created_date

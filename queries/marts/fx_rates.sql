@@ -1,4 +1,4 @@
--- fx_rates (a view): exchange rates into the reporting currency (config_fx_rates: 1 unit of
+-- fx_rates: exchange rates into the reporting currency (config_fx_rates: 1 unit of
 -- currency = rate units of the reporting currency), plus the reporting currency itself at 1.
 -- Empty while no reporting currency is set (config_settings.reporting_currency = '').
 -- Grain: one row per currency (ISO code, upper case). No parameters.

@@ -35,38 +35,6 @@ create or replace macro rejected_with_reason(is_accepted, exit_reason) as
 create or replace macro period_share(s, e, ps, pe) as
     datediff('day', greatest(s, ps), least(e + 1, pe)) / datediff('day', s, e + 1);
 
--- every target row with its level (issue 13: "team and personal goals are never added together"):
--- 'company' (a team target with no territory), 'territory' (a team target for a territory),
--- 'personal' (a rep's quota); target_territory: the territory it is for (a personal target: its
--- own, else its owner's from the owners sheet)
-create or replace macro scoped_targets() as table
-    select
-        t.*,
-        case
-            when coalesce(t.scope, 'team') = 'personal' then 'personal'
-            when nullif(trim(t.territory), '') is null then 'company'
-            else 'territory'
-        end as level,
-        case
-            when coalesce(t.scope, 'team') = 'personal'
-                then coalesce(nullif(trim(t.territory), ''), oi.territory, onm.territory)
-            else nullif(trim(t.territory), '')
-        end as target_territory
-    from targets as t
-    left join owner_lookup as oi on oi.key_kind = 'id' and t.owner = oi.key
-    left join owner_lookup as onm on onm.key_kind = 'name' and t.owner = onm.key;
-
--- money: an amount in `currency` (NULL: the default currency) as money figures are reported
--- (money_basis): converted into the reporting currency when every currency has a rate, else as is
-create or replace macro to_money(m_amount, m_currency) as
-    case
-        when (select is_converted from money_basis) then m_amount * (
-            select fx.rate from fx_rates as fx
-            where fx.currency = coalesce(upper(nullif(trim(m_currency), '')), (select default_currency from money_basis))
-        )
-        else m_amount
-    end;
-
 -- the targets of [ps, pe) per territory, prorated by days (targets sheet), for the given territories
 -- (empty list: all): a territory's team targets, else the sum of the personal quotas of its reps.
 -- A company-level target (no territory) is not here: company_target has it.
@@ -75,9 +43,9 @@ create or replace macro prorated_targets(ps, pe, f_territory) as table
         select
             coalesce(target_territory, 'Unassigned') as territory,
             level,
-            to_money(revenue_target, currency) * period_share(period_start, period_end, ps, pe) as revenue_target,
+            revenue_money * period_share(period_start, period_end, ps, pe) as revenue_target,
             mql_quota * period_share(period_start, period_end, ps, pe) as mql_quota
-        from scoped_targets()
+        from target_facts
         where
             period_start < pe
             and period_end + 1 > ps
@@ -105,10 +73,9 @@ create or replace macro prorated_targets(ps, pe, f_territory) as table
 create or replace macro company_target(ps, pe, f_territory) as table
     with company as (
         select
-            sum(to_money(revenue_target, currency) * period_share(period_start, period_end, ps, pe))
-                as revenue_target,
+            sum(revenue_money * period_share(period_start, period_end, ps, pe)) as revenue_target,
             sum(mql_quota * period_share(period_start, period_end, ps, pe)) as mql_quota
-        from scoped_targets()
+        from target_facts
         where period_start < pe and period_end + 1 > ps and level = 'company' and len(f_territory) = 0
     ),
     territories as (

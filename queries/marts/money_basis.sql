@@ -1,4 +1,4 @@
--- money_basis (a view): the currency money figures are reported in. Money is never added across
+-- money_basis: the currency money figures are reported in. Money is never added across
 -- currencies: amounts are converted to the reporting currency only when one is set and every
 -- currency stated in the data (deals, targets, spend, campaigns, ad spend) has a rate
 -- (is_converted); until then each money figure is computed per currency.
