@@ -148,11 +148,15 @@ def build(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Fil
                   **filt.params())
     steps = sql.df(con, "funnel/step_conversion", **params)
     exits, avg_deal, as_of = ctx.exits, ctx.avg_deal, ctx.data_as_of
+    # no record anywhere was won: what a conversion is worth downstream is unknown, not 0
+    has_outcome = bool(con.execute("select coalesce(bool_or(has_data and stage_index = (select max(stage_index) "
+                                   "from funnel_stages)), false) from funnel_stages").fetchall()[0][0])
     out = []
     for seg, g in steps.groupby("segment", sort=False):
         g = g.sort_values("step_index")
         bench = [None if pd.isna(b) else float(b) for b in g.benchmark]
-        down = downstream_rates(g.converted_and_won.tolist(), g.converted.tolist(), bench)
+        down = (downstream_rates(g.converted_and_won.tolist(), g.converted.tolist(), bench) if has_outcome
+                else [None] * len(g))
         for (_, r), d, b in zip(g.iterrows(), down, bench, strict=True):
             rate = r.converted / r.entered if r.entered else None
             p80_reach = ctx.p80_reach.get(int(r.step_index))

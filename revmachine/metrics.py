@@ -483,7 +483,7 @@ def scorecard(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters =
         else:
             note = _note(m.id, v, cfg)
         if m.id in as_of_point and p.grain != "all":
-            note = (note + "; " if note else "") + "as of the data's as-of date, whatever the period"
+            note = (note.rstrip(".") + "; " if note else "") + "as of the data's as-of date, whatever the period"
         return Row(m.id, cur, prev, change(cur, prev, m.unit), change(cur, ly, m.unit), m.owner,
                    m.unit, segment=segment, on_target=on, trend=trend, note=note,
                    currency=currency if m.unit == "money" or m.id in MONEY_METRICS else None,

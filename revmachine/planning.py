@@ -144,7 +144,16 @@ def stage_list(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, float | N
     out = [(s, label, bench) for s, label, bench, _ in stages[:first]]
     ends = [r for r in stages[first:] if r[3]]
     out += [(s, label, steps.get(s)) for s, label, _b, _ in ends[:-1]]
-    out += [(s, label, None) for s, label, _b, _ in ends[-1:]]
+    last = stages[-1]
+    if ends and ends[-1][0] != last[0]:
+        # the data has no won record: the plan still ends at the last stage (won), from the last
+        # stage the data has at the benchmarks between them
+        at = [r[0] for r in stages].index(ends[-1][0])
+        span = [r[2] for r in stages[at:-1]]
+        out.append((ends[-1][0], ends[-1][1], math.prod(span) if all(b is not None for b in span) else None))
+        out.append((last[0], last[1], None))
+    else:
+        out += [(s, label, None) for s, label, _b, _ in ends[-1:]]
     return out
 
 

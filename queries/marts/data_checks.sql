@@ -5,7 +5,8 @@
 --   closed_before_created: won or lost deals whose close date is before their create date (a data
 --     error: left out of the durations);
 --   linked_deals: deals that continue a loaded lead, per matching key (converted_deal_id, lead_id,
---     contact_id; deal_links); unlinked_deals: deals naming a lead or contact that matches none.
+--     contact_id; deal_links); unlinked_deals: deals naming a lead or contact that matches no
+--     loaded lead (while leads are loaded).
 -- Grain: one row per check x table x column with records > 0 (linked_deals: one row per key
 --   that matched, column = the key).
 -- Parameters: $today (a date).
@@ -65,6 +66,7 @@ checks as (
         count(*) filter (where k.lead_id is null and (d.lead_id is not null or d.contact_id is not null))
     from deals as d
     inner join deal_links as k on d.deal_id = k.deal_id
+    where exists (select 1 from leads)
 )
 
 select * from checks where records > 0 order by check_name, table_name, column_name

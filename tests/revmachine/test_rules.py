@@ -394,3 +394,18 @@ def test_typed_target_split_when_there_is_no_won_revenue():
     assert "evenly" in inp["territories"]["East"]["target_source"]
     plan = planning.compute(inp)
     assert all("deal size" in s["error"] for s in plan["summary"])
+
+
+def test_leads_without_any_win_value_nothing_and_plan_to_won():
+    # leads that reach SAL and never further, nothing won anywhere: a conversion's worth is unknown
+    leads = [dict(lead_id=f"L{i}", created_at="2025-07-01", mql_at="2025-07-02",
+                  sal_at="2025-07-03" if i < 2 else None, stage="sal" if i < 2 else "mql") for i in range(10)]
+    con = memory_db(leads=leads, activities=[dict(activity_id="A", lead_id="L0", occurred_at="2025-12-31")])
+    f = funnel.build(con, "2025-Q3")
+    assert f.steps.step.tolist() == ["Lead → MQL", "MQL → SAL"]  # opportunity .. won: no record
+    assert f.steps.revenue_at_stake.isna().all() and f.steps.won_deals_at_stake.isna().all()
+    assert f.bottleneck is None and "No step can be valued" in f.sentence  # before: "every step meets"
+    # the plan still ends at won: from SAL at the benchmarks of the stages the data lacks
+    stages = planning.stage_list(con)
+    assert [s for s, _, _ in stages] == ["lead", "mql", "sal", "won"]
+    assert stages[2][2] == pytest.approx(0.5 * 0.6 * 0.35)
