@@ -219,7 +219,7 @@ def default_inputs(con: duckdb.DuckDBPyConnection, period_label: str, target: fl
         for key, _label, bench in stages[:-1]:
             r_in[key] = _pick_rate(own, company, key, bench, is_company)
         v = vc if is_company else (vols.loc[t] if t in vols.index else None)
-        deal, deal_src = _pick_deal(v, vc)
+        deal, deal_src = _pick_deal(None if is_company else v, vc)
         if target is not None:
             t_val, t_src = typed[t], "typed total" + how
         elif company_target is not None and (not per_territory or not territorial):

@@ -367,6 +367,7 @@ def test_plan_without_territories_is_one_company_plan():
     assert list(inp["territories"]) == ["Company"]
     company = inp["territories"]["Company"]
     assert company["target"] == 10000 and company["deal_size"] == 1000
+    assert company["deal_source"] == "company actuals (n=3)"
     # opportunity -> won: 3 of 4, but fewer than 30 records: the benchmark (60% x 35%), said so
     assert company["rates"]["opportunity"]["rate"] == pytest.approx(0.21)
     assert "fewer than 30" in company["rates"]["opportunity"]["why"]
