@@ -219,10 +219,12 @@ def cmd_funnel(args) -> int:
                   "revenue_at_stake": b["revenue_at_stake"]} if b else None
     if args.format == "json":
         _print_rows(rows, "json", {"period": f.period.label, "view": f.view, "bottleneck": bottleneck,
-                                   "sentence": f.sentence})
+                                   "sentence": f.sentence, "skipped": f.skipped, "notes": f.notes})
     else:
         _print_rows(rows, "csv")
         print(f"# bottleneck: {f.sentence}", file=sys.stderr)
+        for note in f.notes:
+            print(f"# {note}", file=sys.stderr)
     return 0
 
 

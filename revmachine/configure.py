@@ -153,3 +153,99 @@ def save_stages(df: pd.DataFrame, path: str | Path | None = None) -> int:
         con.executemany("insert into config_stages values (?, ?, ?, ?, ?, ?, ?)", rows)
         marts.rebuild(con)
     return len(rows)
+
+
+# --- money: the reporting currency and exchange rates ------------------------------------------
+# Money is never added across currencies: until every currency in the data has a rate into the
+# reporting currency, money figures are computed per currency (queries/marts/money_basis.sql).
+
+_ISO = re.compile(r"[A-Z]{3}")
+
+
+def _iso(code: object, what: str) -> str:
+    text = str(code or "").strip().upper()
+    if not _ISO.fullmatch(text):
+        raise UserError(f"{what} '{code}': use a three-letter ISO 4217 code (USD, EUR, GBP...).")
+    return text
+
+
+def reporting_currency(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The ISO code money is reported in, or None until it is set."""
+    r = con.execute("select value from config_settings where key = 'reporting_currency'").fetchall()
+    return (r[0][0] or "").strip().upper() or None if r else None
+
+
+def save_reporting_currency(code: str | None, path: str | Path | None = None) -> None:
+    """Set (or, with None / '', clear) the reporting currency; the marts follow in the same write."""
+    value = "" if code is None or not str(code).strip() else _iso(code, "reporting currency")
+    with db.write(path) as con:
+        con.execute("insert or replace into config_settings values ('reporting_currency', ?)", [value])
+        marts.rebuild(con)
+
+
+def fx_rates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every currency the data states (deals, targets, spend, campaigns, ad spend) or a rate names:
+    currency, rate (1 unit = rate units of the reporting currency; None: no rate yet), rows (how many
+    rows with an amount state it), is_reporting."""
+    return con.execute("""
+        with stated as (
+            select upper(trim(currency)) as currency, count(*) as rows
+            from (
+                select currency from deals where amount is not null
+                union all select currency from targets where revenue_target is not null
+                union all select currency from spend where amount is not null
+                union all select currency from campaigns where spend is not null
+                union all select currency from ad_spend where cost is not null
+            )
+            where nullif(trim(currency), '') is not null
+            group by 1
+        ),
+        rep as (
+            select nullif(upper(trim(value)), '') as code from config_settings where key = 'reporting_currency'
+        ),
+        named as (
+            select currency from stated
+            union select upper(currency) from config_fx_rates
+            union select code from rep where code is not null
+        )
+        select
+            n.currency,
+            case when n.currency = (select code from rep) then 1.0 else r.rate end as rate,
+            coalesce(s.rows, 0) as rows,
+            coalesce(n.currency = (select code from rep), false) as is_reporting
+        from named as n
+        left join stated as s on n.currency = s.currency
+        left join config_fx_rates as r on upper(r.currency) = n.currency
+        order by is_reporting desc, rows desc, n.currency
+    """).df()
+
+
+def save_fx_rates(rates: dict[str, float | None] | pd.DataFrame, path: str | Path | None = None) -> int:
+    """Save exchange rates (currency -> rate, 1 unit = rate units of the reporting currency); a
+    rate of None / blank removes that currency's rate. A DataFrame needs columns currency, rate.
+    Returns how many rates are stored. The marts follow in the same write."""
+    if isinstance(rates, pd.DataFrame):
+        items = [(r.currency, r.rate) for r in rates[["currency", "rate"]].itertuples(index=False)]
+    else:
+        items = list(rates.items())
+    clean: dict[str, float | None] = {}
+    for code, rate in items:
+        iso = _iso(code, "currency")
+        if rate is None or (isinstance(rate, float) and pd.isna(rate)) or str(rate).strip() == "":
+            clean[iso] = None
+            continue
+        try:
+            value = float(str(rate).replace(",", "."))
+        except ValueError:
+            raise UserError(f"exchange rate for {iso}: '{rate}' is not a number.") from None
+        if not value > 0:
+            raise UserError(f"exchange rate for {iso}: {rate} must be above 0 (1 {iso} = rate units "
+                            "of the reporting currency).")
+        clean[iso] = value
+    with db.write(path) as con:
+        for iso, value in clean.items():
+            con.execute("delete from config_fx_rates where upper(currency) = ?", [iso])
+            if value is not None:
+                con.execute("insert into config_fx_rates values (?, ?)", [iso, value])
+        marts.rebuild(con)
+        return con.execute("select count(*) from config_fx_rates").fetchall()[0][0]

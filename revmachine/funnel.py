@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -19,15 +19,25 @@ from revmachine.filters import Filters
 SEGMENTS = ("channel", "territory", "owner", "campaign", "sourced_by")
 
 
+def won_deals_at_stake(benchmark: float | None, rate: float | None, entered: int,
+                       downstream: float | None) -> float | None:
+    """(benchmark − actual) × volume entering × downstream conversion to won: the won deals the
+    step cost against its benchmark, 0 when it beats it. None when an input is unknown."""
+    if benchmark is None or rate is None or downstream is None:
+        return None
+    if any(isinstance(x, float) and math.isnan(x) for x in (benchmark, rate, downstream)):
+        return None
+    return max(0.0, benchmark - rate) * entered * downstream
+
+
 def revenue_at_stake(benchmark: float | None, rate: float | None, entered: int,
                      downstream: float | None, avg_deal: float | None) -> float | None:
     """(benchmark − actual) × volume entering × downstream conversion to won × average won deal,
     and 0 when the step beats its benchmark. None when an input is unknown."""
-    if benchmark is None or rate is None or downstream is None or avg_deal is None:
+    deals = won_deals_at_stake(benchmark, rate, entered, downstream)
+    if deals is None or avg_deal is None or (isinstance(avg_deal, float) and math.isnan(avg_deal)):
         return None
-    if any(isinstance(x, float) and math.isnan(x) for x in (benchmark, rate, downstream, avg_deal)):
-        return None
-    return max(0.0, benchmark - rate) * entered * downstream * avg_deal
+    return deals * avg_deal
 
 
 def downstream_rates(converted_and_won: list[int], converted: list[int],
@@ -56,6 +66,9 @@ class Funnel:
     data_as_of: dt.datetime | None
     bottleneck: dict[str, Any] | None
     sentence: str
+    # configured stages the data has no date or status for: skipped, never a step (issue 13 rule 6)
+    skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def _maturity(view: str, period: periods.Period, as_of, p80_reach: float | None,
@@ -92,6 +105,9 @@ class StepContext:
     avg_deal: float | None
     data_as_of: dt.datetime | None
     p80_reach: dict[int, float]
+    # money in several currencies with no exchange rates: no single average deal (revenue at stake
+    # is then unknown and the bottleneck is ranked by won deals at stake)
+    several_currencies: bool = False
 
 
 def step_context(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Filters(),
@@ -103,7 +119,8 @@ def step_context(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filter
     exits = sql.df(con, "funnel/step_exits", **params)
     vel = sql.df(con, "funnel/velocity_and_deal_size", **params).set_index("step_index")
     avg_deal = None
-    if len(vel):
+    several = bool(len(vel)) and int(vel["deal_currencies"].iloc[0] or 0) > 1
+    if len(vel) and not several:
         avg_deal = vel["avg_deal_period"].iloc[0]
         if avg_deal is None or pd.isna(avg_deal):
             avg_deal = vel["avg_deal_all"].iloc[0]
@@ -112,7 +129,7 @@ def step_context(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filter
     if as_of is not None and pd.isna(as_of):
         as_of = None
     p80_reach = {int(i): float(v) for i, v in vel["p80_days_to_reach"].items() if not pd.isna(v)}
-    return StepContext(period_label, view, filt, campaign or "", exits, avg_deal, as_of, p80_reach)
+    return StepContext(period_label, view, filt, campaign or "", exits, avg_deal, as_of, p80_reach, several)
 
 
 def build(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Filters(),
@@ -129,11 +146,15 @@ def build(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Fil
                   **filt.params())
     steps = sql.df(con, "funnel/step_conversion", **params)
     exits, avg_deal, as_of = ctx.exits, ctx.avg_deal, ctx.data_as_of
+    # no record anywhere was won: what a conversion is worth downstream is unknown, not 0
+    has_outcome = bool(con.execute("select coalesce(bool_or(has_data and stage_index = (select max(stage_index) "
+                                   "from funnel_stages)), false) from funnel_stages").fetchall()[0][0])
     out = []
     for seg, g in steps.groupby("segment", sort=False):
         g = g.sort_values("step_index")
         bench = [None if pd.isna(b) else float(b) for b in g.benchmark]
-        down = downstream_rates(g.converted_and_won.tolist(), g.converted.tolist(), bench)
+        down = (downstream_rates(g.converted_and_won.tolist(), g.converted.tolist(), bench) if has_outcome
+                else [None] * len(g))
         for (_, r), d, b in zip(g.iterrows(), down, bench, strict=True):
             rate = r.converted / r.entered if r.entered else None
             p80_reach = ctx.p80_reach.get(int(r.step_index))
@@ -146,33 +167,67 @@ def build(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Fil
                 "gap": None if rate is None or b is None else rate - b,
                 "median_days": None if pd.isna(r.median_days) else float(r.median_days),
                 "p80_days": p80_stage, "exits": int(r.exits), "downstream_to_won": d,
+                "won_deals_at_stake": won_deals_at_stake(b, rate, int(r.entered), d),
                 "revenue_at_stake": revenue_at_stake(b, rate, int(r.entered), d, avg_deal),
                 "mature": mature,
+                # conversions with recorded dates at both ends: a step known only through inferred
+                # dates is never the bottleneck (issue 13 rule 6)
+                "measured": int(r.measured) > 0,
+                "records_inferred": int(r.records_inferred),
+                "skipped": list(r.skipped) if r.skipped is not None else [],
             })
     table = pd.DataFrame(out)
-    bottleneck, sentence = _bottleneck(table, p, cfg["currency"], view)
-    return Funnel(p, view, by, table, exits, avg_deal, as_of, bottleneck, sentence)
+    skipped, notes = _skipped_and_notes(con, ctx)
+    bottleneck, sentence = _bottleneck(table, p, cfg["currency"], view, avg_deal is not None)
+    return Funnel(p, view, by, table, exits, avg_deal, as_of, bottleneck, sentence, skipped, notes)
 
 
-def _bottleneck(table: pd.DataFrame, p: periods.Period, cur: str, view: str):
-    if table.empty:
+def _skipped_and_notes(con: duckdb.DuckDBPyConnection, ctx: StepContext) -> tuple[list[str], list[str]]:
+    rows = con.execute("select label, has_data, in_funnel from funnel_stages order by stage_index").fetchall()
+    skipped = [label for label, _has, in_funnel in rows if not in_funnel]
+    notes = []
+    if skipped:
+        notes.append(f"Skipped: {', '.join(skipped)}: no record has a date or a status for "
+                     f"{'it' if len(skipped) == 1 else 'them'}, so the funnel goes past "
+                     f"{'it' if len(skipped) == 1 else 'them'} (never a step, never the bottleneck).")
+    if ctx.several_currencies:
+        notes.append("Won deals are in several currencies with no exchange rates: revenue at stake is "
+                     "unknown and steps are ranked by the won deals at stake.")
+    return skipped, notes
+
+
+def _bottleneck(table: pd.DataFrame, p: periods.Period, cur: str, view: str, has_money: bool = True):
+    if table.empty or table.entered.sum() == 0:
         return None, "No records in this period: nothing to compare with the benchmarks."
-    cand = table[table.mature & table.revenue_at_stake.notna() & (table.revenue_at_stake > 0)]
+    stake = "revenue_at_stake" if has_money else "won_deals_at_stake"
+    judged = table[table.mature & table.measured]
+    cand = judged[judged[stake].notna() & (judged[stake] > 0)]
     if cand.empty:
         immature = table[~table.mature]
+        short = table[table[stake].notna() & (table[stake] > 0)]
+        unmeasured = short[short.mature & ~short.measured]
         if len(immature):
             return None, ("No mature step falls short of its benchmark; "
                           f"{len(immature)} step(s) are too recent to judge (immature).")
+        if len(unmeasured):
+            return None, ("No measured step falls short of its benchmark; "
+                          f"{len(unmeasured)} step(s) below it rest only on inferred stage dates (a status "
+                          "without a date) and are not judged.")
+        if table[stake].isna().all():
+            return None, ("No step can be valued: there is no won deal to measure the conversion to "
+                          "won against.")
         return None, "Every step meets or beats its benchmark in this period."
-    b = cand.sort_values("revenue_at_stake", ascending=False).iloc[0]
+    b = cand.sort_values(stake, ascending=False).iloc[0]
     when = {"month": "this month", "quarter": "this quarter", "year": "this year", "all": "over all the data",
             "range": "in this window"}[p.grain]
     if getattr(p, "to_date", False):
         when = "so far " + when
     who = f" ({b.segment})" if b.segment not in ("All",) else ""
     cohort = " for leads created in the period" if view == "cohort" else ""
+    at_stake = (f"about {_money(b.revenue_at_stake, cur)} of won revenue" if has_money
+                else f"about {b.won_deals_at_stake:,.1f} won deals")
     sentence = (f"{b.step}{who} converts {b.rate * 100:.0f}% against a {b.benchmark * 100:.0f}% benchmark"
-                f"{cohort}: about {_money(b.revenue_at_stake, cur)} of won revenue at stake {when} ({p.describe()}).")
+                f"{cohort}: {at_stake} at stake {when} ({p.describe()}).")
     return b.to_dict(), sentence
 
 

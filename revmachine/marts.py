@@ -1,27 +1,55 @@
-"""Rebuilds the marts (tables funnel_records, won_deals; views stage_events, funnel_steps,
-record_facts, lead_touches) from the business tables, and (re)creates the macros the screen
-queries share (queries/marts/macros.sql).
+"""Rebuilds the marts from the business tables, and (re)creates the macros the screen queries share
+(queries/marts/macros.sql).
 
 Called inside every write transaction (load, undo, configuration change), so the marts always
-match the tables they are built from. Each mart is one `queries/marts/<name>.sql` select.
-funnel_records works out every record's stages row by row (lists in funnel order), so
-stage_events and funnel_steps are plain unnests of it: no self-joins, no window functions.
+match the tables they are built from. Each mart is one `queries/marts/<name>.sql` select, built in
+the order of BUILD: lookups (owner ids -> names, accounts -> territories, exchange rates and the
+money basis), deal_links (each deal's outcome, money and the lead it continues), funnel_records
+(one row per record with its stages as lists in funnel order), funnel_stages (which configured
+stages the data has), deal_facts and won_deals; stage_events and funnel_steps are plain unnests of
+funnel_records: no self-joins, no window functions.
+
+"Today" (a date after it is in the future, issue 13 rule 5) is today in REVMACHINE_TZ, set for the
+build as the variable revmachine_today. data_checks() gives the load report what it shows about
+the loaded data: future-dated events, closes before creates, deals linked to leads.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+from zoneinfo import ZoneInfo
 
 import duckdb
 
-from revmachine import sql
+from revmachine import config, sql
 
-TABLES = ("funnel_records", "won_deals")
-# cheap to derive from funnel_records: not written at each load. funnel_steps (~1.5 rows per
-# record) cost 0.65 s to write at 1M leads; read as a view it is unnested after the filters on the
-# record's columns, so a funnel query for one quarter unnests only that quarter's records.
-VIEWS = ("stage_events", "funnel_steps", "record_facts", "lead_touches")
-MARTS = (*TABLES, *VIEWS)
+# In build order: each is one queries/marts/<name>.sql select, a table (written at each load) or a
+# view (read when queried). The lookups and deal_links are views read by the tables' builds.
+# funnel_steps (~1.5 rows per record) cost 0.65 s to write at 1M leads; read as a view it is
+# unnested after the filters on the record's columns, so a funnel query for one quarter unnests
+# only that quarter's records.
+BUILD: tuple[tuple[str, str], ...] = (
+    ("owner_lookup", "view"),
+    ("account_lookup", "view"),
+    ("fx_rates", "table"),
+    ("money_basis", "table"),
+    ("target_facts", "table"),
+    ("spend_facts", "table"),
+    ("deal_links", "table"),
+    ("funnel_records", "table"),
+    ("funnel_stages", "table"),
+    ("deal_facts", "table"),
+    ("won_deals", "table"),
+    ("funnel_step_list", "view"),
+    ("stage_events", "view"),
+    ("funnel_steps", "view"),
+    ("record_facts", "view"),
+    ("lead_touches", "view"),
+)
+TABLES = tuple(n for n, kind in BUILD if kind == "table")
+VIEWS = tuple(n for n, kind in BUILD if kind == "view")
+MARTS = tuple(n for n, _ in BUILD)
 
 
 def signature() -> str:
@@ -35,25 +63,61 @@ def stored_signature(con: duckdb.DuckDBPyConnection) -> str | None:
     return r[0][0] if r else None
 
 
+def today() -> dt.date:
+    """Today in REVMACHINE_TZ (the zone naive timestamps are read in): a date after it is in the
+    future (issue 13 rule 5)."""
+    return dt.datetime.now(ZoneInfo(config.timezone())).date()
+
+
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     # names come from the fixed tuples above, never from user text
     old = dict(con.execute("select table_name, table_type from information_schema.tables "
                            "where table_schema = 'main'").fetchall())
-    for name in VIEWS:  # views first: they depend on the tables replaced below
+    for name in reversed(VIEWS):  # views first: they depend on the tables replaced below
         if old.get(name) == "VIEW":
             con.execute(f"drop view {name}")
         elif name in old:  # a table in a database built by an older version
             con.execute(f"drop table {name}")
+    for name in TABLES:
+        if old.get(name) == "VIEW":
+            con.execute(f"drop view {name}")
+    con.execute("set variable revmachine_today = ?", [today()])
     # Row order in a mart means nothing (every screen query groups or sorts). Without the order
     # constraint DuckDB writes each thread's rows straight to the file: with it, a mart built by
     # an unnest left ~0.85 s of writing to the checkpoint on 1M leads.
     con.execute("set preserve_insertion_order = false")
     try:
-        for name in TABLES:
-            con.execute(f"create or replace table {name} as {sql.text(f'marts/{name}')}")
+        for name, kind in BUILD:
+            if kind == "table":
+                con.execute(f"create or replace table {name} as {sql.text(f'marts/{name}')}")
+            else:
+                con.execute(f"create view {name} as {sql.text(f'marts/{name}')}")
     finally:
         con.execute("reset preserve_insertion_order")
-    for name in VIEWS:
-        con.execute(f"create view {name} as {sql.text(f'marts/{name}')}")
+        con.execute("reset variable revmachine_today")
     con.execute(sql.text("marts/macros"))
     con.execute("insert or replace into config_settings values ('marts_signature', ?)", [signature()])
+
+
+def data_checks(con: duckdb.DuckDBPyConnection, on: dt.date | None = None) -> dict[str, object]:
+    """What the load report shows about the loaded data (queries/marts/data_checks.sql), as of
+    `on` (default: today):
+
+    * future_dated: {"<table>.<column>": records dated after `on`} (they never move the as-of date);
+    * closed_before_created: won or lost deals closed before they were created (left out of
+      durations);
+    * linked_deals: {"converted_deal_id" | "lead_id" | "contact_id": deals continuing a loaded
+      lead through that key}, and unlinked_deals: deals naming a lead or contact that matches none.
+
+    Call it on the load's connection after the marts are rebuilt (or on any read connection)."""
+    rows = sql.rows(con, "marts/data_checks", today=on or today())
+    out: dict[str, object] = {"future_dated": {}, "closed_before_created": 0, "linked_deals": {},
+                              "unlinked_deals": 0}
+    for r in rows:
+        if r["check_name"] == "future_dated":
+            out["future_dated"][f"{r['table_name']}.{r['column_name']}"] = int(r["records"])
+        elif r["check_name"] == "linked_deals":
+            out["linked_deals"][r["column_name"]] = int(r["records"])
+        else:
+            out[r["check_name"]] = int(r["records"])
+    return out

@@ -128,44 +128,102 @@ def trailing_window(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date]:
     return periods.add_months(last.end, -12), last.end
 
 
+COMPANY = "Company"  # the one plan when the data names no territory
+
+
 def stage_list(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, float | None]]:
-    return [(r[0], r[1], r[2]) for r in con.execute(
-        "select stage, label, benchmark_rate from config_stages order by position").fetchall()]
+    """The plan's stages in funnel order: (stage, label, benchmark conversion to the next one).
+
+    The funnel's steps (funnel_step_list: between the stages the data has, a skipped stage's
+    benchmark folded into its step's), preceded by the configured stages before the first stage
+    the data has, planned at their benchmarks (a deals-only export still gets a lead plan)."""
+    stages = con.execute("select stage, label, benchmark_rate, in_funnel from funnel_stages "
+                         "order by stage_index").fetchall()
+    steps = {r[0]: r[1] for r in con.execute("select from_stage, benchmark from funnel_step_list").fetchall()}
+    first = next((i for i, r in enumerate(stages) if r[3]), 0)
+    out = [(s, label, bench) for s, label, bench, _ in stages[:first]]
+    ends = [r for r in stages[first:] if r[3]]
+    out += [(s, label, steps.get(s)) for s, label, _b, _ in ends[:-1]]
+    last = stages[-1]
+    if ends and ends[-1][0] != last[0]:
+        # the data has no won record: the plan still ends at the last stage (won), from the last
+        # stage the data has at the benchmarks between them
+        at = [r[0] for r in stages].index(ends[-1][0])
+        span = [r[2] for r in stages[at:-1]]
+        out.append((ends[-1][0], ends[-1][1], math.prod(span) if all(b is not None for b in span) else None))
+        out.append((last[0], last[1], None))
+    else:
+        out += [(s, label, None) for s, label, _b, _ in ends[-1:]]
+    return out
 
 
 def default_inputs(con: duckdb.DuckDBPyConnection, period_label: str, target: float | None = None) -> dict[str, Any]:
-    """Every territory's plan inputs as the data says, each with its source."""
+    """Every territory's plan inputs as the data says, each with its source.
+
+    Works on whatever loaded (issue 13 rule 10): no territory in the data gives one company-wide
+    plan; no target leaves the target to be typed (or `target` split across the territories); a
+    step with no records takes the company rate, else the benchmark, and says so."""
     fy = int(metrics.settings(con)["fy_start"])
     p = periods.parse(period_label, fy)
     if p.grain not in ("quarter", "year"):
         raise UserError("plan a quarter (2027-Q1) or a fiscal year (2027).")
     w0, w1 = trailing_window(con)
     rates = sql.df(con, "planning/trailing_rates", window_start=w0, window_end=w1)
-    vols = sql.df(con, "planning/trailing_volumes", window_start=w0, window_end=w1).set_index("territory")
+    vols = sql.df(con, "planning/trailing_volumes", window_start=w0, window_end=w1).drop_duplicates(
+        "territory").set_index("territory")
     pipe = sql.df(con, "planning/open_pipeline")
-    tgt = sql.df(con, "planning/targets_in_period", period_start=p.start, period_end=p.end).set_index("territory")
+    tgt_all = sql.df(con, "planning/targets_in_period", period_start=p.start, period_end=p.end).set_index("territory")
+    tgt = tgt_all[tgt_all.index != "*"]
+    company_target = float(tgt_all.loc["*", "revenue_target"]) if "*" in tgt_all.index else None
+    # targets set per territory (a rep's quota with no territory is not one): else the company's
+    # target, split across the territories
+    per_territory = bool(len(tgt[tgt.index != "Unassigned"]))
+    seen = sorted(t for t in set(vols.index) | (set(tgt.index) if per_territory else set()) if t != "*")
     stages = stage_list(con)
     keys = [s[0] for s in stages]
-    territories = sorted(t for t in set(vols.index) | set(tgt.index) if t != "*")
-    company = rates[rates.territory == "*"].set_index("from_stage")
+
+    territorial = any(t != "Unassigned" for t in seen)
+    territories = seen if territorial else [COMPANY]
+    company = rates[rates.territory == "*"].drop_duplicates("from_stage").set_index("from_stage")
+    vc = vols.loc["*"] if "*" in vols.index else None
+
+    def won_revenue(t: str) -> float:
+        if t not in vols.index or pd.isna(vols.loc[t, "won_revenue"]):
+            return 0.0
+        return float(vols.loc[t, "won_revenue"])
+
+    def split(total: float, by_sheet: bool) -> tuple[dict[str, float], str]:
+        """A company total split across the territories: by the targets sheet, else by won revenue,
+        else evenly."""
+        if len(territories) == 1:
+            return {territories[0]: total}, ""
+        if by_sheet and per_territory and float(tgt.revenue_target.sum()) > 0:
+            w, how = {t: float(tgt.revenue_target.get(t, 0) or 0) for t in territories}, "the targets sheet"
+        else:
+            w, how = {t: won_revenue(t) for t in territories}, "won revenue"
+        if sum(w.values()) <= 0:
+            w, how = dict.fromkeys(territories, 1.0), "evenly (no won revenue to split by)"
+        tot = sum(w.values())
+        return {t: total * w[t] / tot for t in territories}, f", split by {how}"
+
     if target is not None:
-        weights = tgt.revenue_target if len(tgt) else pd.Series(
-            {t: (vols.loc[t, "won_deals"] * (vols.loc[t, "avg_deal"] or 0)) for t in territories})
-        total = float(weights.sum()) or 1.0
-        typed = {t: target * float(weights.get(t, 0) or 0) / total for t in territories}
+        typed, how = split(target, True)
+    elif company_target is not None and (not per_territory or not territorial):
+        sheet, how = split(company_target, False)
     out: dict[str, Any] = {"period": p.label, "fy_start": fy, "window": [w0.isoformat(), w1.isoformat()],
                            "stages": keys, "labels": {s[0]: s[1] for s in stages}, "territories": {}}
     for t in territories:
-        own = rates[rates.territory == t].set_index("from_stage")
+        is_company = t == COMPANY
+        own = company if is_company else rates[rates.territory == t].drop_duplicates("from_stage").set_index("from_stage")
         r_in: dict[str, Any] = {}
         for key, _label, bench in stages[:-1]:
-            r = _pick_rate(own, company, key, bench)
-            r_in[key] = r
-        v = vols.loc[t] if t in vols.index else None
-        vc = vols.loc["*"] if "*" in vols.index else None
-        deal, deal_src = _pick_deal(v, vc)
+            r_in[key] = _pick_rate(own, company, key, bench, is_company)
+        v = vc if is_company else (vols.loc[t] if t in vols.index else None)
+        deal, deal_src = _pick_deal(None if is_company else v, vc)
         if target is not None:
-            t_val, t_src = typed[t], "typed total, split by " + ("the targets sheet" if len(tgt) else "won revenue")
+            t_val, t_src = typed[t], "typed total" + how
+        elif company_target is not None and (not per_territory or not territorial):
+            t_val, t_src = sheet[t], "targets sheet (company target)" + how
         elif t in tgt.index:
             t_val, t_src = float(tgt.loc[t, "revenue_target"]), "targets sheet"
         else:
@@ -174,6 +232,7 @@ def default_inputs(con: duckdb.DuckDBPyConnection, period_label: str, target: fl
         won = int(v["won_deals"]) if v is not None else 0
         leads = int(v["leads"]) if v is not None else 0
         mkt = int(v["marketing_leads"]) if v is not None else 0
+        mine = pipe if is_company else pipe[pipe.territory == t]
         out["territories"][t] = {
             "target": t_val, "target_source": t_src,
             "deal_size": deal, "deal_source": deal_src,
@@ -182,30 +241,42 @@ def default_inputs(con: duckdb.DuckDBPyConnection, period_label: str, target: fl
             "leads_per_quarter": leads / 4.0,
             "reps": reps,
             "won_per_rep_per_quarter": (won / reps / 4.0) if reps else 0.0,
-            "open_pipeline": {s: int(n) for s, n in pipe[pipe.territory == t][["stage", "records"]].values},
+            "open_pipeline": {str(s): int(n) for s, n in mine.groupby("stage")["records"].sum().items()},
         }
     return out
 
 
-def _pick_rate(own: pd.DataFrame, company: pd.DataFrame, key: str, bench: float | None) -> dict[str, Any]:
-    for frame, who in ((own, "territory"), (company, "company")):
-        if key in frame.index and frame.loc[key, "entered"] >= MIN_SAMPLE:
+def _pick_rate(own: pd.DataFrame, company: pd.DataFrame, key: str, bench: float | None,
+               is_company: bool = False) -> dict[str, Any]:
+    """The territory's trailing rate with enough records, else the company's, else the benchmark;
+    `why` says why a fallback was taken."""
+    frames = ((company, "company"),) if is_company else ((own, "territory"), (company, "company"))
+    for frame, who in frames:
+        if key in frame.index and int(frame.loc[key, "entered"]) >= MIN_SAMPLE:
             row = frame.loc[key]
             return {"rate": float(row.converted / row.entered), "source": f"{who} actuals",
                     "sample": int(row.entered), "benchmark": bench,
                     "days": None if pd.isna(row.median_days) else float(row.median_days)}
     days = None
+    n = int(company.loc[key, "entered"]) if key in company.index else 0
     if key in company.index and not pd.isna(company.loc[key, "median_days"]):
         days = float(company.loc[key, "median_days"])
+    why = ("no records for this step in the trailing window" if n == 0
+           else f"only {n} record{'s' if n != 1 else ''} company-wide, fewer than {MIN_SAMPLE}")
     return {"rate": bench, "source": "benchmark" if bench is not None else "missing", "sample": 0,
-            "benchmark": bench, "days": days}
+            "benchmark": bench, "days": days, "why": why}
 
 
 def _pick_deal(v, vc) -> tuple[float | None, str]:
-    if v is not None and v["won_deals"] >= 5 and not pd.isna(v["avg_deal"]):
-        return float(v["avg_deal"]), f"territory actuals (n={int(v['won_deals'])})"
-    if vc is not None and vc["won_deals"] >= 1 and not pd.isna(vc["avg_deal"]):
-        return float(vc["avg_deal"]), f"company actuals (n={int(vc['won_deals'])})"
+    for row, who, least in ((v, "territory", 5), (vc, "company", 1)):
+        if row is None:
+            continue
+        if int(row["deal_currencies"]) > 1:
+            return None, "none: won deals are in several currencies (set exchange rates, or type a deal size)"
+        if int(row["deals_with_amount"]) >= least and not pd.isna(row["avg_deal"]):
+            n, m = int(row["deals_with_amount"]), int(row["won_deals"])
+            cover = f"n={n}" if n == m else f"n={n} of {m} won deals with an amount"
+            return float(row["avg_deal"]), f"{who} actuals ({cover})"
     return None, "none: type a deal size"
 
 
@@ -261,17 +332,29 @@ def compute(inputs: dict[str, Any]) -> dict[str, Any]:
         for s in stages:
             r = ti["rates"].get(s)
             rows.append({"territory": t, "stage": s, "needed": needed[s], "enter_by": when[s].isoformat(),
-                         "rate": r["rate"] if r else None, "rate_source": (
-                             f"{r['source']} (n={r['sample']})" if r and r["sample"] else (r["source"] if r else None)),
+                         "rate": r["rate"] if r else None, "rate_source": _rate_source(r),
                          "marketing_sourced": (math.ceil(needed[s] * ti["marketing_share"]) if needed[s] is not None
                                                and s == stages[0] else None)})
-        lv = levers(ti, stages, quarters, ti["target"] or 0.0) if ti["deal_size"] else None
+        lv = None
+        if ti["deal_size"] and ti["target"] is not None:
+            lv = levers(ti, stages, quarters, ti["target"])
+        elif ti["deal_size"]:  # what the data can deliver, with no target to compare it with
+            bu = bottom_up(ti, stages, quarters)
+            lv = {k: v for k, v in bu.items() if k != "win_probability"}
         summary.append({"territory": t, "target": ti["target"], "target_source": ti["target_source"],
                         "deal_size": ti["deal_size"], "deal_source": ti["deal_source"], "error": err,
                         **({k: v for k, v in lv.items() if k != "target"} if lv else {})})
     total = {s: sum(r["needed"] for r in rows if r["stage"] == s and r["needed"] is not None) for s in stages}
     return {"period": p.label, "period_start": p.start, "stages": stages, "rows": rows,
             "summary": summary, "total_needed": total}
+
+
+def _rate_source(r: dict[str, Any] | None) -> str | None:
+    if not r:
+        return None
+    if r["sample"]:
+        return f"{r['source']} (n={r['sample']})"
+    return f"{r['source']} ({r['why']})" if r.get("why") else r["source"]
 
 
 def gap_sentence(r: dict[str, Any], labels: dict[str, str], stages: list[str], money) -> str | None:

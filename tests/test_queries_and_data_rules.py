@@ -19,7 +19,7 @@ SAMPLE = {
     "territory": [], "channel": [], "owner": [], "sourced_by": [],
     "sla_hours": 24.0, "min_attempts": 3, "decision_days": 5.0,
     "view": "period", "by": "channel", "campaign": "", "segment": "", "step_index": 3,
-    "entity": "campaign",
+    "entity": "campaign", "currency": "",
     "window_start": dt.date(2025, 10, 1), "window_end": dt.date(2026, 10, 1),
 }
 

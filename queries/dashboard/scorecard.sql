@@ -2,8 +2,17 @@
 -- scorecard", "Revenue SLA"), for several periods at once.
 -- Grain: one row per period in $labels (period i = [$starts[i], $ends[i]) ).
 -- Parameters: $labels, $starts, $ends (lists, same length); $territory, $channel, $owner,
---   $sourced_by (lists; empty = all); $sla_hours; $min_attempts.
+--   $sourced_by (lists; empty = all); $sla_hours; $min_attempts; $currency: '' = every deal, else
+--   only the money of deals in that currency (money is never added across currencies: with several
+--   currencies and no exchange rates, metrics.py runs this once per currency for the money figures).
 -- Ratios are formed afterwards from these sums (revmachine/metrics.py), never averaged averages.
+-- Durations are whole days between dates (issue 13 rule 3); a close before the create is left out
+-- of the cycle and counted (cycle_before_created). A won deal without an amount is left out of
+-- revenue sums and deal sizes and counted (won_deals vs won_with_amount; rule 4).
+-- Targets: the company-level team target, else the territories' team targets, else the sum of the
+-- personal quotas (target_facts; macros.sql prorated_targets).
+-- Open pipeline (open_*): deals open on the data's as-of date, whatever the period (one value,
+-- repeated on every row).
 with
 
 periods as (
@@ -16,40 +25,92 @@ records as (
 ),
 
 won as (
-    select * from filtered_won($territory, $channel, $owner, $sourced_by)
+    select *
+    from filtered_won($territory, $channel, $owner, $sourced_by)
+    where $currency = '' or coalesce(currency, '') = $currency
+),
+
+deals_ as (
+    select *
+    from filtered_deals($territory, $channel, $owner, $sourced_by)
 ),
 
 handoffs as (
     select *, cast(mql_at as date) as mql_date from records where mql_at is not null
 ),
 
+scoped as (
+    select *
+    from target_facts
+    where
+        (len($territory) = 0 and level = 'company')
+        or (level <> 'company' and (len($territory) = 0 or list_contains($territory, target_territory)))
+),
+
+-- per period and territory: its team targets, else its reps' personal quotas
+territory_targets as (
+    select
+        p.period,
+        t.target_territory,
+        case
+            when count(t.revenue_money) filter (where t.level = 'territory') > 0
+                then sum(t.revenue_money * period_share(t.period_start, t.period_end, p.period_start, p.period_end))
+                    filter (where t.level = 'territory')
+            else sum(t.revenue_money * period_share(t.period_start, t.period_end, p.period_start, p.period_end))
+                filter (where t.level = 'personal')
+        end as revenue_target,
+        case
+            when count(t.mql_quota) filter (where t.level = 'territory') > 0
+                then sum(t.mql_quota * period_share(t.period_start, t.period_end, p.period_start, p.period_end))
+                    filter (where t.level = 'territory')
+            else sum(t.mql_quota * period_share(t.period_start, t.period_end, p.period_start, p.period_end))
+                filter (where t.level = 'personal')
+        end as mql_quota
+    from periods as p
+    inner join scoped as t
+        on t.period_start < p.period_end and t.period_end + 1 > p.period_start
+    where t.level <> 'company'
+    group by p.period, t.target_territory
+),
+
+company_targets as (
+    select
+        p.period,
+        sum(t.revenue_money * period_share(t.period_start, t.period_end, p.period_start, p.period_end))
+            as revenue_target,
+        sum(t.mql_quota * period_share(t.period_start, t.period_end, p.period_start, p.period_end))
+            as mql_quota
+    from periods as p
+    inner join scoped as t
+        on t.period_start < p.period_end and t.period_end + 1 > p.period_start
+    where t.level = 'company'
+    group by p.period
+),
+
 targets_by_period as (
     select
         p.period,
-        sum(
-            t.revenue_target * period_share(t.period_start, t.period_end, p.period_start, p.period_end)
-        ) as revenue_target,
-        sum(
-            t.mql_quota * period_share(t.period_start, t.period_end, p.period_start, p.period_end)
-        ) as mql_quota
+        coalesce(c.revenue_target, (
+            select sum(x.revenue_target) from territory_targets as x where x.period = p.period
+        )) as revenue_target,
+        coalesce(c.mql_quota, (
+            select sum(x.mql_quota) from territory_targets as x where x.period = p.period
+        )) as mql_quota
     from periods as p
-    inner join targets as t
-        on t.period_start < p.period_end and t.period_end + 1 > p.period_start
-    where len($territory) = 0 or list_contains($territory, t.territory)
-    group by p.period
+    left join company_targets as c on p.period = c.period
 ),
 
 spend_by_period as (
     select
         p.period,
-        sum(s.amount * period_share(s.period_start, s.period_end, p.period_start, p.period_end))
+        sum(s.money * period_share(s.period_start, s.period_end, p.period_start, p.period_end))
             filter (where s.function = 'marketing') as marketing_spend,
-        sum(s.amount * period_share(s.period_start, s.period_end, p.period_start, p.period_end))
+        sum(s.money * period_share(s.period_start, s.period_end, p.period_start, p.period_end))
             filter (where s.function = 'sales') as sales_spend,
         min(s.period_start) <= min(p.period_start) and max(s.period_end) + 1 >= max(p.period_end)
             as spend_covers_period
     from periods as p
-    inner join spend as s
+    inner join spend_facts as s
         on s.period_start < p.period_end and s.period_end + 1 > p.period_start
     group by p.period
 ),
@@ -57,23 +118,53 @@ spend_by_period as (
 won_by_period as (
     select
         p.period,
-        count(w.won_date) as won_deals,
+        count(*) as won_deals,
+        count(w.amount) as won_with_amount,
         sum(w.amount) as won_revenue,
         sum(w.amount) filter (where w.sourced_by = 'marketing') as marketing_won_revenue,
-        count(w.won_date) filter (where w.sourced_by = 'marketing') as marketing_won_deals,
+        count(w.amount) filter (where w.sourced_by = 'marketing') as marketing_won_deals,
+        count(*) filter (where w.sourced_by = 'marketing') as marketing_won_all,
         sum(w.amount) filter (where w.sourced_by = 'sales') as sales_won_revenue,
-        count(w.won_date) filter (where w.sourced_by = 'sales') as sales_won_deals,
-        sum(datediff('second', w.opportunity_at, w.won_at) / 86400.0)
-            filter (where w.opportunity_at is not null and w.won_at >= w.opportunity_at)
-            as cycle_days_sum,
-        count(*) filter (where w.opportunity_at is not null and w.won_at >= w.opportunity_at)
-            as cycle_deals,
-        median(datediff('second', w.opportunity_at, w.won_at) / 86400.0)
-            filter (where w.opportunity_at is not null and w.won_at >= w.opportunity_at)
-            as cycle_days_median
+        count(w.amount) filter (where w.sourced_by = 'sales') as sales_won_deals,
+        count(*) filter (where w.sourced_by = 'sales') as sales_won_all,
+        sum(w.amount) filter (where w.sourced_by in ('marketing', 'sales')) as sourced_won_revenue,
+        count(w.amount) filter (where w.sourced_by in ('marketing', 'sales')) as sourced_won_deals,
+        sum(date_diff('day', w.opportunity_date, w.won_date))
+            filter (where w.won_date >= w.opportunity_date) as cycle_days_sum,
+        count(*) filter (where w.won_date >= w.opportunity_date) as cycle_deals,
+        median(date_diff('day', w.opportunity_date, w.won_date))
+            filter (where w.won_date >= w.opportunity_date) as cycle_days_median,
+        count(*) filter (where w.won_date < w.opportunity_date) as cycle_before_created
     from periods as p
     inner join won as w on w.won_date >= p.period_start and w.won_date < p.period_end
     group by p.period
+),
+
+-- win rate: deals closed won or lost in the period (open deals are neither)
+closed_by_period as (
+    select
+        p.period,
+        count(*) filter (where d.status = 'won') as closed_won,
+        count(*) filter (where d.status = 'lost') as closed_lost
+    from periods as p
+    inner join deals_ as d on d.closed_date >= p.period_start and d.closed_date < p.period_end
+    where d.status in ('won', 'lost')
+    group by p.period
+),
+
+-- open pipeline on the data's as-of date (one row)
+open_pipeline as (
+    select
+        count(*) as open_deals,
+        count(*) filter (where $currency = '' or coalesce(currency, '') = $currency) as open_in_currency,
+        count(amount) filter (where $currency = '' or coalesce(currency, '') = $currency) as open_with_amount,
+        sum(amount) filter (where $currency = '' or coalesce(currency, '') = $currency) as open_amount,
+        count(amount * probability) filter (where $currency = '' or coalesce(currency, '') = $currency)
+            as open_with_probability,
+        sum(amount * probability) filter (where $currency = '' or coalesce(currency, '') = $currency)
+            as open_weighted
+    from deals_
+    where status = 'open'
 ),
 
 created_by_period as (
@@ -82,7 +173,11 @@ created_by_period as (
         count(*) filter (where r.record_type = 'lead') as leads_created,
         count(*) filter (where r.record_type = 'lead' and r.is_won) as cohort_won,
         count(*) as cohort_entered,
-        count(*) filter (where r.exit_reason is not null) as cohort_exited
+        count(*) filter (where r.exit_reason is not null) as cohort_exited,
+        count(*) filter (where r.exit_kind = 'lost') as cohort_lost,
+        count(*) filter (where r.exit_kind = 'disqualified') as cohort_disqualified,
+        count(*) filter (where r.exit_kind = 'rejected') as cohort_rejected,
+        count(*) filter (where r.exit_kind = 'stale') as cohort_stale
     from periods as p
     inner join records as r on r.created_date >= p.period_start and r.created_date < p.period_end
     group by p.period
@@ -126,14 +221,28 @@ final as (
         p.period_start,
         p.period_end,
         coalesce(w.won_deals, 0) as won_deals,
-        coalesce(w.won_revenue, 0) as won_revenue,
+        coalesce(w.won_with_amount, 0) as won_with_amount,
+        w.won_revenue,
         coalesce(w.marketing_won_revenue, 0) as marketing_won_revenue,
         coalesce(w.marketing_won_deals, 0) as marketing_won_deals,
+        coalesce(w.marketing_won_all, 0) as marketing_won_all,
         coalesce(w.sales_won_revenue, 0) as sales_won_revenue,
         coalesce(w.sales_won_deals, 0) as sales_won_deals,
+        coalesce(w.sales_won_all, 0) as sales_won_all,
+        coalesce(w.sourced_won_revenue, 0) as sourced_won_revenue,
+        coalesce(w.sourced_won_deals, 0) as sourced_won_deals,
         w.cycle_days_sum,
         coalesce(w.cycle_deals, 0) as cycle_deals,
         w.cycle_days_median,
+        coalesce(w.cycle_before_created, 0) as cycle_before_created,
+        coalesce(cl.closed_won, 0) as closed_won,
+        coalesce(cl.closed_lost, 0) as closed_lost,
+        o.open_deals,
+        o.open_in_currency,
+        o.open_with_amount,
+        o.open_amount,
+        o.open_with_probability,
+        o.open_weighted,
         t.revenue_target,
         t.mql_quota,
         s.marketing_spend,
@@ -143,6 +252,10 @@ final as (
         coalesce(c.cohort_won, 0) as cohort_won,
         coalesce(c.cohort_entered, 0) as cohort_entered,
         coalesce(c.cohort_exited, 0) as cohort_exited,
+        coalesce(c.cohort_lost, 0) as cohort_lost,
+        coalesce(c.cohort_disqualified, 0) as cohort_disqualified,
+        coalesce(c.cohort_rejected, 0) as cohort_rejected,
+        coalesce(c.cohort_stale, 0) as cohort_stale,
         coalesce(q.sqls, 0) as sqls,
         q.sql_touches,
         coalesce(q.sqls_with_touch_data, 0) as sqls_with_touch_data,
@@ -155,7 +268,9 @@ final as (
         coalesce(h.mqls_min_attempts, 0) as mqls_min_attempts,
         coalesce(h.mqls_with_touch_data, 0) as mqls_with_touch_data
     from periods as p
+    cross join open_pipeline as o
     left join won_by_period as w on p.period = w.period
+    left join closed_by_period as cl on p.period = cl.period
     left join targets_by_period as t on p.period = t.period
     left join spend_by_period as s on p.period = s.period
     left join created_by_period as c on p.period = c.period

@@ -3,39 +3,30 @@
 -- Grain: one row per step x segment.
 -- Two views of time ($view): 'period' = records that entered the step's from-stage in
 -- [$period_start, $period_end), followed to today; 'cohort' = records created in the period,
--- followed to today. Days in stage use recorded dates only (inferred stage dates are left out).
+-- followed to today. Steps run between the stages the data has (funnel_step_list: a configured
+-- stage no record has a date or status for is skipped, issue 13 rule 6). Days in stage are whole
+-- days between the dates and use recorded dates only (inferred stage dates are left out, and so is
+-- a step whose dates run backwards); measured: converted records with recorded dates at both ends,
+-- and records_inferred: records whose step has an inferred date (maturity and the bottleneck rest
+-- on measured steps only).
 -- Segment ($by): channel | territory | owner | campaign | sourced_by | anything else = 'All'.
 -- Parameters: $view, $by, $period_start, $period_end, $territory, $channel, $owner, $sourced_by,
 --   $campaign ('' = all campaigns). Reads the funnel_steps mart (one row per record x step).
 with
 
-stages as (
-    select
-        stage,
-        label,
-        position,
-        benchmark_rate,
-        row_number() over (order by position) as idx
-    from config_stages
-),
-
 steps as (
-    select
-        a.idx as step_index,
-        a.label || ' → ' || b.label as step,
-        a.stage as from_stage,
-        b.stage as to_stage,
-        a.benchmark_rate as benchmark
-    from stages as a
-    inner join stages as b on b.idx = a.idx + 1
+    select step_index, step, from_stage, to_stage, benchmark, skipped from funnel_step_list
 ),
 
 step_records as (
     select
         step_index,
         segment_of($by, channel, territory, owner, campaign, sourced_by) as segment,
-        from_at,
-        to_at,
+        to_at is not null as is_converted,
+        -- whole days in the step: recorded dates only, never backwards
+        case when to_at is not null and not has_inferred_date and cast(to_at as date) >= cast(from_at as date)
+            then date_diff('day', cast(from_at as date), cast(to_at as date)) end as days,
+        to_at is not null and not has_inferred_date as is_measured,
         has_inferred_date,
         exit_reason,
         is_won
@@ -51,13 +42,13 @@ by_step as (
         step_index,
         segment,
         count(*) as entered,
-        count(to_at) as converted,
-        count(*) filter (where to_at is null and exit_reason is not null) as exits,
-        count(*) filter (where to_at is not null and is_won) as converted_and_won,
-        median(datediff('second', from_at, to_at) / 86400.0)
-            filter (where to_at is not null and not has_inferred_date) as median_days,
-        quantile_cont(datediff('second', from_at, to_at) / 86400.0, 0.8)
-            filter (where to_at is not null and not has_inferred_date) as p80_days
+        count(*) filter (where is_converted) as converted,
+        count(*) filter (where not is_converted and exit_reason is not null) as exits,
+        count(*) filter (where is_converted and is_won) as converted_and_won,
+        count(*) filter (where is_measured) as measured,
+        count(*) filter (where has_inferred_date) as records_inferred,
+        median(days) as median_days,
+        quantile_cont(days, 0.8) as p80_days
     from step_records
     group by step_index, segment
 ),
@@ -79,11 +70,14 @@ final as (
         s.from_stage,
         s.to_stage,
         s.benchmark,
+        s.skipped,
         g.segment,
         coalesce(b.entered, 0) as entered,
         coalesce(b.converted, 0) as converted,
         coalesce(b.exits, 0) as exits,
         coalesce(b.converted_and_won, 0) as converted_and_won,
+        coalesce(b.measured, 0) as measured,
+        coalesce(b.records_inferred, 0) as records_inferred,
         b.median_days,
         b.p80_days
     from steps as s

@@ -1,22 +1,16 @@
 -- step_exits: why records left the funnel at each step without converting (disqualified,
--- rejected, lost, stale...), domain.md "Funnel bottlenecks: exits".
--- Grain: one row per step x exit reason, for the same records as step_conversion.
+-- rejected, lost, stale...), domain.md "Funnel bottlenecks: exits". exit_kind groups the reasons:
+-- lost | disqualified | rejected | stale (the age rule: no movement for the configured days).
+-- Grain: one row per step x exit reason x exit kind, for the same records as step_conversion.
 -- Parameters: as step_conversion ($view, $period_start, $period_end, filters, $campaign).
 with
 
-stages as (
-    select stage, label, position, row_number() over (order by position) as idx from config_stages
-),
-
 steps as (
-    select a.idx as step_index, a.label || ' → ' || b.label as step, a.stage as from_stage,
-        b.stage as to_stage
-    from stages as a
-    inner join stages as b on b.idx = a.idx + 1
+    select step_index, step from funnel_step_list
 ),
 
 exited as (
-    select s.step_index, s.step, x.exit_reason, x.record_id
+    select s.step_index, s.step, x.exit_reason, x.exit_kind, x.record_id
     from steps as s
     inner join filtered_steps($territory, $channel, $owner, $sourced_by) as x on s.step_index = x.step_index
     where
@@ -28,7 +22,7 @@ exited as (
 ),
 
 final as (
-    select step_index, step, exit_reason, count(*) as records
+    select step_index, step, exit_reason, exit_kind, count(*) as records
     from exited
     group by all
 )

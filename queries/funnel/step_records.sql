@@ -4,10 +4,6 @@
 -- Parameters: $view, $by, $segment, $step_index, $period_start, $period_end, filters, $campaign.
 with
 
-stages as (
-    select stage, label, position, row_number() over (order by position) as idx from config_stages
-),
-
 records as (
     select
         *,

@@ -1,20 +1,33 @@
 -- funnel_records: one row per record that moves through the funnel, with where it went.
 -- Grain: one row per lead, plus one row per deal that is not linked to a loaded lead
--- (a deals-only export enters the funnel at the SQL stage, domain.md "The revenue process").
--- record_id is 'L:<lead_id>' or 'D:<deal_id>'.
+-- (deal_links: a deal that continues a lead is that lead's record; a deals-only export enters the
+-- funnel at the SQL stage, domain.md "The revenue process"). record_id is 'L:<lead_id>' or 'D:<deal_id>'.
 -- Channel -> sourced_by comes from config_channels (domain.md: "the mapping of channels to a
--- source is configuration"); a lead's territory falls back to its owner's (owners sheet).
--- Exits: disqualified / rejected / lost as loaded, or 'stale' when a record that is neither won
--- nor exited has not moved for `stale_days` before the data's latest timestamp.
+-- source is configuration"). Owner: the person's name when the owners sheet names an owner id
+-- (owner_lookup). Territory: the record's own, else its account's (accounts sheet), else its
+-- owner's (owners sheet), else 'Unassigned'.
+-- Outcomes (issue 13 rules 2 and 7): a deal is lost only when the export says it is closed and not
+-- won (deal_links); an open deal is open, never an exit. Exits: disqualified / rejected / lost as
+-- loaded, or 'stale' (the age rule) for a lead that is neither won, converted (reached the SQL
+-- stage or flagged converted) nor exited and has not moved for `stale_days` before data_as_of.
+-- exit_kind: lost | disqualified | rejected | stale (from the reason's words, else lost at or after
+-- the SQL stage and disqualified before it).
+-- data_as_of (rule 5): the latest created, stage, close (won or lost) or activity date that is not
+-- in the future (after today: marts.rebuild sets the variable revmachine_today); an expected
+-- close date never moves it.
 -- Stages reached (computed per row, so the stage_events and funnel_steps marts are a plain
 -- unnest of this table): stage index i is the i-th configured stage in funnel order.
 --   entry_index: 1 for a lead, the SQL stage for a deal with no loaded lead;
---   reached_index: the furthest stage with a date, or the current stage, or the last stage when
---     won (domain.md / issue 2: with only a current stage, a lead counts as having passed every
---     stage before its current one);
---   stage_at[i], entry_index <= i <= reached_index: the stage's own date; a stage without one was
---     reached by the earliest known later date, else the latest known earlier one, else creation;
---   stage_inferred[i]: stage_at[i] was inferred (days-in-stage leaves such steps out).
+--   reached_index: the furthest stage with a date, or the current stage (the lead's, or its
+--     deals'), or the SQL stage when converted, or the last stage when won (with only a current
+--     stage, a lead counts as having passed every stage before its current one);
+--   stage_at[i], entry_index <= i <= reached_index: the stage's own date (its column, else
+--     stage_history / lead_stage_dates: real stage-entry dates); a stage without one was reached by
+--     the earliest known later date, else the latest known earlier one, else creation;
+--   stage_inferred[i]: stage_at[i] was inferred (days-in-stage, maturity and the bottleneck leave
+--     such dates out).
+--   stage_mask: bit i-1 set when the record has a date or a status for stage i (funnel_stages
+--     skips a stage no record has).
 -- step_from_min / step_from_max: the earliest / latest from-date of the record's steps (stage_at
 --   over entry_index .. the last stage but one it reached): a step query for a period first drops
 --   the records whose steps all lie outside it, before the funnel_steps view unnests the rest.
@@ -24,19 +37,17 @@
 -- No parameters.
 with
 
-owners_src as (
-    select
-        owner,
-        any_value(territory) as territory,
-    from owners
-    group by owner
-),
-
 settings as (
     select
         coalesce(max(case when key = 'stale_days' then try_cast(value as integer) end), 180)
             as stale_days
     from config_settings
+),
+
+today as (
+    select
+        cast(coalesce(try_cast(getvariable('revmachine_today') as date), current_date) + 1 as timestamp)
+            as cutoff
 ),
 
 funnel as (
@@ -54,31 +65,82 @@ funnel as (
     from config_stages
 ),
 
-deals_by_lead as (
-    select
-        d.lead_id,
-        min(d.created_at) as first_deal_created_at,
-        min(case when d.is_won then d.closed_at end) as first_won_at,
-        sum(case when d.is_won then d.amount end) as won_amount,
-        count(*) filter (where d.is_won) as won_deal_count,
-        bool_and(coalesce(d.is_lost, false)) as is_all_lost,
-        max(case when d.is_lost then d.closed_at end) as last_lost_at
-    from deals as d
-    where d.lead_id is not null
-    group by d.lead_id
+links as (
+    select * from deal_links
 ),
 
--- dates of configured stages without a column of their own (e.g. 'demo'), per lead
-extra_dates as (
+owner_ids as (
+    select key, owner_name, territory from owner_lookup where key_kind = 'id'
+),
+
+owner_names as (
+    select key, owner_name, territory from owner_lookup where key_kind = 'name'
+),
+
+account_ids as (
+    select key, territory from account_lookup where key_kind = 'id'
+),
+
+account_names as (
+    select key, territory from account_lookup where key_kind = 'name'
+),
+
+deals_by_lead as (
+    select
+        k.lead_id,
+        min(d.created_at) as first_deal_created_at,
+        min(d.closed_at) filter (where k.is_won) as first_won_at,
+        sum(k.amount) filter (where k.is_won) as won_amount,
+        count(*) filter (where k.is_won) as won_deal_count,
+        bool_and(k.is_lost) as is_all_lost,
+        max(d.closed_at) filter (where k.is_lost) as last_lost_at,
+        max(list_position(f.stages, d.stage)) as deal_stage_index
+    from links as k
+    inner join deals as d on k.deal_id = d.deal_id
+    cross join funnel as f
+    where k.lead_id is not null
+    group by k.lead_id
+),
+
+-- real stage-entry dates per lead: lead_stage_dates (configured stages without a column of their
+-- own), stage_history of the lead and of the deals that continue it
+history_rows as (
+    select lead_id, stage, entered_at from lead_stage_dates
+    union all
+    select record_id as lead_id, stage, entered_at from stage_history where record_type = 'lead'
+    union all
+    select k.lead_id, h.stage, h.entered_at
+    from stage_history as h
+    inner join links as k on h.record_id = k.deal_id
+    where h.record_type = 'deal' and k.lead_id is not null
+),
+
+lead_dates as (
     select
         lead_id,
         map_from_entries(list({'k': stage, 'v': entered_at})) as dates
     from (
         select lead_id, stage, min(entered_at) as entered_at
-        from lead_stage_dates
+        from history_rows
+        where stage is not null and entered_at is not null
         group by lead_id, stage
     )
     group by lead_id
+),
+
+-- stage_history of deals with no loaded lead
+deal_dates as (
+    select
+        deal_id,
+        map_from_entries(list({'k': stage, 'v': entered_at})) as dates
+    from (
+        select h.record_id as deal_id, h.stage, min(h.entered_at) as entered_at
+        from stage_history as h
+        inner join links as k on h.record_id = k.deal_id
+        where h.record_type = 'deal' and k.lead_id is null and h.stage is not null and h.entered_at is not null
+        group by h.record_id, h.stage
+    )
+    group by deal_id
 ),
 
 touches as (
@@ -101,12 +163,13 @@ lead_records as (
         l.channel as channel_raw,
         l.campaign,
         l.company,
-        coalesce(l.territory, o.territory) as territory,
-        l.owner,
+        coalesce(nullif(trim(l.territory), ''), ai.territory, an.territory, oi.territory, onm.territory)
+            as territory,
+        coalesce(oi.owner_name, l.owner) as owner,
         case when dl.won_deal_count > 0 then 'won' else l.stage end as current_stage,
         l.mql_at,
         l.sal_at,
-        coalesce(l.opportunity_at, dl.first_deal_created_at) as opportunity_at,
+        coalesce(l.opportunity_at, l.converted_at, dl.first_deal_created_at) as opportunity_at,
         l.proposal_at,
         coalesce(l.won_at, dl.first_won_at) as won_at,
         coalesce(
@@ -117,6 +180,10 @@ lead_records as (
             l.exit_reason,
             case when dl.is_all_lost and l.won_at is null then 'lost' end
         ) as exit_reason_raw,
+        case when l.exit_reason is null and dl.is_all_lost and l.won_at is null then 'lost' end
+            as exit_kind_raw,
+        coalesce(l.is_converted, false) or dl.lead_id is not null as is_flagged_converted,
+        dl.deal_stage_index,
         l.assigned_at,
         l.first_response_at,
         l.followup_count,
@@ -126,8 +193,11 @@ lead_records as (
         coalesce(t.activity_count, l.followup_count) as touch_count
     from leads as l
     left join deals_by_lead as dl on l.lead_id = dl.lead_id
-    left join owners_src as o on l.owner = o.owner
-    left join extra_dates as x on l.lead_id = x.lead_id
+    left join owner_ids as oi on l.owner = oi.key
+    left join owner_names as onm on l.owner = onm.key
+    left join account_ids as ai on l.account_id = ai.key
+    left join account_names as an on lower(trim(l.company)) = an.key
+    left join lead_dates as x on l.lead_id = x.lead_id
     left join touches as t on l.lead_id = t.lead_id
 ),
 
@@ -141,26 +211,35 @@ deal_records as (
         d.channel as channel_raw,
         d.campaign,
         d.company,
-        coalesce(d.territory, o.territory) as territory,
-        d.owner,
-        case when d.is_won then 'won' else d.stage end as current_stage,
+        coalesce(nullif(trim(d.territory), ''), ai.territory, an.territory, oi.territory, onm.territory)
+            as territory,
+        coalesce(oi.owner_name, d.owner) as owner,
+        case when k.is_won then 'won' else d.stage end as current_stage,
         cast(null as timestamp) as mql_at,
         cast(null as timestamp) as sal_at,
         d.created_at as opportunity_at,
         cast(null as timestamp) as proposal_at,
-        case when d.is_won then d.closed_at end as won_at,
-        case when d.is_lost then d.closed_at end as exit_at_raw,
-        case when d.is_lost then coalesce(d.lost_reason, 'lost') end as exit_reason_raw,
+        case when k.is_won then d.closed_at end as won_at,
+        case when k.is_lost then d.closed_at end as exit_at_raw,
+        case when k.is_lost then coalesce(d.lost_reason, 'lost') end as exit_reason_raw,
+        case when k.is_lost then 'lost' end as exit_kind_raw,
+        true as is_flagged_converted,
+        cast(null as integer) as deal_stage_index,
         cast(null as timestamp) as assigned_at,
         cast(null as timestamp) as first_response_at,
         cast(null as integer) as followup_count,
-        d.amount,
-        cast(null as map(varchar, timestamp)) as extra_dates,
+        k.amount,
+        x.dates as extra_dates,
         cast(null as timestamp) as first_touch_at,
         cast(null as bigint) as touch_count
     from deals as d
-    left join owners_src as o on d.owner = o.owner
-    where d.lead_id is null or d.lead_id not in (select lead_id from leads)
+    inner join links as k on d.deal_id = k.deal_id
+    left join owner_ids as oi on d.owner = oi.key
+    left join owner_names as onm on d.owner = onm.key
+    left join account_ids as ai on d.account_id = ai.key
+    left join account_names as an on lower(trim(d.company)) = an.key
+    left join deal_dates as x on d.deal_id = x.deal_id
+    where k.lead_id is null
 ),
 
 unioned as (
@@ -169,13 +248,31 @@ unioned as (
     select * from deal_records
 ),
 
--- the data's latest timestamp: the latest date in leads and deals (read from the tables, not
--- from `unioned`, which is then scanned once as a stream instead of being held in memory)
+-- the data's as-of date: the latest date of anything that happened, read from the tables (not
+-- from `unioned`, which is then scanned once as a stream instead of being held in memory); dates
+-- after today are future-dated (flagged by marts.data_checks) and do not move it
 as_of as (
     select greatest(
-        (select greatest(max(created_at), max(mql_at), max(sal_at), max(opportunity_at),
-            max(proposal_at), max(won_at), max(exit_at)) from leads),
-        (select greatest(max(created_at), max(closed_at)) from deals)
+        (select greatest(
+            max(l.created_at) filter (where l.created_at < t.cutoff),
+            max(l.mql_at) filter (where l.mql_at < t.cutoff),
+            max(l.sal_at) filter (where l.sal_at < t.cutoff),
+            max(l.opportunity_at) filter (where l.opportunity_at < t.cutoff),
+            max(l.proposal_at) filter (where l.proposal_at < t.cutoff),
+            max(l.won_at) filter (where l.won_at < t.cutoff),
+            max(l.exit_at) filter (where l.exit_at < t.cutoff),
+            max(l.converted_at) filter (where l.converted_at < t.cutoff)
+        ) from leads as l cross join today as t),
+        (select greatest(
+            max(d.created_at) filter (where d.created_at < t.cutoff),
+            max(d.closed_at) filter (
+                where d.closed_at < t.cutoff
+                and (coalesce(d.is_won, false) or coalesce(d.is_lost, false) or coalesce(d.is_closed, false))
+            )
+        ) from deals as d cross join today as t),
+        (select max(a.occurred_at) filter (where a.occurred_at < t.cutoff) from activities as a cross join today as t),
+        (select max(h.entered_at) filter (where h.entered_at < t.cutoff) from stage_history as h cross join today as t),
+        (select max(s.entered_at) filter (where s.entered_at < t.cutoff) from lead_stage_dates as s cross join today as t)
     ) as data_as_of
 ),
 
@@ -190,7 +287,7 @@ channel_map as (
         on lower(regexp_replace(coalesce(v.channel_raw, ''), '[^A-Za-z0-9]', '', 'g')) = c.channel_key
 ),
 
--- per record and configured stage: the stage's known date, and whether the record has one
+-- per record and configured stage: the stage's date from its column, and whether it has one
 known as (
     select
         u.*,
@@ -210,26 +307,28 @@ known as (
     cross join funnel as f
 ),
 
--- per record and configured stage: the stage's known date, and whether the record has one
+-- per record and configured stage: the stage's known date (its column, else a real stage-entry
+-- date from stage_history / lead_stage_dates), and whether the record has one
 known_stages as (
     select
         k.* exclude (column_at, column_known),
         case
             -- a deal with no loaded lead entered the SQL stage when it was created
             when k.record_type = 'deal' then list_transform(k.column_at, lambda v, i: case
-                when i = f.sql_index then least(k.opportunity_at, v) else v end)
-            -- dates of stages without a column of their own (lead_stage_dates)
-            when k.extra_dates is not null then list_transform(k.column_at, lambda v, i: case
-                when f.column_index[i] = 7 then k.extra_dates[f.stages[i]] else v end)
+                when i = f.sql_index then least(k.opportunity_at, coalesce(v, k.extra_dates[f.stages[i]]))
+                else coalesce(v, k.extra_dates[f.stages[i]]) end)
+            when k.extra_dates is not null then list_transform(k.column_at, lambda v, i:
+                coalesce(v, k.extra_dates[f.stages[i]]))
             else k.column_at
         end as known_at,
         case
-            when k.record_type = 'deal' then list_transform(k.column_known, lambda h, i: h or i = f.sql_index)
-            when k.extra_dates is not null then list_transform(k.column_known, lambda h, i: case
-                when f.column_index[i] = 7 then list_contains(map_keys(k.extra_dates), f.stages[i])
-                else h end)
+            when k.record_type = 'deal' then list_transform(k.column_known, lambda h, i: h or i = f.sql_index
+                or coalesce(k.extra_dates[f.stages[i]] is not null, false))
+            when k.extra_dates is not null then list_transform(k.column_known, lambda h, i:
+                h or coalesce(k.extra_dates[f.stages[i]] is not null, false))
             else k.column_known
-        end as is_known
+        end as is_known,
+        list_position(f.stages, k.current_stage) as status_index
     from known as k
     cross join funnel as f
 ),
@@ -239,8 +338,10 @@ bounded as (
         k.*,
         greatest(
             coalesce(list_max(list_transform(k.is_known, lambda h, i: case when h then i end)), 0),
-            coalesce(list_position(f.stages, k.current_stage), 0),
+            coalesce(k.status_index, 0),
+            coalesce(k.deal_stage_index, 0),
             k.entry_index,
+            case when k.is_flagged_converted then f.sql_index else 0 end,
             case when k.is_won_record then f.n_stages else 0 end
         ) as reached_index
     from known_stages as k
@@ -266,11 +367,40 @@ reached as (
         list_transform(range(1, f.n_stages + 1), lambda i: case
             when i between b.entry_index and b.reached_index then b.known_at[i] is null
         end) as stage_inferred,
+        -- a date or a status for each stage (bit i - 1)
+        list_sum(list_transform(range(1, f.n_stages + 1), lambda i: case
+            when (b.is_known[i] and b.known_at[i] is not null)
+                or i = b.entry_index
+                or i = b.status_index
+                or i = b.deal_stage_index
+                or (i = f.sql_index and b.is_flagged_converted)
+                or (i = f.n_stages and b.is_won_record)
+                then 1 << (i - 1)
+            else 0
+        end)) as stage_mask,
         f.sql_index,
         f.sal_index,
-        least(b.reached_index, f.n_stages - 1) as last_step_index
+        least(b.reached_index, f.n_stages - 1) as last_step_index,
+        b.is_won_record or b.reached_index >= f.sql_index as is_converted
     from bounded as b
     cross join funnel as f
+),
+
+staled as (
+    select
+        r.*,
+        coalesce(list_max(r.known_at), r.created_at) as last_moved_at,
+        not r.is_won_record
+            and not r.is_converted
+            and r.exit_at_raw is null
+            and r.exit_reason_raw is null
+            and coalesce(list_max(r.known_at), r.created_at) < a.data_as_of - to_days(s.stale_days)
+            as is_stale,
+        a.data_as_of,
+        s.stale_days
+    from reached as r
+    cross join as_of as a
+    cross join settings as s
 ),
 
 final as (
@@ -294,30 +424,42 @@ final as (
         r.proposal_at,
         r.won_at,
         r.is_won_record as is_won,
+        r.is_converted,
         case
             when r.is_won_record then null
             when r.exit_at_raw is not null or r.exit_reason_raw is not null then r.exit_at_raw
-            when greatest(r.created_at, r.mql_at, r.sal_at, r.opportunity_at, r.proposal_at, r.won_at)
-                < a.data_as_of - to_days(s.stale_days)
-                then greatest(r.created_at, r.mql_at, r.sal_at, r.opportunity_at, r.proposal_at, r.won_at)
-                    + to_days(s.stale_days)
+            when r.is_stale then r.last_moved_at + to_days(r.stale_days)
         end as exit_at,
         case
             when r.is_won_record then null
             when r.exit_at_raw is not null or r.exit_reason_raw is not null
                 then coalesce(r.exit_reason_raw, 'exited')
-            when greatest(r.created_at, r.mql_at, r.sal_at, r.opportunity_at, r.proposal_at, r.won_at)
-                < a.data_as_of - to_days(s.stale_days) then 'stale'
+            when r.is_stale then 'stale'
         end as exit_reason,
+        case
+            when r.is_won_record then null
+            when r.exit_kind_raw is not null then r.exit_kind_raw
+            when r.exit_at_raw is not null or r.exit_reason_raw is not null then case
+                when lower(r.exit_reason_raw) like '%disqualif%' or lower(r.exit_reason_raw) like '%unqualif%'
+                    then 'disqualified'
+                when lower(r.exit_reason_raw) like '%reject%' then 'rejected'
+                when lower(r.exit_reason_raw) like '%lost%' then 'lost'
+                when lower(trim(r.exit_reason_raw)) = 'stale' then 'stale'
+                when r.reached_index >= r.sql_index then 'lost'
+                else 'disqualified'
+            end
+            when r.is_stale then 'stale'
+        end as exit_kind,
         r.assigned_at,
         r.first_response_at,
         r.followup_count,
         r.amount,
-        a.data_as_of,
+        r.data_as_of,
         r.entry_index,
         r.reached_index,
         r.stage_at,
         r.stage_inferred,
+        r.stage_mask,
         list_min(r.stage_at[r.entry_index:r.last_step_index]) as step_from_min,
         list_max(r.stage_at[r.entry_index:r.last_step_index]) as step_from_max,
         r.stage_at[r.sql_index] as sql_at,
@@ -325,9 +467,7 @@ final as (
         r.sal_index between r.entry_index and r.reached_index as is_accepted,
         r.first_touch_at,
         r.touch_count
-    from reached as r
-    cross join as_of as a
-    cross join settings as s
+    from staled as r
     left join channel_map as m on r.channel_raw is not distinct from m.channel_raw
 )
 

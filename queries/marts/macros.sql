@@ -1,7 +1,7 @@
 -- Shared definitions the screen queries call, so each rule is written once.
 -- passes_filters: a row's territory, channel, owner and sourced-by pass the shared filters
--- filtered_records / filtered_won / filtered_steps: funnel_records (with the scorecard's facts) /
---   won_deals / funnel_steps under the shared filters
+-- filtered_records / filtered_won / filtered_steps / filtered_deals: funnel_records (with the
+--   scorecard's facts) / won_deals / funnel_steps / deal_facts under the shared filters
 --   (territory, channel, owner, sourced_by: lists, an empty list meaning 'all').
 -- period_share: the fraction of the inclusive date range [s, e] (a target or spend row) that
 --   falls inside the half-open period [ps, pe); targets and spend are prorated by it.
@@ -36,18 +36,63 @@ create or replace macro period_share(s, e, ps, pe) as
     datediff('day', greatest(s, ps), least(e + 1, pe)) / datediff('day', s, e + 1);
 
 -- the targets of [ps, pe) per territory, prorated by days (targets sheet), for the given territories
--- (empty list: all)
+-- (empty list: all): a territory's team targets, else the sum of the personal quotas of its reps.
+-- A company-level target (no territory) is not here: company_target has it.
 create or replace macro prorated_targets(ps, pe, f_territory) as table
+    with rows_ as (
+        select
+            coalesce(target_territory, 'Unassigned') as territory,
+            level,
+            revenue_money * period_share(period_start, period_end, ps, pe) as revenue_target,
+            mql_quota * period_share(period_start, period_end, ps, pe) as mql_quota
+        from target_facts
+        where
+            period_start < pe
+            and period_end + 1 > ps
+            and level <> 'company'
+            and (len(f_territory) = 0 or list_contains(f_territory, target_territory))
+    )
     select
-        coalesce(territory, 'Unassigned') as territory,
-        sum(revenue_target * period_share(period_start, period_end, ps, pe)) as revenue_target,
-        sum(mql_quota * period_share(period_start, period_end, ps, pe)) as mql_quota
-    from targets
-    where
-        period_start < pe
-        and period_end + 1 > ps
-        and (len(f_territory) = 0 or list_contains(f_territory, territory))
-    group by all;
+        territory,
+        case
+            when count(revenue_target) filter (where level = 'territory') > 0
+                then sum(revenue_target) filter (where level = 'territory')
+            else sum(revenue_target) filter (where level = 'personal')
+        end as revenue_target,
+        case
+            when count(mql_quota) filter (where level = 'territory') > 0
+                then sum(mql_quota) filter (where level = 'territory')
+            else sum(mql_quota) filter (where level = 'personal')
+        end as mql_quota
+    from rows_
+    group by territory;
+
+-- the revenue target and MQL quota of [ps, pe) for the given territories (empty list: the whole
+-- company): the company-level team target when there is one and no territory filter, else the sum
+-- of prorated_targets' territories. One row (NULLs: no target).
+create or replace macro company_target(ps, pe, f_territory) as table
+    with company as (
+        select
+            sum(revenue_money * period_share(period_start, period_end, ps, pe)) as revenue_target,
+            sum(mql_quota * period_share(period_start, period_end, ps, pe)) as mql_quota
+        from target_facts
+        where period_start < pe and period_end + 1 > ps and level = 'company' and len(f_territory) = 0
+    ),
+    territories as (
+        select sum(revenue_target) as revenue_target, sum(mql_quota) as mql_quota
+        from prorated_targets(ps, pe, f_territory)
+    )
+    select
+        coalesce(c.revenue_target, t.revenue_target) as revenue_target,
+        coalesce(c.mql_quota, t.mql_quota) as mql_quota
+    from company as c
+    cross join territories as t;
+
+-- deal_facts under the shared filters (win rate, open pipeline)
+create or replace macro filtered_deals(f_territory, f_channel, f_owner, f_sourced_by) as table
+    select *
+    from deal_facts
+    where passes_filters(f_territory, f_channel, f_owner, f_sourced_by, territory, channel, owner, sourced_by);
 
 -- lead records handed off (mql_at) in [ps, pe) under the shared filters, with their facts
 create or replace macro handoffs_in(ps, pe, f_territory, f_channel, f_owner, f_sourced_by) as table

@@ -2,6 +2,7 @@
 -- to the baseline source (configurable: purchased lists / sales-sourced / the overall median)").
 -- Grain: one row per channel and one per sourced-by group ('sourced:marketing', 'sourced:sales'),
 -- for leads created in [$period_start, $period_end), followed to today.
+-- won_revenue is NULL (unknown, not 0) while no won revenue in the data is traced to a lead.
 -- Parameters: $period_start, $period_end, $territory, $channel, $owner, $sourced_by.
 with
 
@@ -9,6 +10,10 @@ records as (
     select *
     from leads_created_in(cast($period_start as date), cast($period_end as date),
         $territory, $channel, $owner, $sourced_by)
+),
+
+traced as (
+    select exists (select 1 from won_deals where record_id like 'L:%') as has_traced_revenue
 ),
 
 revenue as (
@@ -32,7 +37,7 @@ rows_ as (
         r.sourced_by,
         r.mql_at is not null as is_handed_off,
         r.is_accepted,
-        coalesce(v.won_revenue, 0) as won_revenue
+        case when (select has_traced_revenue from traced) then coalesce(v.won_revenue, 0) end as won_revenue
     from records as r
     left join revenue as v on r.record_id = v.record_id
 ),

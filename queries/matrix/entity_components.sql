@@ -7,6 +7,9 @@
 -- Demonstrates value inputs: leads naming a campaign, won revenue whose deal names a campaign
 --   (deal_campaign), and the completeness of the campaign record (content, targeting, start date,
 --   end date, channel: share of the five filled), averaged over an entity's campaigns.
+-- Revenue is unknown (NULL), not 0, while no won revenue in the data is traced to a lead (no won
+-- deal continues a loaded lead and no lead has a won date): revenue per lead is then '—' (issue 13
+-- rule 1), and the matrix reads delivers from the acceptance and spend it has.
 -- Parameters: $entity, $period_start, $period_end, $territory, $channel, $owner, $sourced_by.
 with
 
@@ -34,6 +37,10 @@ records as (
     select *
     from leads_created_in(cast($period_start as date), cast($period_end as date),
         $territory, $channel, $owner, $sourced_by)
+),
+
+traced as (
+    select exists (select 1 from won_deals where record_id like 'L:%') as has_traced_revenue
 ),
 
 revenue as (
@@ -102,8 +109,9 @@ final as (
         coalesce(b.leads_with_campaign, 0) as leads_with_campaign,
         coalesce(b.handed_off, 0) as handed_off,
         coalesce(b.accepted, 0) as accepted,
-        coalesce(b.won_revenue, 0) as won_revenue,
-        coalesce(b.traceable_revenue, 0) as traceable_revenue,
+        case when (select has_traced_revenue from traced) then coalesce(b.won_revenue, 0) end as won_revenue,
+        case when (select has_traced_revenue from traced) then coalesce(b.traceable_revenue, 0) end
+            as traceable_revenue,
         coalesce(b.won_deals, 0) as won_deals,
         f.spend,
         f.completeness,

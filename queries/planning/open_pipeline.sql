@@ -1,6 +1,6 @@
--- open_pipeline: records still open (neither won nor exited) by territory and the furthest stage
--- they have reached (funnel_records.reached_index), at the data's latest timestamp: the bottom-up
--- plan weights them by their stage's conversion to won.
+-- open_pipeline: records still open (neither won nor exited; an open deal is never an exit) by
+-- territory and the furthest stage they have reached (funnel_records.reached_index), at the data's
+-- as-of date: the bottom-up plan weights them by their stage's conversion to won.
 -- Grain: one row per territory x stage. No parameters.
 with
 

@@ -1,21 +1,16 @@
 -- trailing_rates: the organisation's own trailing actuals per step, per territory and company-wide
 -- (domain.md "Planning": "Rates come from the organisation's own trailing actuals by default").
--- Grain: one row per step x territory, plus one per step with territory = '*' (company-wide).
+-- Grain: one row per step x territory with records, plus exactly one per step with territory = '*'
+-- (company-wide; entered 0 when no record entered the step). Steps: funnel_step_list (between
+-- the stages the data has).
 -- A step's records are those that entered its from-stage in [$window_start, $window_end),
--- followed to today: converted = reached the next stage; days = median days between the two
--- (recorded dates only).
+-- followed to today: converted = reached the next stage; days = median whole days between the two
+-- dates (recorded dates only, never backwards).
 -- Parameters: $window_start, $window_end.
 with
 
-stages as (
-    select stage, label, position, benchmark_rate, row_number() over (order by position) as idx
-    from config_stages
-),
-
 steps as (
-    select a.idx as step_index, a.stage as from_stage, b.stage as to_stage, a.benchmark_rate as benchmark
-    from stages as a
-    inner join stages as b on b.idx = a.idx + 1
+    select step_index, from_stage, to_stage, benchmark from funnel_step_list
 ),
 
 step_records as (
@@ -23,8 +18,8 @@ step_records as (
         step_index,
         territory,
         to_at is not null as converted,
-        case when to_at is not null and not has_inferred_date
-            then datediff('second', from_at, to_at) / 86400.0 end as days
+        case when to_at is not null and not has_inferred_date and cast(to_at as date) >= cast(from_at as date)
+            then date_diff('day', cast(from_at as date), cast(to_at as date)) end as days
     from funnel_steps
     where
         from_at >= cast($window_start as timestamp)
@@ -34,20 +29,51 @@ step_records as (
         and step_from_min < cast($window_end as timestamp)
 ),
 
+by_territory as (
+    select
+        step_index,
+        territory,
+        count(*) as entered,
+        count(*) filter (where converted) as converted,
+        median(days) as median_days
+    from step_records
+    group by step_index, territory
+),
+
+company as (
+    select
+        step_index,
+        count(*) as entered,
+        count(*) filter (where converted) as converted,
+        median(days) as median_days
+    from step_records
+    group by step_index
+),
+
 final as (
     select
         s.step_index,
         s.from_stage,
         s.to_stage,
         s.benchmark,
-        coalesce(x.territory, '*') as territory,
-        count(x.step_index) as entered,
-        count(x.step_index) filter (where x.converted) as converted,
-        median(x.days) as median_days
+        t.territory,
+        t.entered,
+        t.converted,
+        t.median_days
     from steps as s
-    left join step_records as x on s.step_index = x.step_index
-    group by grouping sets ((s.step_index, s.from_stage, s.to_stage, s.benchmark, x.territory),
-        (s.step_index, s.from_stage, s.to_stage, s.benchmark))
+    inner join by_territory as t on s.step_index = t.step_index
+    union all
+    select
+        s.step_index,
+        s.from_stage,
+        s.to_stage,
+        s.benchmark,
+        '*' as territory,
+        coalesce(c.entered, 0) as entered,
+        coalesce(c.converted, 0) as converted,
+        c.median_days
+    from steps as s
+    left join company as c on s.step_index = c.step_index
 )
 
 select * from final order by territory, step_index

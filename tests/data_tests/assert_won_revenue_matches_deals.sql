@@ -1,5 +1,6 @@
--- Every won deal is in won_deals exactly once with its own amount, so revenue is never double
--- counted or dropped between the deals table and the mart. Returns the deals that differ.
+-- Every won deal is in won_deals exactly once with its own amount (as exported: deal_amount), so
+-- revenue is never double counted or dropped between the deals table and the mart; and a blank
+-- amount stays blank (never $0). Returns the deals that differ.
 with
 
 won as (
@@ -7,7 +8,7 @@ won as (
 ),
 
 mart as (
-    select deal_id, count(*) as n, any_value(amount) as amount
+    select deal_id, count(*) as n, any_value(deal_amount) as amount
     from won_deals where deal_id is not null group by deal_id
 )
 

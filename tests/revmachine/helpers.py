@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+
+import duckdb
 import pandas as pd
 import pyarrow as pa
 
@@ -11,16 +14,26 @@ from revmachine.ingest.stage import Staged
 from revmachine.schema import columns
 
 
+@functools.cache
+def _types(table: str) -> tuple[tuple[str, str], ...]:
+    """The schema's column types of a business table (one in-memory schema per test process)."""
+    con = db.memory()
+    try:
+        return tuple(con.execute(
+            "select column_name, data_type from information_schema.columns where table_name = ? "
+            "and column_name <> 'batch_id' order by ordinal_position", [table]).fetchall())
+    finally:
+        con.close()
+
+
 def frame(table: str, rows: list[dict]) -> pa.Table:
     """Rows with only some columns; the rest NULL, typed as the schema wants (via DuckDB)."""
     cols = columns(table, with_batch=False)
     df = pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols)
-    con = db.memory()
+    con = duckdb.connect(":memory:")
     con.register("df", df)
-    casts = ", ".join(f"cast(df.{c} as {t}) as {c}" for c, t in con.execute(
-        f"select column_name, data_type from information_schema.columns where table_name = '{table}' "
-        "and column_name <> 'batch_id' order by ordinal_position").fetchall())
-    out = con.execute(f"select {casts} from df").to_arrow_table()
+    casts = ", ".join(f"cast(df.{c} as {t}) as {c}" for c, t in _types(table))
+    out = con.sql(f"select {casts} from df").to_arrow_table()
     con.close()
     return out
 

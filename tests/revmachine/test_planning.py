@@ -51,8 +51,12 @@ def _leads(prefix, territory, n, n_mql):
 @pytest.fixture
 def plan_db(tmp_path):
     """Big: 40 leads in the window, 20 to MQL. Small: 5 leads, all to MQL. New: a target, no data.
-    One won deal (Big) closes 2026-09-30 so the data runs to the end of 2026-Q3."""
-    leads = _leads("B", "Big", 40, 20) + _leads("S", "Small", 5, 5)
+    One won deal (Big) closes 2026-09-30 so the data runs to the end of 2026-Q3. A 2024 lead (before
+    the window) went through every stage, so the funnel skips none of them."""
+    leads = _leads("B", "Big", 40, 20) + _leads("S", "Small", 5, 5) + [
+        dict(lead_id="OLD", created_at="2024-01-01", mql_at="2024-01-02", sal_at="2024-01-03",
+             opportunity_at="2024-01-04", proposal_at="2024-01-05", won_at="2024-01-06", stage="won",
+             territory="Big", amount=1000)]
     deals = [dict(deal_id="W1", lead_id="B0", territory="Big", owner="B-rep", stage="won", is_won=True,
                   is_lost=False, created_at="2026-08-01", closed_at="2026-09-30", amount=50000)]
     targets = [dict(period_start="2026-10-01", period_end="2026-12-31", territory=t, revenue_target=v)

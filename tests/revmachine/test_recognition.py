@@ -12,7 +12,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from openpyxl import Workbook
 
 from revmachine import db
 from revmachine.cli import main
@@ -123,10 +122,10 @@ def test_an_opportunities_export_is_not_taken_for_campaigns():
 
 
 def test_totals_rows_of_an_ad_report_are_not_counted_twice():
-    data = ("Campaign report\nJanuary 1, 2026 - January 31, 2026\n"
-            "Campaign,Campaign type,Impr.,Clicks,Cost,Conv.,Currency code\n"
-            "Brand,Search,1000,100,250.50,5,USD\nGeneric,Search,2000,50,100.00,2,USD\n"
-            "Total: Search,,3000,150,350.50,7,\nTotal: Account,,3000,150,350.50,7,\n").encode()
+    data = (b"Campaign report\nJanuary 1, 2026 - January 31, 2026\n"
+            b"Campaign,Campaign type,Impr.,Clicks,Cost,Conv.,Currency code\n"
+            b"Brand,Search,1000,100,250.50,5,USD\nGeneric,Search,2000,50,100.00,2,USD\n"
+            b"Total: Search,,3000,150,350.50,7,\nTotal: Account,,3000,150,350.50,7,\n")
     s = prep(("Campaign report.csv", data))
     assert s.ok and s.sheets[0].kind == "ads"
     rows = s.tables["ad_spend"].to_pylist()
