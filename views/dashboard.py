@@ -52,7 +52,10 @@ for group in metrics.GROUPS:
                 help_text += (f" In a period to date the target is prorated to the {period.days} of "
                               f"{period.full(fy).days} days so far, so this is the pace: where "
                               f"{period.full(fy).label} ends against its target at today's rate.")
-            st.metric(esc(m.label), format.value(r.value, DISPLAY_UNIT.get(r.metric, r.unit), cur),
+            # money in several currencies without rates: one tile per currency, labelled with its code
+            label = f"{m.label} ({r.segment})" if r.segment else m.label
+            sym = f"{r.currency} " if r.segment and r.currency else cur
+            st.metric(esc(label), format.value(r.value, DISPLAY_UNIT.get(r.metric, r.unit), sym),
                       delta=format.delta(r.change, r.unit),
                       delta_color="inverse" if r.metric in metrics.LOWER_IS_BETTER else "normal",
                       help=esc(help_text), border=True,

@@ -26,8 +26,9 @@ upload_round = st.session_state.get("upload_round", 0)
 files = st.file_uploader("Spreadsheets", type=["xlsx", "xlsm", "xls", "ods", "csv", "tsv", "txt"],
                          accept_multiple_files=True,
                          key="upload_files" if upload_round == 0 else f"upload_files_{upload_round}")
-profile_file = st.file_uploader("Mapping profile (optional: a .json saved from this page or by `inspect "
-                                "--save-profile`)", type=["json"], key=f"profile_file_{upload_round}")
+with st.expander("Use a mapping profile (optional)"):
+    profile_file = st.file_uploader("A .json saved from this page, or by `python -m revmachine inspect FILE "
+                                    "--save-profile OUT.json`", type=["json"], key=f"profile_file_{upload_round}")
 
 KIND_CHOICES = ["(skip)", *fields.KINDS]
 
@@ -125,14 +126,15 @@ if files or reloaded:
         st.caption("Stage or status names the funnel does not know (another language, a custom stage). Say "
                    "once what each means: it is remembered for every later upload and the command line.")
         options = uploads.stage_options(path)
-        stage_table = pd.DataFrame({"Name as exported": list(dict.fromkeys([*names, *unknown])),
-                                    "Means": [names.get(n) for n in dict.fromkeys([*names, *unknown])]})
+        NOT_MAPPED = "(not mapped yet)"
+        listed = list(dict.fromkeys([*names, *unknown]))
+        stage_table = pd.DataFrame({"Name as exported": listed, "Means": [names.get(n, NOT_MAPPED) for n in listed]})
         edited_stages = st.data_editor(stage_table, key="stage_names_editor", hide_index=True, width="stretch",
                                        disabled=["Name as exported"],
                                        column_config={"Means": st.column_config.SelectboxColumn(
-                                           "Means", options=options)})
+                                           "Means", options=[NOT_MAPPED, *options], required=True)})
         chosen = {n: m for n, m in zip(edited_stages["Name as exported"], edited_stages["Means"], strict=True)
-                  if isinstance(m, str) and m}
+                  if isinstance(m, str) and m and m != NOT_MAPPED}
         if chosen != names and st.button("Use these stage names", key="apply_stage_names", type="primary"):
             st.session_state["stage_names"] = chosen
             st.rerun()
@@ -141,8 +143,13 @@ if files or reloaded:
     if staged.findings:
         report = pd.DataFrame([{"Level": f.level, "Where": f.where(), "Message": f.message,
                                 "Rows": f.count} for f in staged.findings])
+        # fixed widths so the table fits the page (a long message is cut in its cell, whole on hover
+        # and in the download)
         st.dataframe(report, hide_index=True, width="stretch",
-                     column_config={"Message": st.column_config.TextColumn(width="large")})
+                     column_config={"Level": st.column_config.TextColumn(width=70),
+                                    "Where": st.column_config.TextColumn(width=260),
+                                    "Rows": st.column_config.NumberColumn(width=60),
+                                    "Message": st.column_config.TextColumn(width=380)})
         st.download_button("Download the report (csv)", export.csv_bytes(report), "upload_report.csv", "text/csv")
     if staged.errors:
         st.error(f"{len(staged.errors)} blocking error(s): nothing can be loaded until they are fixed. "
@@ -223,8 +230,8 @@ if path.exists():
     chan = cache.call(configure.channels)
     edited_chan = st.data_editor(
         chan, key="channel_editor", hide_index=True, disabled=["records"], width="stretch",
-        column_config={"sourced_by": st.column_config.SelectboxColumn(
-            "sourced by", options=["marketing", "sales"])})
+        column_config={"channel": "Channel", "records": st.column_config.NumberColumn("Records"),
+                       "sourced_by": st.column_config.SelectboxColumn("Sourced by", options=["marketing", "sales"])})
     if st.button("Save the channel map", key="save_channels"):
         try:
             n = configure.save_channels(edited_chan, path)
@@ -248,6 +255,31 @@ if path.exists():
                 st.success("Settings saved.")
             except UserError as exc:
                 st.error(str(exc))
+
+if path.exists():
+    st.subheader("Currencies")
+    rates = cache.call(configure.fx_rates)
+    reporting = cache.call(configure.reporting_currency)
+    if len(rates) > 1 or reporting:
+        st.caption("Money in different currencies is never added together: until a reporting currency is set "
+                   "and every currency has a rate, money figures are shown per currency.")
+        with st.form("currency_form"):
+            code = st.text_input("Reporting currency (ISO code, e.g. USD)", reporting or "", key="set::reporting")
+            edited_rates = st.data_editor(
+                rates[["currency", "rate", "rows"]], key="fx_editor", hide_index=True, disabled=["currency", "rows"],
+                column_config={"currency": "Currency", "rows": st.column_config.NumberColumn("Rows with an amount"),
+                               "rate": st.column_config.NumberColumn("1 unit = ... reporting currency",
+                                                                     min_value=0.0, format="%.6f")})
+            if st.form_submit_button("Save currencies"):
+                try:
+                    configure.save_reporting_currency(code, path)
+                    configure.save_fx_rates(edited_rates[["currency", "rate"]], path)
+                    st.success("Currencies saved; every page now uses them.")
+                except UserError as exc:
+                    ui.user_error(exc)
+    else:
+        st.caption("The data states at most one currency: nothing to convert."
+                   + (f" ({esc(rates['currency'].iloc[0])})" if len(rates) == 1 else ""))
 
 st.subheader("Template")
 st.download_button("Download the upload template (xlsx)", template.workbook_bytes(),

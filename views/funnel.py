@@ -49,6 +49,8 @@ if f.bottleneck:
     st.error(f"**Bottleneck:** {esc(f.sentence)}")
 else:
     st.info(esc(f.sentence))
+for note in f.notes:  # stages the data has no date or status for: skipped, said so
+    st.caption(esc(note))
 
 if f.steps.empty or f.steps.entered.sum() == 0:
     st.warning("No records reach any stage in this period. A leads sheet (stage dates or status) unlocks "

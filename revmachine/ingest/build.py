@@ -128,6 +128,9 @@ def select_deals(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
     if "won_time" in has or "lost_time" in has:
         closed_parts.append(f"{won_time} is not null or {lost_time} is not null")
     is_closed = f"({is_won} or coalesce({', '.join(closed_parts)}, false))"
+    # a sheet whose only close column is an expected close date (SuiteCRM's date_closed, labelled
+    # "Expected Close Date") closes its closed deals on it; one with an actual close column does not guess
+    close_fallback = "" if "closed_at" in has else f", {c('expected_close_at', 'timestamp')}"
     amount = c("amount", "decimal(18,2)")
     if "actual_amount" in has:
         amount = (f"case when {is_won} and {c('actual_amount', 'decimal(18,2)')} is not null "
@@ -144,8 +147,7 @@ def select_deals(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
                  when {stage} = 'converted' then '{st.sql_stage}' else {stage} end as stage,
             {c('created_at', 'timestamp')} as created_at,
             case when {is_closed} then coalesce({close_col},
-                case when {is_won} then {won_time} else {lost_time} end,
-                {c('expected_close_at', 'timestamp')}) end as closed_at,
+                case when {is_won} then {won_time} else {lost_time} end{close_fallback}) end as closed_at,
             {amount} as amount,
             {is_won} as is_won,
             {is_closed} and not {is_won} as is_lost,

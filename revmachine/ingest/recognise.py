@@ -309,7 +309,7 @@ def propose(headers: list[str], profiles: list[ColumnProfile], hint: str = "",
         return Proposal(None, 0.0, candidates[:3], False, {}, [Decision(i, h.raw, None, "ignored")
                                                              for i, h in enumerate(hs)], scores)
     decisions = results[best][1]
-    conf = best_s / total
+    conf = best_s / (best_s + second_s)  # how clearly the best kind beats the next one
     ambiguous = second_s > 0 and best_s < CLEAR_MARGIN * second_s
     return Proposal(best, conf, candidates[:3], ambiguous, _mapping(decisions), decisions, scores)
 
