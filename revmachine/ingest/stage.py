@@ -22,6 +22,7 @@ from revmachine.errors import UserError
 from revmachine.ingest import mapping, parsing
 from revmachine.ingest.readers import RawSheet, read_upload
 from revmachine.schema import BUSINESS_TABLES, columns, id_column
+from revmachine.textsafe import cut_list
 
 SAMPLE_ROWS = 5
 CHECKED_TYPES = {"timestamp", "date", "amount", "integer", "bool"}  # typed columns checked for unreadable values
@@ -224,9 +225,18 @@ class _Stager:
                for f, c in checked.items()]
         keep = ", ".join([f"\"{c}\"" for c in cols] + bad)
         if raw.csv is not None:
-            line = raw.csv.materialize(
-                self.con, base, columns=list(res.mapping),
-                query=lambda rows: f"select {keep} from (select {typed} from {rows})")
+            try:
+                line = raw.csv.materialize(
+                    self.con, base, columns=list(res.mapping),
+                    query=lambda rows: f"select {keep} from (select {typed} from {rows})")
+            except UserError as exc:  # the CSV's structure (a quote never closed, extra fields...)
+                self.add("error", exc.message + (f" {exc.hint}" if exc.hint else ""), res, row=exc.row,
+                         code="csv_structure")
+                return None
+            finally:
+                for note in raw.csv.notes:
+                    self.add("warning", note, res, code="encoding")
+                raw.csv.notes.clear()
             row_no = f", {line} as source_row"  # the base table keeps every row, blank ones too
         else:
             # in batches, so DuckDB's two threads share the typing (a workbook's sheet is one batch)
@@ -316,7 +326,7 @@ class _Stager:
                     if ftype in {"timestamp", "date"} and n > 0.5 * res.rows_in:
                         level = "error"
                     self.add(level,
-                             f"{n} value(s) could not be read as {what} (e.g. {', '.join(map(repr, sample))}; "
+                             f"{n} value(s) could not be read as {what} (e.g. {cut_list(sample, 3, 40, quote=True)}; "
                              f"rows {_rows_sample(rows)}); they are left blank."
                              + (" Most of the column is unreadable: check the column mapping."
                                 if level == "error" else ""),
@@ -396,7 +406,7 @@ class _Stager:
             res = parts[dup[3]][0]
             self.add("warning",
                      f"{dup[0]} {' + '.join(key)} value(s) appear on more than one row ({dup[4]} rows) "
-                     f"(e.g. {', '.join(map(repr, dup[2]))}; rows {_rows_sample(dup[1])}): "
+                     f"(e.g. {cut_list(dup[2], 3, 40, quote=True)}; rows {_rows_sample(dup[1])}): "
                      "the last one of each is kept.",
                      res, row=dup[1][0] if dup[1] else None, column=self._header(res, key[0]),
                      count=dup[0], code="duplicate_id")
@@ -503,7 +513,7 @@ class _Stager:
             self.con.executemany("insert into bad_periods values (?)", [[b] for b in bad])
             n, rws = self._rows(f"select source_row from {t} where period in (select v from bad_periods)")
             self.add("warning", f"{n} row(s) have a period that is not understood (e.g. "
-                     f"{', '.join(map(repr, bad[:3]))}; rows {_rows_sample(rws)}); use 2026-07, "
+                     f"{cut_list(bad, 3, 40, quote=True)}; rows {_rows_sample(rws)}); use 2026-07, "
                      "2026-Q3 or 2026. Those rows are skipped.", res, row=rws[0] if rws else None,
                      column=self._header(res, "period"), count=n, code="bad_period")
         self.con.execute(f"create or replace table {name} (v varchar, s date, e date)")
@@ -560,7 +570,7 @@ class _Stager:
                        f"where __part = {i} and __unknown_stage")[0]
             if r[0]:
                 self.add("warning",
-                         f"{r[0]} row(s) have a stage the funnel does not know ({', '.join(map(repr, r[1]))}); "
+                         f"{r[0]} row(s) have a stage the funnel does not know ({cut_list(r[1], 5, 40, quote=True)}); "
                          "their stage is taken from their stage dates only. Add the name to a stage on "
                          "the Funnel page's stage settings to map it.",
                          res, row=r[2], column=self._header(res, "current_stage"), count=r[0],
@@ -581,7 +591,7 @@ class _Stager:
             if r[0]:
                 self.add("warning",
                          f"{r[0]} row(s) have a channel with no marketing/sales mapping "
-                         f"({', '.join(map(repr, r[1]))}); they count as 'unmapped' in sourced-by "
+                         f"({cut_list(r[1], 8, 40, quote=True)}); they count as 'unmapped' in sourced-by "
                          "figures until the channel is mapped (Data page, channel settings).",
                          res, column=self._header(res, "channel"), count=r[0], code="unknown_channel")
 
@@ -703,9 +713,11 @@ def _recognise(st: _Stager, files: list[UploadFile], overrides, sheets: list[She
             raws = read_upload(f.name, f.data)
         except UserError as exc:
             st.add("error", exc.message + (f" {exc.hint}" if exc.hint else ""), file=f.name,
-                   sheet=exc.sheet, code="unreadable")
+                   sheet=exc.sheet, row=exc.row, code="unreadable")
             continue
         for raw in raws:
+            for note in raw.notes if raw.headers else ():  # the encoding it was read in
+                st.add("warning", note, file=raw.file_name, sheet=raw.sheet_name, code="encoding")
             sig = mapping.signature(raw.headers)
             if raw.label in overrides:
                 kind, mp = overrides[raw.label]
@@ -726,9 +738,8 @@ def _recognise(st: _Stager, files: list[UploadFile], overrides, sheets: list[She
                 continue
             if kind is None:
                 st.add("warning", "was not recognised as leads, deals, campaigns, spend, targets, "
-                       f"activities or owners (columns: {', '.join(raw.headers[:8])}"
-                       f"{', ...' if len(raw.headers) > 8 else ''}); skipped. Map its columns on the "
-                       "Data page to load it.", res, row=raw.header_row, code="unrecognised")
+                       f"activities or owners (columns: {cut_list(raw.headers, 8, 40)}); skipped. Map its "
+                       "columns on the Data page to load it.", res, row=raw.header_row, code="unrecognised")
                 continue
             for m in missing:
                 fl = mapping.field(kind, m)
