@@ -23,6 +23,7 @@ import pyarrow as pa
 from revmachine import config
 from revmachine.errors import UserError
 from revmachine.ingest import encoding, mapping, safety, sandbox
+from revmachine.textsafe import cut_list
 
 csv.field_size_limit(encoding.MAX_LINE_BYTES)  # Python's reader takes the rows DuckDB's does (2 MB)
 EXCEL_EXT = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
@@ -183,6 +184,12 @@ def read_text(name: str, data: bytes) -> list[RawSheet]:
     headers = clean_headers([c if c.strip() else None for c in head_rows[h]])
     ncols = max(len(headers), *(len(r) for r in head_rows[h:] or [[]]))
     headers += clean_headers([None] * ncols)[len(headers):]
+    body_rows = [(h + 2 + i, len(r)) for i, r in enumerate(head_rows[h + 1:]) if any(c.strip() for c in r)]
+    wide = [row for row, n in body_rows if n > len(head_rows[h])]
+    if wide and len(wide) < len(body_rows):  # some rows, not a column every row has
+        notes.append(f"has rows with more fields than its header's {len(head_rows[h])} (rows "
+                     f"{cut_list(wide, 5)}): their extra values are in unnamed columns, which are not loaded. "
+                     "A value holding an unquoted delimiter does this: check those rows.")
     start = _line_offset(data, h + 1)
     open_at = encoding.unclosed_quote(data, start)
     if open_at is not None:
