@@ -8,6 +8,7 @@ stdout, frames of a 1-byte tag and an 8-byte length:
   B  JSON {"sheet": index}: reading that sheet starts (so a crash names it)
   T  an Arrow IPC stream: the sheet's table, every column text
   E  JSON {"sheet": index or null, "type": ..., "message": ...}: a failure
+  M  JSON {"peak_rss_bytes": ...}: the child's own peak memory, last
 Nothing is pickled: the parent trusts none of this beyond its frame format and sizes.
 """
 
@@ -23,34 +24,58 @@ def _frame(out, tag: bytes, payload: bytes) -> None:
     out.flush()
 
 
-def _vm_size() -> int:
+def _status(key: str) -> int:
     with open("/proc/self/status") as fh:
         for line in fh:
-            if line.startswith("VmSize:"):
+            if line.startswith(key + ":"):
                 return int(line.split()[1]) * 1024
     return 0
 
 
+def _vm_size() -> int:
+    return _status("VmSize")
+
+
+def _limit(which: int, soft: int, hard: int) -> None:
+    """Lower a limit (never above what this process already has: a parent run under ulimit)."""
+    _soft, cur_hard = resource.getrlimit(which)
+    if cur_hard != resource.RLIM_INFINITY:
+        soft, hard = min(soft, cur_hard), min(hard, cur_hard)
+    resource.setrlimit(which, (min(soft, hard), hard))
+
+
 def main() -> int:
     limits = json.loads(sys.argv[1])
-    out = sys.stdout.buffer
-    import fastexcel
-    import pyarrow as pa
+    import fastexcel  # noqa: F401 (imported before the limits: its libraries are not the file's cost)
+    import pyarrow  # noqa: F401
 
     n = struct.unpack("<Q", sys.stdin.buffer.read(8))[0]
     data = sys.stdin.buffer.read(n)
     # the limits start before any of the file is parsed; the address space is counted from what
     # the interpreter and its libraries already take
-    budget = int(limits["memory_bytes"])
-    resource.setrlimit(resource.RLIMIT_AS, (_vm_size() + budget, _vm_size() + budget))
+    budget = _vm_size() + int(limits["memory_bytes"])
+    _limit(resource.RLIMIT_AS, budget, budget)
     cpu = int(limits["cpu_seconds"])
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an abort leaves no core file
-    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # nor any other file
+    _limit(resource.RLIMIT_CPU, cpu, cpu + 5)
+    _limit(resource.RLIMIT_CORE, 0, 0)  # an abort leaves no core file
+    _limit(resource.RLIMIT_FSIZE, 0, 0)  # nor any other file
+    code = read(data, sys.stdout.buffer)
+    # this process's own peak resident memory (VmHWM: of this program, not of the parent it was
+    # spawned from, which wait4's figure includes)
+    _frame(sys.stdout.buffer, b"M", json.dumps({"peak_rss_bytes": _status("VmHWM")}).encode())
+    return code
+
+
+def read(data: bytes, out) -> int:
+    """Every sheet of the workbook as frames on `out`; 0, or 3 after an E frame. Nothing the
+    reader raises escapes, BaseException included (a Rust panic is a pyo3 PanicException)."""
+    import fastexcel
+    import pyarrow as pa
+
     try:
         reader = fastexcel.read_excel(data)
         names = list(reader.sheet_names)
-    except BaseException as exc:  # Rust panics are BaseException (pyo3 PanicException)
+    except BaseException as exc:
         _frame(out, b"E", json.dumps({"sheet": None, "type": type(exc).__name__,
                                       "message": str(exc)[:500]}).encode())
         return 3

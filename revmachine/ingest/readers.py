@@ -168,11 +168,11 @@ def read_text(name: str, data: bytes) -> list[RawSheet]:
         dec = encoding.to_utf8(data)
         data = dec.data
         notes.append(dec.message())
-    if b"\x00" in data[:8192]:
+    if b"\x00" in data[:8192] or encoding.control_share(data[:8192]) > 0.08:
         raise UserError(
             "is not a text (CSV) file: it contains binary data.",
             file=name,
-            hint="If it is a workbook, give it its real extension (.xlsx).",
+            hint="Export the data again as .csv (UTF-8) or .xlsx.",
         )
     lines = _decode_head(data).splitlines()[:HEADER_SCAN_ROWS]
     delim = "\t" if Path(name).suffix.lower() == ".tsv" else _sniff_delimiter(lines)

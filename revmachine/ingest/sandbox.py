@@ -60,7 +60,7 @@ def output_bytes() -> int:
 class ChildStats:
     """What the last child cost (tests and the bench read it)."""
 
-    peak_rss_bytes: int = 0
+    peak_rss_bytes: int = 0  # the child's own peak (VmHWM) when it could say, else what wait4 says
     cpu_seconds: float = 0.0
     wall_seconds: float = 0.0
     exit_status: int | None = None
@@ -150,10 +150,11 @@ class _Collector(threading.Thread):
 
 
 def _kill(proc: subprocess.Popen) -> None:
+    """SIGKILL to the child's process group (its own session). Not Popen.kill(): that polls, and
+    could reap the child before _reap reads its resource usage. The child is not reaped before
+    _reap, so its pid cannot have been reused."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    with contextlib.suppress(ProcessLookupError):
-        proc.kill()
 
 
 def _reap(proc: subprocess.Popen):
@@ -191,6 +192,8 @@ def _result(out: _Collector, err: _Collector, status: int | None, timed_out: boo
             tables.append(pa.ipc.open_stream(pa.py_buffer(payload)).read_all())
         elif tag == b"E":
             failure = json.loads(bytes(payload))
+        elif tag == b"M":
+            last_stats.peak_rss_bytes = int(json.loads(bytes(payload))["peak_rss_bytes"])
         else:
             break
     sheet = names[current] if names is not None and current is not None and current < len(names) else None
