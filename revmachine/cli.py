@@ -36,6 +36,10 @@ def _findings_text(staged) -> str:
 
 
 def cmd_load(args) -> int:
+    from revmachine.ingest import sandbox
+
+    if any(Path(n).suffix.lower() in {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"} for n in args.files):
+        sandbox.prewarm()  # the parser's process starts while this one loads its own libraries
     from revmachine.ingest import load as load_mod
     from revmachine.ingest import stage
 

@@ -1,8 +1,9 @@
 """The child process of sandbox.py: reads one workbook with fastexcel under hard limits.
 
-Run as `python -I _sandbox_child.py '<limits json>'` (isolated mode: no PYTHON* variables, no
-user site, not even this file's folder on sys.path; it imports only the standard library,
-pyarrow and fastexcel). Input on stdin: an 8-byte length, then the file's bytes. Output on
+Run as `python -I _sandbox_child.py` (isolated mode: no PYTHON* variables, no user site, not
+even this file's folder on sys.path; it imports only the standard library, pyarrow and
+fastexcel). Input on stdin: an 8-byte length and the limits as JSON, then an 8-byte length and
+the file's bytes. Output on
 stdout, frames of a 1-byte tag and an 8-byte length:
   N  JSON list of the sheet names
   B  JSON {"sheet": index}: reading that sheet starts (so a crash names it)
@@ -45,10 +46,14 @@ def _limit(which: int, soft: int, hard: int) -> None:
 
 
 def main() -> int:
-    limits = json.loads(sys.argv[1])
     import fastexcel  # noqa: F401 (imported before the limits: its libraries are not the file's cost)
     import pyarrow  # noqa: F401
 
+    # a spare child waits here, its libraries loaded, until a file comes (or its parent exits)
+    head = sys.stdin.buffer.read(8)
+    if len(head) < 8:
+        return 0
+    limits = json.loads(sys.stdin.buffer.read(struct.unpack("<Q", head)[0]))
     n = struct.unpack("<Q", sys.stdin.buffer.read(8))[0]
     data = sys.stdin.buffer.read(n)
     # the limits start before any of the file is parsed; the address space is counted from what

@@ -14,8 +14,17 @@ from revmachine.cli import main
 from revmachine.errors import UserError
 from revmachine.ingest import _sandbox_child, load, readers, sandbox, stage
 
-from .hostile import (LEADS_CSV, far_cell_xlsx, lying_directory_xlsx, ods_leads, ods_repeat_bomb, run_cli,
-                      state, xlsx, zip_bomb)
+from .hostile import (
+    LEADS_CSV,
+    far_cell_xlsx,
+    lying_directory_xlsx,
+    ods_leads,
+    ods_repeat_bomb,
+    run_cli,
+    state,
+    xlsx,
+    zip_bomb,
+)
 
 
 @pytest.fixture
