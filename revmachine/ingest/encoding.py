@@ -156,11 +156,11 @@ def line_numbers(data: bytes, offsets: list[int], first_line: int = 1) -> list[i
     return out
 
 
-def unclosed_quote(data: bytes, start: int, quote: bytes = b'"') -> int | None:
+def unclosed_quote(data: bytes, start: int, quote: bytes = b'"', count: int | None = None) -> int | None:
     """The 1-based line where a quote that is never closed opens (None when every quote closes).
     Quotes pair up across the file ("" inside a quoted value is two quotes), so an odd count
     means one is left open: it is the last quote whose parity is odd."""
-    if data.count(quote, start) % 2 == 0:
+    if (data.count(quote, start) if count is None else count) % 2 == 0:
         return None
     pos, opened, n = start, None, 0
     while True:
@@ -186,10 +186,10 @@ def long_line(data: bytes, start: int, limit: int = MAX_LINE_BYTES) -> tuple[int
     return None
 
 
-def count_records(data: bytes, start: int) -> int | None:
+def count_records(data: bytes, start: int, quotes: int | None = None) -> int | None:
     """Rows after `start` when no field can span lines (the file has no quote): its line ends,
-    plus a last line without one. None when the file has quotes."""
-    if data.find(b'"', start) >= 0:
+    plus a last line without one. None when the file has quotes (`quotes`: their count, if known)."""
+    if (data.find(b'"', start) >= 0) if quotes is None else quotes:
         return None
     n = data.count(b"\n", start)
     if len(data) > start and not data.endswith(b"\n"):
