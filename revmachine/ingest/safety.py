@@ -102,8 +102,8 @@ def check_archive(data: bytes, kind: str, sheet_names: dict[str, str] | None = N
     for info in zf.infolist():
         if info.is_dir():
             continue
-        scan = _XlsxScan() if kind == "xlsx" else _OdsScan() if (kind == "ods" and info.filename == "content.xml") \
-            else None
+        scan = (_XlsxScan() if kind == "xlsx" and _is_sheet(info.filename, names)
+                else _OdsScan() if kind == "ods" and info.filename == "content.xml" else None)
         for chunk in _inflate(data, info):
             total += len(chunk)
             if total > limit or (total > 50_000_000 and total > 200 * len(data)):
@@ -119,6 +119,15 @@ def check_archive(data: bytes, kind: str, sheet_names: dict[str, str] | None = N
                 scan.feed(chunk)
         if scan is not None:
             scan.check(names.get(info.filename) or info.filename)
+
+
+def _is_sheet(part: str, sheets: dict[str, str]) -> bool:
+    """Whether a part can be a worksheet: one the workbook names, or under xl/worksheets/ (when
+    the workbook's list could not be read, every part but the shared strings, whose text could
+    hold anything)."""
+    if part in sheets or part.startswith("xl/worksheets/"):
+        return True
+    return not sheets and not part.endswith("sharedStrings.xml")
 
 
 def _inflate(data: bytes, info: zipfile.ZipInfo):
