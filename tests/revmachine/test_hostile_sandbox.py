@@ -167,3 +167,16 @@ def test_workbook_named_csv_is_read_as_what_it_is(db_path):
 def test_text_renamed_xls_is_refused():
     with pytest.raises(UserError, match="not a valid Excel workbook"):
         readers.read_upload("x.xls", b"Lead ID,Create Date\nA,2026-01-05\n")
+
+
+def test_far_cell_in_a_sheet_part_stored_elsewhere(seeded, capsys):
+    """The workbook may keep its sheet anywhere its relationships say: the check follows them."""
+    src = zipfile.ZipFile(io.BytesIO(far_cell_xlsx()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            body = src.read(info.filename).replace(b"/xl/worksheets/sheet1.xml", b"/xl/data/s.xml")
+            z.writestr("xl/data/s.xml" if info.filename == "xl/worksheets/sheet1.xml" else info.filename, body)
+    data = out.getvalue()
+    assert "xl/data/s.xml" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    _refused(seeded, capsys, "moved.xlsx", data, "sheet 'Leads'", "XFD1048576")
