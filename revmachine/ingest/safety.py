@@ -250,7 +250,7 @@ class _XlsxScan:
     def feed(self, chunk: bytes) -> None:
         buf = self.tail + chunk
         self.tail = buf[-OVERLAP:]
-        self.cells += chunk.count(b"<c ") + chunk.count(b"<c>") + chunk.count(b":c ")
+        self.cells += chunk.count(b"<c")  # cells, and the odd <col>/<cfRule> outside the data: an upper bound
         pos = 0
         while self.max_col < 3 * 26 ** 3:  # columns beyond the farthest so far
             m = re.compile(rb"""r=["'](""" + _cols_above(self.max_col) + rb""")[0-9]""").search(buf, pos)
@@ -262,7 +262,12 @@ class _XlsxScan:
         # inherit their row's, so row tags count too)
         cap = max(self._row_cap(), self.max_row)
         self.min_cap = cap if self.min_cap is None else min(self.min_cap, cap)
-        for m in re.finditer(rb"""r=["'][A-Z]{0,3}(""" + _above(cap) + rb""")["']""", buf):
+        # a cheap pass for refs with as many digits as the bound (none, in all but huge or hostile
+        # sheets); only then the exact one from there
+        first = re.compile(rb"""r=["'][A-Z]{0,3}+[0-9]{%d}""" % len(str(cap))).search(buf)
+        if first is None:
+            return
+        for m in re.compile(rb"""r=["'][A-Z]{0,3}(""" + _above(cap) + rb""")["']""").finditer(buf, first.start()):
             self.max_row = max(self.max_row, int(m.group(1)))
             if self.max_row > 10 * EXCEL_MAX_ROWS:
                 break
