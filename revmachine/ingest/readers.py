@@ -223,9 +223,19 @@ def read_text(name: str, data: bytes) -> list[RawSheet]:
                           "source_row": pa.array(rownums, pa.int64())})
         return [RawSheet(name, None, h + 1, headers, table, notes)]
 
-    with tempfile.NamedTemporaryFile(prefix=f"{STAGING_PREFIX}{os.getpid()}-", suffix=".csv", delete=False,
-                                     dir=_spool_dir(len(data))) as tmp:
-        tmp.write(data)
+    spool = _spool_dir(len(data))
+    try:
+        with tempfile.NamedTemporaryFile(prefix=f"{STAGING_PREFIX}{os.getpid()}-", suffix=".csv", delete=False,
+                                         dir=spool) as tmp:
+            try:
+                tmp.write(data)
+            except OSError:
+                Path(tmp.name).unlink(missing_ok=True)
+                raise
+    except OSError as exc:
+        raise UserError(f"could not be staged: no room for its temporary copy in {spool or tempfile.gettempdir()} "
+                        f"({exc.strerror}).", file=name,
+                        hint="Free some space there (or set TMPDIR to a disk with room) and try again.") from None
     return [RawSheet(name, None, h + 1, headers, None, notes,
                      csv=CsvSource(tmp.name, delim, ncols, h + 1, encoding.count_records(data, start, quotes)))]
 
@@ -352,7 +362,11 @@ class CsvSource:
         dec = encoding.to_utf8(raw)
         if dec.encoding == "utf-8":
             return False
-        Path(self.path).write_bytes(dec.data)
+        try:
+            Path(self.path).write_bytes(dec.data)
+        except OSError as exc:
+            raise UserError(f"could not be converted to UTF-8 in its temporary copy ({exc.strerror}).",
+                            hint="Free some space in the temp directory and try again.") from None
         msg = dec.message()
         if msg:
             self.notes.append(msg)

@@ -80,7 +80,11 @@ def read_workbook(data: bytes, kind: str | None) -> list[tuple[str, pa.Table]]:
     the caller adds it) for anything the child or the checks refuse."""
     global last_stats, _reads
     t0 = time.perf_counter()
-    proc, warm = _take()
+    try:
+        proc, warm = _take()
+    except OSError as exc:  # no process could be started (too many, no memory): nothing was read
+        raise UserError(f"could not be read now: the reader's process could not start ({exc.strerror}).",
+                        hint="Try again in a moment.") from None
     limits = json.dumps({"memory_bytes": memory_bytes(), "cpu_seconds": cpu_seconds()}).encode()
     out = _Collector(proc.stdout, output_bytes(), proc)
     err = _Collector(proc.stderr, 64 * 1024, None, keep_tail=True)

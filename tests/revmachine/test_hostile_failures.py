@@ -161,3 +161,29 @@ def test_unreadable_upload(seeded, capsys, monkeypatch):
     monkeypatch.setattr(Path, "read_bytes", denied)
     rc = main(["load", str(p), "--db", str(seeded)])
     assert rc == 2 and "cannot be read (Permission denied)" in capsys.readouterr().err
+
+
+def test_no_room_for_the_csv_staging_copy(seeded, capsys, monkeypatch):
+    import tempfile as tf
+
+    from revmachine.ingest import readers
+
+    class Full:
+        def __init__(self, *a, **k):
+            self.name = str(seeded.parent / "revmachine-stage-0-full.csv")
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *a):
+            return False
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tf, "NamedTemporaryFile", Full)
+    monkeypatch.setattr(readers, "_spool_dir", lambda size: None)
+    before = state(seeded)
+    rc, text = _load(seeded, capsys, "more.csv", b"Lead ID,Create Date\nL9,2026-02-01\n")
+    assert rc == 2 and "no room for its temporary copy" in text and "TMPDIR" in text, text
+    assert state(seeded) == before
