@@ -299,8 +299,10 @@ class _XlsxScan:
 
 
 class _OdsScan:
-    """Repeated cells in an ods content.xml that hold a value, and the cells they expand to (the
-    cell's column repeat times its row's repeat)."""
+    """The cells an ods content.xml expands to through its repeats: a cell holding a value repeated
+    across columns counts its column repeat times its row's repeat, and a repeated row counts its
+    cells that hold a value times its repeat. Empty repeats (LibreOffice's trailing million rows of
+    1,024 empty cells) count nothing."""
 
     TAGS = re.compile(rb"<table:table-row\b[^>]*>|<table:(?:covered-)?table-cell\b[^>]*?-repeated[^>]*>")
     REP = re.compile(rb"""number-(?:rows|columns)-repeated=["']([0-9]{1,12})["']""")
@@ -308,7 +310,7 @@ class _OdsScan:
     def __init__(self):
         self.tail = b""
         self.row_rep = 1
-        self.max_cells = 0
+        self.total = 0
         self.worst = (1, 1)
 
     def feed(self, chunk: bytes) -> None:
@@ -323,19 +325,27 @@ class _OdsScan:
             n = int(rep.group(1)) if rep else 1
             if tag.startswith(b"<table:table-row"):
                 self.row_rep = n
-            elif (n > 1 and not (tag.endswith(b"/>") and b"value-type" not in tag)
-                  and n * self.row_rep > self.max_cells):
-                self.max_cells, self.worst = n * self.row_rep, (n, self.row_rep)
+                if n > 1:  # the row's own cells that hold a value, each repeated n times
+                    end = buf.find(b"</table:table-row>", m.end())
+                    valued = buf.count(b"value-type", m.end(), end if end >= 0 else len(buf))
+                    self._add(valued * n, (valued, n))
+            elif n > 1 and not (tag.endswith(b"/>") and b"value-type" not in tag):
+                self._add((n - 1) * self.row_rep, (n, self.row_rep))  # the cell itself was counted above
+
+    def _add(self, cells: int, shape: tuple[int, int]) -> None:
+        self.total += cells
+        if cells >= self.worst[0] * self.worst[1]:
+            self.worst = shape
 
     rescan = False
 
     def check(self, part: str) -> None:
         limit = max_cells()
-        if self.max_cells > limit:
+        if self.total > limit:
             cols, rows = self.worst
             raise UserError(
-                f"has a cell repeated {cols:,} times across a row repeated {rows:,} times "
-                f"({self.max_cells:,} cells, over the limit of {limit:,}): reading it would take about "
-                f"{self.max_cells * 32 / 2**30:,.0f} GB of memory.",
+                f"has repeated rows and columns that expand to {self.total:,} cells (e.g. {cols:,} cells with "
+                f"values across a row repeated {rows:,} times), over the limit of {limit:,}: reading it would "
+                f"take about {self.total * 32 / 2**30:,.0f} GB of memory.",
                 hint="Delete the repeated rows and columns past your data in LibreOffice, save, and upload "
                      "again (or raise REVMACHINE_MAX_CELLS).")

@@ -96,7 +96,7 @@ def test_bomb_is_checked_by_content_whatever_its_extension(seeded, capsys, name)
 def test_ods_repeated_rows_and_columns(seeded, capsys):
     data = ods_repeat_bomb()
     assert len(data) < 2000
-    _refused(seeded, capsys, "rep.ods", data, "repeated 16,384 times", "1,048,575 times", "LibreOffice")
+    _refused(seeded, capsys, "rep.ods", data, "expand to 17,179,852,800 cells", "repeated 1,048,575 times", "LibreOffice")
 
 
 def test_ods_with_empty_trailing_repeats_loads(db_path):
@@ -180,3 +180,12 @@ def test_far_cell_in_a_sheet_part_stored_elsewhere(seeded, capsys):
     data = out.getvalue()
     assert "xl/data/s.xml" in zipfile.ZipFile(io.BytesIO(data)).namelist()
     _refused(seeded, capsys, "moved.xlsx", data, "sheet 'Leads'", "XFD1048576")
+
+
+def test_ods_repeated_row_of_many_cells(seeded, capsys):
+    """No repeated cell: a row of 60 cells with values, repeated a million times (60 million cells)."""
+    from .hostile import ods, ods_cell
+
+    body = ("<table:table-row>" + ods_cell("Lead ID") + ods_cell("Create Date") + "</table:table-row>"
+            '<table:table-row table:number-rows-repeated="1000000">' + ods_cell("x") * 60 + "</table:table-row>")
+    _refused(seeded, capsys, "rows.ods", ods(body), "expand to 60,000,000 cells")
