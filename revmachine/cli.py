@@ -19,6 +19,8 @@ import json
 import sys
 from pathlib import Path
 
+import duckdb
+
 from revmachine import db
 from revmachine.errors import UserError
 
@@ -333,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
         except UserError as exc:
             print(f"error: {exc.render()}", file=sys.stderr)
             return 2
-        except OSError as exc:  # a full disk, a read-only folder, a name too long: the user's to fix
+        except (OSError, duckdb.Error) as exc:  # a full disk, a read-only folder, a name too long
             mapped = db.user_error(exc, db.resolve(getattr(args, "db", None)))
             if mapped is exc:
                 raise
