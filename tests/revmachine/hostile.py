@@ -143,9 +143,11 @@ def state(p: Path) -> tuple:
 def run_cli(args: list[str], env: dict[str, str] | None = None, memory_mb: int | None = None,
             timeout: float = 300) -> tuple[int, str, str, int]:
     """`python -m revmachine ARGS` in a child process: (exit code, stdout, stderr, peak RSS in MB of
-    it and the processes it waited for). memory_mb bounds its address space (RLIMIT_AS), so a
-    regression shows as a failure here, never as the test machine running out of memory."""
+    it and the processes it waited for, from its own wait4). memory_mb bounds its address space
+    (RLIMIT_AS), so a regression shows as a failure here, never as the test machine running out of
+    memory."""
     import resource
+    import threading
 
     def limit():
         if memory_mb:
@@ -154,10 +156,17 @@ def run_cli(args: list[str], env: dict[str, str] | None = None, memory_mb: int |
     full_env = {**os.environ, "REVMACHINE_NO_DEMO": "1", "PYTHONPATH": str(ROOT), **(env or {})}
     proc = subprocess.Popen([sys.executable, "-m", "revmachine", *args], cwd=ROOT, env=full_env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=limit)
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
+    outs: dict[str, bytes] = {}
+    readers = [threading.Thread(target=lambda k=k, f=f: outs.__setitem__(k, f.read()), daemon=True)
+               for k, f in (("out", proc.stdout), ("err", proc.stderr))]
+    for t in readers:
+        t.start()
+    for t in readers:
+        t.join(timeout)
+    if any(t.is_alive() for t in readers):
         proc.kill()
-        raise
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), usage.ru_maxrss // 1024
+        raise TimeoutError(args)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return (proc.returncode, outs["out"].decode("utf-8", "replace"), outs["err"].decode("utf-8", "replace"),
+            usage.ru_maxrss // 1024)
