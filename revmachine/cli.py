@@ -8,7 +8,7 @@
   funnel [--db PATH] [--period P] [--by channel|territory|owner|campaign|sourced_by] [--view period|cohort] --format json|csv
   matrix [--db PATH] [--period P] [--entity campaign|channel|marketer] [--baseline B] --format json|csv
   plan [--db PATH] --period P [--target AMOUNT] --format json|csv
-  undo [--db PATH]
+  undo [--db PATH] [--batch N]
   history [--db PATH] [--format text|json]
   template OUT.xlsx
   bench [--quick]
@@ -20,6 +20,8 @@ import argparse
 import json
 import sys
 from pathlib import Path
+
+import duckdb
 
 from revmachine import db
 from revmachine.errors import UserError
@@ -48,6 +50,10 @@ def _choices(args):
 
 def _stage_files(args):
     """Read the files named on the command line and stage them with the user's choices."""
+    from revmachine.ingest import sandbox
+
+    if any(Path(n).suffix.lower() in {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"} for n in args.files):
+        sandbox.prewarm()  # the parser's process starts while this one loads its own libraries
     from revmachine.ingest import stage
 
     files = []
@@ -55,8 +61,13 @@ def _stage_files(args):
         p = Path(name)
         if not p.is_file():
             raise UserError("no such file.", file=name)
-        files.append(stage.UploadFile(p.name, p.read_bytes()))
+        try:
+            files.append(stage.UploadFile(p.name, p.read_bytes()))
+        except OSError as exc:
+            raise UserError(f"cannot be read ({exc.strerror}).", file=name,
+                            hint="Check the file's permissions and try again.") from None
     path = db.resolve(args.db)
+    db.cleanup(path)  # what a killed load left behind
     ctx = stage.Context.defaults()
     if path.exists():
         db.ensure_current(path)
@@ -267,7 +278,7 @@ def cmd_plan(args) -> int:
 def cmd_undo(args) -> int:
     from revmachine.ingest import load as load_mod
 
-    batch = load_mod.undo_last(args.db)
+    batch = load_mod.undo_batch(args.db, args.batch)
     print(f"Undid batch {batch}.")
     return 0
 
@@ -383,6 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("undo", help="undo the last loaded batch")
     dbopt(sp)
+    sp.add_argument("--batch", type=int, help="the batch to undo (refused unless it is the newest active one)")
     sp.set_defaults(fn=cmd_undo)
 
     sp = sub.add_parser("history", help="list loaded batches")
@@ -402,9 +414,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    from revmachine.textsafe import SafeWriter
+
+    # text from the files reaches the terminal: its control characters and escape sequences are
+    # printed as visible escapes (textsafe.py), never acted on
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeWriter(out), SafeWriter(err)
     try:
-        return args.fn(args)
-    except UserError as exc:
-        print(f"error: {exc.render()}", file=sys.stderr)
-        return 2
+        args = build_parser().parse_args(argv)
+        try:
+            return args.fn(args)
+        except UserError as exc:
+            print(f"error: {exc.render()}", file=sys.stderr)
+            return 2
+        except (OSError, duckdb.Error) as exc:  # a full disk, a read-only folder, a name too long
+            mapped = db.user_error(exc, db.resolve(getattr(args, "db", None)))
+            if mapped is exc:
+                raise
+            print(f"error: {mapped.render()}", file=sys.stderr)
+            return 2
+    finally:
+        sys.stdout, sys.stderr = out, err

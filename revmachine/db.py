@@ -17,9 +17,12 @@ invalidates every cached result without opening the database.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
+import re
 import shutil
+import stat
 import time
 import uuid
 from collections.abc import Iterator
@@ -28,6 +31,7 @@ from pathlib import Path
 import duckdb
 
 from revmachine import config
+from revmachine.errors import UserError
 
 _RETRY_SECONDS = 10.0
 
@@ -83,15 +87,72 @@ def read(path: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 @contextlib.contextmanager
-def _writer_lock(p: Path) -> Iterator[None]:
-    p.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = p.with_name(p.name + ".lock")
-    with open(lock_path, "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+def _writer_lock(p: Path, blocking: bool = True) -> Iterator[bool]:
+    """The writers' lock (yields False when blocking=False and another process holds it)."""
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(p.with_name(p.name + ".lock"), "a+")  # noqa: SIM115 (held across the yield)
+    except OSError as exc:
+        raise user_error(exc, p) from None
+    with fh:
         try:
-            yield
+            fcntl.flock(fh, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+# errors a user can cause (and fix) when the database or its folder is written
+_USER_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.ENAMETOOLONG, errno.EFBIG}
+_USER_IO_TEXT = ("no space left", "disk full", "permission denied", "read-only file system", "file too large",
+                 "disk quota")
+
+
+def user_error(exc: BaseException, p: Path) -> UserError | BaseException:
+    """A UserError saying what to do for a full disk, a read-only file or folder, a name too long;
+    the exception itself for anything else."""
+    code = getattr(exc, "errno", None)
+    text = str(exc).lower()
+    if isinstance(exc, OSError) and code not in _USER_ERRNOS:
+        return exc
+    if not isinstance(exc, OSError) and not (isinstance(exc, duckdb.Error) and any(t in text for t in _USER_IO_TEXT)):
+        return exc
+    folder = p.parent
+    if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or "space" in text or "full" in text or "quota" in text \
+            or "too large" in text:
+        try:
+            free = f"{shutil.disk_usage(folder).free / 2**20:,.0f} MB free"
+        except OSError:
+            free = "free space unknown"
+        size = p.stat().st_size / 2**20 if p.exists() else 0
+        return UserError(f"the disk holding {folder} is full ({free}); nothing was changed.",
+                         hint=f"A write needs room for a copy of the database ({size:,.0f} MB) and the upload: free "
+                              "some space, or point --db / REVMACHINE_DB at another disk, and try again.")
+    if code == errno.ENAMETOOLONG:
+        return UserError(f"a file name is too long for the file system under {folder}; nothing was changed.",
+                         hint="Rename the file to something shorter and try again.")
+    return UserError(f"cannot write in {folder} ({exc.strerror if isinstance(exc, OSError) else str(exc)[:120]}); "
+                     "nothing was changed.",
+                     hint="Make the folder and the database file writable for this user, or use another --db.")
+
+
+def check_writable(p: Path) -> None:
+    """Refuse a database file or folder that its owner made read-only (even root honours that
+    here: the swap would otherwise replace a file someone protected)."""
+    for target, what in ((p, "database file"), (p.parent, "folder of the database")):
+        try:
+            st = target.stat()
+        except FileNotFoundError:
+            continue
+        if not st.st_mode & 0o222 or not os.access(target, os.W_OK):
+            raise UserError(f"the {what} {target} is read-only (mode {stat.S_IMODE(st.st_mode):04o}); nothing was "
+                            "changed.",
+                            hint=f"Make it writable (chmod u+w '{target}') to load or change data, or use another "
+                                 "--db.")
 
 
 @contextlib.contextmanager
@@ -101,35 +162,111 @@ def write(path: str | Path | None = None, *, rebuilds_marts: bool = False
 
     Everything done on the connection is one transaction: an exception rolls all of it back and
     the live database is untouched. rebuilds_marts: the caller rebuilds the marts itself (a load,
-    an undo), so a new or upgraded database does not build them first.
+    an undo), so a new or upgraded database does not build them first. The new file gets the
+    live one's mode and owner. A read-only database (or folder) is refused, not replaced; a
+    full disk or a folder that cannot be written is a UserError saying what to do.
     """
     from revmachine import schema
 
     p = resolve(path)
-    with _writer_lock(p):
-        tmp = p.with_name(f".{p.name}.{uuid.uuid4().hex}.tmp")
-        try:
-            if p.exists():
-                shutil.copyfile(p, tmp)
-            con = duckdb.connect(str(tmp))
+    check_writable(p)
+    try:
+        with _writer_lock(p):
+            check_writable(p)  # it may have changed while this waited
+            tmp = p.with_name(f".{p.name}.{uuid.uuid4().hex}.tmp")
             try:
-                _settings(con)
-                schema.ensure(con, rebuilds_marts=rebuilds_marts)
-                con.execute("begin transaction")
-                yield con
-                con.execute("commit")
-                con.execute("checkpoint")
-            except BaseException:
-                with contextlib.suppress(duckdb.Error):
-                    con.execute("rollback")
-                raise
+                if p.exists():
+                    st = p.stat()
+                    shutil.copyfile(p, tmp)
+                    os.chmod(tmp, stat.S_IMODE(st.st_mode))
+                    with contextlib.suppress(PermissionError):  # only root may give a file away
+                        os.chown(tmp, st.st_uid, st.st_gid)
+                con = duckdb.connect(str(tmp))
+                try:
+                    _settings(con)
+                    schema.ensure(con, rebuilds_marts=rebuilds_marts)
+                    con.execute("begin transaction")
+                    yield con
+                    con.execute("commit")
+                    con.execute("checkpoint")
+                except BaseException:
+                    with contextlib.suppress(duckdb.Error):
+                        con.execute("rollback")
+                    raise
+                finally:
+                    con.close()
+                os.replace(tmp, p)
             finally:
-                con.close()
-            os.replace(tmp, p)
-        finally:
-            for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-                with contextlib.suppress(FileNotFoundError):
-                    leftover.unlink()
+                for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+                    with contextlib.suppress(FileNotFoundError):
+                        leftover.unlink()
+    except (OSError, duckdb.Error) as exc:
+        mapped = user_error(exc, p)
+        if mapped is exc:
+            raise
+        raise mapped from None
+
+
+_cleaned: set[Path] = set()
+
+
+def cleanup(path: str | Path | None = None, *, force: bool = False) -> list[Path]:
+    """Remove what a killed write left behind (once per process and database, unless force): the
+    private copies of the database (.<name>.<hex>.tmp and their .wal), the CSV staging copies of
+    processes that no longer run, and (ingest.load) kept raw files that no batch names. Done only
+    while no writer holds the lock, so nothing in use is touched. Returns what it removed."""
+    p = resolve(path)
+    if (p in _cleaned and not force) or not p.parent.exists():
+        return []
+    _cleaned.add(p)
+    removed: list[Path] = []
+    try:
+        with _writer_lock(p, blocking=False) as got:
+            if not got:
+                _cleaned.discard(p)  # a writer is busy: try again next time
+                return []
+            for f in p.parent.glob(f".{p.name}.*.tmp*"):
+                if _TMP.fullmatch(f.name[len(p.name) + 2:]):
+                    with contextlib.suppress(OSError):
+                        f.unlink()
+                        removed.append(f)
+            from revmachine.ingest import load
+
+            removed += load.remove_unnamed_raw_files(p)
+    except UserError:
+        return removed  # a folder that cannot be written: nothing to clean there
+    removed += _remove_dead_staging()
+    return removed
+
+
+_TMP = re.compile(r"[0-9a-f]{32}\.tmp(\.wal)?")
+_STAGING = re.compile(r"revmachine-stage-(\d+)-.*\.csv")
+
+
+def _remove_dead_staging() -> list[Path]:
+    import tempfile
+
+    removed = []
+    for folder in {Path("/dev/shm"), Path(tempfile.gettempdir())}:
+        try:
+            entries = list(folder.glob("revmachine-stage-*.csv"))
+        except OSError:
+            continue
+        for f in entries:
+            m = _STAGING.fullmatch(f.name)
+            if not m:
+                continue
+            try:
+                os.kill(int(m.group(1)), 0)
+                continue  # its process still runs
+            except ProcessLookupError:
+                pass
+            except (PermissionError, OverflowError, ValueError):
+                continue  # another user's, or not a pid: left alone
+            with contextlib.suppress(OSError):
+                f.unlink()
+                removed.append(f)
+    return removed
 
 
 def ensure_current(path: str | Path | None = None) -> None:
@@ -139,6 +276,7 @@ def ensure_current(path: str | Path | None = None) -> None:
     p = resolve(path)
     if not p.exists():
         return
+    cleanup(p)  # once per process: what a killed load left behind
     with read(p) as con:
         old = schema.needs_upgrade(con)
     if old:

@@ -32,9 +32,27 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     return safe_frame(df).to_csv(index=False).encode("utf-8")
 
 
+def sheet_title(title: object, taken: list[str] | tuple[str, ...] = ()) -> str:
+    """A valid Excel sheet name for a title from the data (a territory, a campaign): no []:*?/\\ or
+    control characters, no apostrophe first or last, at most 31 characters, not the reserved
+    'History', and not one of `taken` (compared as Excel does, ignoring case: a suffix " (2)"...)."""
+    t = re.sub(r"[\[\]:*?/\\\x00-\x1f\x7f]", "_", str(title)).strip()
+    t = t.strip("'").strip() or "Sheet"
+    if t.casefold() == "history":
+        t = "History_"
+    t = t[:31].rstrip("'") or "Sheet"
+    used = {x.casefold() for x in taken}
+    base, n = t, 1
+    while t.casefold() in used:
+        n += 1
+        suffix = f" ({n})"
+        t = base[: 31 - len(suffix)].rstrip("'") + suffix
+    return t
+
+
 def write_sheet(wb: Workbook, title: str, df: pd.DataFrame):
-    """A sheet of the frame (title made valid for Excel: no []:*?/\\, at most 31 characters)."""
-    ws = wb.create_sheet(re.sub(r"[\[\]:*?/\\]", "_", title)[:31] or "Sheet")
+    """A sheet of the frame, its title made a valid Excel sheet name (sheet_title)."""
+    ws = wb.create_sheet(sheet_title(title, wb.sheetnames))
     safe = safe_frame(df)
     ws.append(list(safe.columns))
     for c in ws[1]:

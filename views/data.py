@@ -197,14 +197,23 @@ if path.exists():
     st.dataframe(format.table(hist.drop(columns=["row_counts"]), labels={"batch_id": "Batch", "loaded_at": "Loaded"}),
                  hide_index=True, width="stretch")
     c1, c2 = st.columns([1, 3])
-    if c1.button("Undo the last batch", disabled=not (hist["status"] == "active").any(), key="undo_button"):
+    # the button names the batch this page shows, and its click undoes that one (the callback's
+    # argument is bound when the page is drawn): if another load landed since, undo_batch refuses
+    shown = hist.loc[hist["status"] == "active", "batch_id"]
+    shown_batch = int(shown.max()) if len(shown) else None
+
+    def _undo(batch: int | None) -> None:
+        st.session_state.pop("undo_error", None)
         try:
-            undone = load_mod.undo_last(path)
+            st.session_state["undone"] = load_mod.undo_batch(path, batch)
             st.session_state.pop("last_load", None)
-            st.session_state["undone"] = undone
-            st.rerun()
         except UserError as exc:
-            st.error(str(exc))
+            st.session_state["undo_error"] = str(exc)
+
+    c1.button(f"Undo batch {shown_batch}" if shown_batch else "Undo the last batch", disabled=shown_batch is None,
+              key="undo_button", on_click=_undo, args=(shown_batch,))
+    if st.session_state.get("undo_error"):
+        st.error(st.session_state.pop("undo_error"))
     if st.session_state.get("undone"):
         c2.info(f"Batch {st.session_state['undone']} was undone.")
 else:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from revmachine import periods
+from revmachine.textsafe import cut_list
 
 if TYPE_CHECKING:
     from revmachine.ingest.stage import SheetResult, _Stager
@@ -289,7 +290,7 @@ def period_table(st: _Stager, res: SheetResult, t: str) -> str:
     if bad:
         n, rws = st.rows(f"select source_row from {t} where period in (select unnest($bad))", {"bad": bad})
         st.add("warning", f"{n} row(s) have a period that is not understood (e.g. "
-               f"{', '.join(map(repr, bad[:3]))}; rows {st.rows_sample(rws)}); use 2026-07, "
+               f"{cut_list(bad, 3, 40, quote=True)}; rows {st.rows_sample(rws)}); use 2026-07, "
                "2026-Q3 or 2026. Those rows are skipped.", res, row=rws[0] if rws else None,
                column=st.header(res, "period"), count=n, code="bad_period")
     st.con.execute(f"create or replace table {name} (v varchar, y varchar, s date, e date)")

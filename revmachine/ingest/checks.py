@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from revmachine.ingest.fields import ALL_PHRASES, KINDS
 from revmachine.schema import BUSINESS_TABLES, id_column
+from revmachine.textsafe import cut_list
 
 if TYPE_CHECKING:
     from revmachine.ingest.stage import SheetResult, _Stager
@@ -44,7 +45,7 @@ def values(st: _Stager, res: SheetResult, tname: str, header_of: dict[str, str],
                     level = "error"
                 st.add(level,
                        f"{n} value(s) could not be read as {WHAT[ftype]} (e.g. "
-                       f"{', '.join(repr(s[:40]) for s in sample)}; rows {st.rows_sample(rows)}); they are left blank."
+                       f"{cut_list(sample, 3, 40, quote=True)}; rows {st.rows_sample(rows)}); they are left blank."
                        + (" Most of the column is unreadable: check the column mapping."
                           if level == "error" else ""),
                        res, row=rows[0], column=header, count=n, code="unparsed")
@@ -232,7 +233,7 @@ def dedupe(st: _Stager, kind: str, parts) -> None:
         res = parts[dup[3]][0]
         st.add("warning",
                f"{dup[0]} {' + '.join(k for k in key)} value(s) appear on more than one row ({dup[4]} rows) "
-               f"(e.g. {', '.join(repr(str(v)[:40]) for v in dup[2])}; rows {st.rows_sample(dup[1])}): "
+               f"(e.g. {cut_list(dup[2], 3, 40, quote=True)}; rows {st.rows_sample(dup[1])}): "
                "the last one of each is kept.",
                res, row=dup[1][0] if dup[1] else None, column=st.header(res, first),
                count=dup[0], code="duplicate_id")
@@ -275,7 +276,7 @@ def _unknown_stages(st: _Stager, kind: str, parts, column: str = "current_stage"
         if r[0]:
             res.unknown_stages = sorted(str(v) for v in r[3] if v is not None)
             st.add("warning",
-                   f"{r[0]} row(s) have a stage the funnel does not know ({', '.join(repr(str(v)[:40]) for v in r[1])}); "
+                   f"{r[0]} row(s) have a stage the funnel does not know ({cut_list(r[1], 5, 40, quote=True)}); "
                    "their stage is taken from their stage dates only. Map each name to a stage once (Data "
                    "page, or `load --stage 'NAME=STAGE'`) and it is remembered.",
                    res, row=r[2], column=st.header(res, "stage" if kind == "stage_history" else "current_stage"),
@@ -300,7 +301,7 @@ def _unknown_channels(st: _Stager, kind: str, parts) -> None:
         if r[0]:
             st.add("warning",
                    f"{r[0]} row(s) have a channel with no marketing/sales mapping "
-                   f"({', '.join(repr(str(v)[:40]) for v in r[1])}); they count as 'unmapped' in sourced-by "
+                   f"({cut_list(r[1], 8, 40, quote=True)}); they count as 'unmapped' in sourced-by "
                    "figures until the channel is mapped (Data page, channel settings).",
                    res, column=st.header(res, "channel"), count=r[0], code="unknown_channel")
 
@@ -366,7 +367,7 @@ def _check_deals(st: _Stager, parts) -> None:
                  "and __unknown_status")[0]
         if r[0]:
             st.add("warning", f"{r[0]} row(s) have a status that is not open, won or lost "
-                   f"({', '.join(repr(str(v)[:40]) for v in r[1])}); they count as open.", res,
+                   f"({cut_list(r[1], 5, 40, quote=True)}); they count as open.", res,
                    column=st.header(res, "status"), count=r[0], code="unknown_status")
         outcome = {"current_stage", "status", "is_won", "is_closed", "won_time", "lost_time"}
         if not outcome & set(res.mapping.values()):

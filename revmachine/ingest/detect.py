@@ -22,6 +22,7 @@ from revmachine.ingest.build import preamble_range
 from revmachine.ingest.fields import KINDS
 from revmachine.ingest.headers import normalize
 from revmachine.ingest.readers import read_upload
+from revmachine.textsafe import cut_list
 
 if TYPE_CHECKING:
     from revmachine.ingest.stage import SheetResult, UploadFile, _Stager
@@ -188,8 +189,7 @@ def _by_header(res: SheetResult, cols: dict[str, str | None]) -> dict[int, str |
 
 
 def _cut(items: list[str], n: int = MAX_LISTED) -> str:
-    shown = ", ".join(repr(str(x)[:60]) for x in items[:n])
-    return shown + (f" and {len(items) - n} more" if len(items) > n else "")
+    return cut_list(items, n, 40, quote=True)
 
 
 def _check_fields(res: SheetResult, kind: str, mp: dict[int, str | None]) -> None:
@@ -223,9 +223,11 @@ def detect_sheets(st: _Stager, files: list[UploadFile], overrides: dict, choices
             raws = read_upload(f.name, f.data)
         except UserError as exc:
             st.add("error", exc.message + (f" {exc.hint}" if exc.hint else ""), file=f.name,
-                   sheet=exc.sheet, code="unreadable")
+                   sheet=exc.sheet, row=exc.row, code="unreadable")
             continue
         for raw in raws:
+            for note in raw.notes if raw.headers else ():  # the encoding it was read in
+                st.add("warning", note, file=raw.file_name, sheet=raw.sheet_name, code="encoding")
             res = SheetResult(raw, None, {}, signature(raw.headers), "proposed")
             res.report_range = preamble_range(raw.preamble) if raw.preamble else None
             sheets.append(res)

@@ -8,8 +8,10 @@ The raw files are kept beside the database (<db>_uploads/) so a batch can be rel
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,8 +94,7 @@ def load(staged: Staged, path: str | Path | None = None, *, modes: dict[str, str
             batch_id = con.execute("select coalesce(max(batch_id), 0) + 1 from batches").fetchall()[0][0]
             raw_dir.mkdir(parents=True, exist_ok=True)
             for f in staged.files:
-                safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in Path(f.name).name)
-                kept.append(raw_dir / f"{batch_id:05d}_{f.sha256[:12]}_{safe}")
+                kept.append(raw_dir / kept_name(batch_id, f.sha256, f.name))
             # the raw files are written while DuckDB writes the rows (a file write releases the GIL);
             # the transaction commits only once they are on disk
             keeping = writer.submit(_keep_raw, [(t, f.data) for t, f in zip(kept, staged.files, strict=True)])
@@ -137,6 +138,38 @@ def _remember_stage_names(con: duckdb.DuckDBPyConnection, names: dict[str, str])
         con.execute("insert or replace into config_stage_aliases values (?, ?)", [stage_key(name), stage])
 
 
+def kept_name(batch_id: int, sha256: str, original: str) -> str:
+    """The kept raw copy's name: short and safe whatever the upload was called (a 240-byte name, a
+    slash, a control character); the original name is stored in batch_files.file_name."""
+    ext = Path(original).suffix.lower()
+    ext = ext if re.fullmatch(r"\.[a-z0-9]{1,8}", ext) else ".bin"
+    return f"{batch_id:05d}_{sha256[:16]}{ext}"
+
+
+def remove_unnamed_raw_files(path: Path) -> list[Path]:
+    """Kept raw files that no batch names (a load killed after writing them): removed. The caller
+    holds the writers' lock."""
+    raw_dir = uploads_dir(path)
+    if not raw_dir.is_dir() or not path.exists():
+        return []
+    try:
+        with db.read(path) as con:
+            named = {Path(r[0]).name for r in con.execute(
+                "select raw_path from batch_files where raw_path is not null").fetchall()}
+    except duckdb.Error:
+        return []  # no batch_files table yet (an old or foreign file): leave the folder alone
+    removed = []
+    for f in raw_dir.iterdir():
+        if f.is_file() and f.name not in named and _KEPT.fullmatch(f.name):
+            with contextlib.suppress(OSError):
+                f.unlink()
+                removed.append(f)
+    return removed
+
+
+_KEPT = re.compile(r"\d{5,}_[0-9a-f]{12,}_?.*")
+
+
 def _keep_raw(files: list[tuple[Path, bytes]]) -> None:
     for target, data in files:
         target.write_bytes(data)
@@ -144,11 +177,28 @@ def _keep_raw(files: list[tuple[Path, bytes]]) -> None:
 
 def undo_last(path: str | Path | None = None) -> int:
     """Undo the newest active batch; returns its id. UserError when there is none."""
+    return undo_batch(path, None)
+
+
+def undo_batch(path: str | Path | None, batch_id: int | None) -> int:
+    """Undo batch `batch_id` (None: the newest active one); returns its id. Only the newest active
+    batch can be undone (its rows may have superseded an older batch's): a batch that a newer one
+    landed after, one already undone or one that does not exist is refused with a UserError."""
     p = db.resolve(path)
     if not p.exists():
         raise UserError("there is no database yet, so nothing to undo.")
     with db.write(p, rebuilds_marts=True) as con:
         r = con.execute("select max(batch_id) from batches where status = 'active'").fetchall()[0][0]
+        if batch_id is not None:
+            row = con.execute("select status from batches where batch_id = ?", [batch_id]).fetchall()
+            if not row:
+                raise UserError(f"there is no batch {batch_id}.", hint="`python -m revmachine history` lists them.")
+            if row[0][0] != "active":
+                raise UserError(f"batch {batch_id} was already undone; nothing was changed.")
+            if batch_id != r:
+                raise UserError(f"batch {batch_id} is not the newest batch: batch {r} was loaded after it, and its "
+                                f"rows may have replaced batch {batch_id}'s; nothing was changed.",
+                                hint=f"Undo batch {r} first if you mean to undo both.")
         if r is None:
             raise UserError("no loaded batch to undo.")
         for (table,) in con.execute(

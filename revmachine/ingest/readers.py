@@ -23,8 +23,10 @@ import pyarrow as pa
 
 from revmachine import config
 from revmachine.errors import UserError
-from revmachine.ingest import recognise
+from revmachine.ingest import encoding, recognise, safety, sandbox
+from revmachine.textsafe import cut_list
 
+csv.field_size_limit(encoding.MAX_LINE_BYTES)  # Python's reader takes the rows DuckDB's does (2 MB)
 EXCEL_EXT = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 TEXT_EXT = {".csv", ".tsv", ".txt"}
 HEADER_SCAN_ROWS = 30
@@ -112,62 +114,12 @@ def check_size(name: str, data: bytes) -> None:
         )
 
 
-def _check_zip(name: str, data: bytes) -> None:
-    """Refuse non-zip, truncated and zip-bomb workbooks before any parsing (bounded memory)."""
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise UserError(
-            "is not a valid Excel workbook (an .xlsx is a zip archive; this file is not one, or it is "
-            "truncated).",
-            file=name,
-            hint="Open it in Excel and save it again as .xlsx, or export as .csv.",
-        )
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            total = sum(i.file_size for i in zf.infolist())
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise UserError(
-            f"the workbook is damaged or truncated ({exc}).",
-            file=name,
-            hint="Download or export it again.",
-        ) from None
-    # a damaged part (bad checksum) is not looked for here, which would inflate every part once
-    # more: the reader fails on it and the sheet is reported as unreadable
-    limit = config.max_unzipped_bytes()
-    if total > limit or (total > 50_000_000 and total > 200 * len(data)):
-        raise UserError(
-            f"the workbook expands to {total / 1e6:,.0f} MB from {len(data) / 1e6:,.1f} MB "
-            "(a 'zip bomb' or an abnormally large sheet); refused without reading it.",
-            file=name,
-            hint="Export the data again, or as .csv.",
-        )
-
-
-def read_excel(name: str, data: bytes) -> list[RawSheet]:
-    import fastexcel
-
-    if Path(name).suffix.lower() in {".xlsx", ".xlsm", ".xlsb", ".ods"}:
-        _check_zip(name, data)
-    try:
-        reader = fastexcel.read_excel(data)
-    except Exception as exc:  # fastexcel raises its own error types for every unreadable file
-        raise UserError(
-            f"could not be read as a spreadsheet ({type(exc).__name__}: {str(exc)[:200]}).",
-            file=name,
-            hint="Open it in Excel and save it again as .xlsx, or export as .csv.",
-        ) from None
+def read_excel(name: str, data: bytes, kind: str | None = None) -> list[RawSheet]:
+    """Every sheet of a workbook, parsed in a child process with hard limits (sandbox.py) while
+    this process checks the archive (safety.py)."""
     sheets: list[RawSheet] = []
     hidden = hidden_sheets(data)
-    for idx, sheet_name in enumerate(reader.sheet_names):
-        try:
-            tbl = reader.load_sheet(
-                idx, header_row=None, skip_rows=0, dtypes="string", eager=True,
-                whitespace_as_null=True,
-            )
-        except Exception as exc:
-            raise UserError(
-                f"the sheet could not be read ({type(exc).__name__}: {str(exc)[:200]}).",
-                file=name, sheet=sheet_name,
-            ) from None
+    for sheet_name, tbl in sandbox.read_workbook(data, kind or safety.content_kind(data)):
         tbl = pa.table(tbl) if not isinstance(tbl, pa.Table) else tbl
         if tbl.num_rows == 0 or tbl.num_columns == 0:
             sheets.append(RawSheet(name, sheet_name, 1, [], pa.table({"source_row": pa.array([], pa.int64())}),
@@ -188,14 +140,16 @@ def read_excel(name: str, data: bytes) -> list[RawSheet]:
 def hidden_sheets(data: bytes) -> set[str]:
     """Names of the sheets an .xlsx / .xlsm workbook marks hidden (xl/workbook.xml, state="hidden" or
     "veryHidden"); empty for other files."""
+    limit = 5_000_000  # a workbook part listing sheets is a few KB; the read is bounded, whatever the
+    # zip directory claims
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            info = zf.getinfo("xl/workbook.xml")
-            if info.file_size > 5_000_000:
-                return set()
-            xml = zf.read(info).decode("utf-8", errors="replace")
-    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+        with zipfile.ZipFile(io.BytesIO(data)) as zf, zf.open("xl/workbook.xml") as part:
+            raw = part.read(limit + 1)
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError):
         return set()
+    if len(raw) > limit:
+        return set()
+    xml = raw.decode("utf-8", errors="replace")
     import html
 
     out = set()
@@ -217,14 +171,16 @@ def _preamble(rows: list[list[object]]) -> list[str]:
 
 
 def _decode_head(data: bytes) -> str:
-    """The first 64 KB as text (UTF-8, else Windows-1252), a character cut at the end dropped."""
+    """The first 64 KB as text (UTF-8, its odd non-UTF-8 bytes as Windows-1252, or all Windows-1252
+    when it has no UTF-8 at all: encoding.py), a character cut at the end dropped."""
     head = data[:65536]
-    try:
-        return head.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(head) - 4:
-            return head[: exc.start].decode("utf-8-sig")
-        return head.decode("cp1252", errors="replace")
+    if len(data) > len(head):
+        for back in range(1, 4):  # a multi-byte character cut by the 64 KB boundary
+            if len(head) > back and head[-back] >= 0xC0:
+                head = head[:-back]
+                break
+    text = encoding.to_utf8(head).data.decode("utf-8")
+    return text[1:] if text.startswith("\ufeff") else text
 
 
 def _line_offset(data: bytes, lines: int) -> int:
@@ -244,12 +200,18 @@ _BLANK_LINE = re.compile(rb"\n\r?\n")
 def read_text(name: str, data: bytes) -> list[RawSheet]:
     """CSV/TSV: the delimiter sniffed and the header found on the first lines; the rows are read
     later by DuckDB's CSV reader straight from the file (RawSheet.csv), with no Python pass over
-    them, unless blank lines need Python's reader to keep the row numbers exact."""
-    if b"\x00" in data[:8192]:
+    them, unless blank lines need Python's reader to keep the row numbers exact. UTF-16/32 is
+    converted first; other encodings and the CSV's structure are checked in encoding.py."""
+    notes: list[str] = []
+    if encoding.wide_encoding(data):
+        dec = encoding.to_utf8(data)
+        data = dec.data
+        notes.append(dec.message())
+    if b"\x00" in data[:8192] or encoding.control_share(data[:8192]) > 0.08:
         raise UserError(
             "is not a text (CSV) file: it contains binary data.",
             file=name,
-            hint="If it is a workbook, give it its real extension (.xlsx).",
+            hint="Export the data again as .csv (UTF-8) or .xlsx.",
         )
     lines = _decode_head(data).splitlines()[:HEADER_SCAN_ROWS]
     delim = "\t" if Path(name).suffix.lower() == ".tsv" else _sniff_delimiter(lines)
@@ -261,31 +223,83 @@ def read_text(name: str, data: bytes) -> list[RawSheet]:
     headers = clean_headers([c if c.strip() else None for c in head_rows[h]])
     ncols = max(len(headers), *(len(r) for r in head_rows[h:] or [[]]))
     headers += clean_headers([None] * ncols)[len(headers):]
+    body_rows = [(h + 2 + i, len(r)) for i, r in enumerate(head_rows[h + 1:]) if any(c.strip() for c in r)]
+    wide = [row for row, n in body_rows if n > len(head_rows[h])]
+    if wide and len(wide) < len(body_rows):  # some rows, not a column every row has
+        notes.append(f"has rows with more fields than its header's {len(head_rows[h])} (rows "
+                     f"{cut_list(wide, 5)}): their extra values are in unnamed columns, which are not loaded. "
+                     "A value holding an unquoted delimiter does this: check those rows.")
     start = _line_offset(data, h + 1)
+    quotes = data.count(b'"', start)  # one pass for both structure checks (0.06-0.18 s at 154 MB)
+    open_at = encoding.unclosed_quote(data, start, count=quotes)
+    if open_at is not None:
+        raise UserError("has a quote (\") that is never closed, so every row after it would be read into "
+                        "one cell.", file=name, row=open_at,
+                        hint="Close the quote on that row (a quote inside a quoted value is written \"\"), "
+                             "or save the file again from Excel, and upload again.")
     has_blank_lines = (_BLANK_LINE.search(data, start) is not None  # one pass (two finds took two)
                        or data[start:start + 2] in (b"\n", b"\r\n"))
 
     if has_blank_lines:
         # exact row numbers need the line count of each record: Python's csv reader gives it
-        text = data[start:].decode("utf-8-sig", errors="replace")
+        dec = encoding.to_utf8(data[start:])
+        if dec.encoding != "utf-8":
+            notes.append(dec.message(first_line=h + 2))
+        text = dec.data.decode("utf-8")
         reader = csv.reader(io.StringIO(text), delimiter=delim)
         cols: list[list[str | None]] = [[] for _ in range(ncols)]
         rownums: list[int] = []
-        for rec in reader:
+        for rec in _records(reader, name, h + 1):
             if not any(c.strip() for c in rec):
                 continue
             rownums.append(h + 1 + reader.line_num)
+            if len(rec) > ncols:
+                raise _too_many_fields(name, rownums[-1], len(rec), ncols)
             for i in range(ncols):
                 v = rec[i] if i < len(rec) else None
                 cols[i].append(v if v is None or v.strip() else None)
         table = pa.table({**{f"c{i}": pa.array(cols[i], pa.string()) for i in range(ncols)},
                           "source_row": pa.array(rownums, pa.int64())})
-        return [RawSheet(name, None, h + 1, headers, table, preamble=_preamble(head_rows[:h]))]
+        return [RawSheet(name, None, h + 1, headers, table, notes, preamble=_preamble(head_rows[:h]))]
 
-    with tempfile.NamedTemporaryFile(suffix=".csv", delete=False, dir=_spool_dir(len(data))) as tmp:
-        tmp.write(data)
-    return [RawSheet(name, None, h + 1, headers, None, csv=CsvSource(tmp.name, delim, ncols, h + 1),
+    spool = _spool_dir(len(data))
+    try:
+        with tempfile.NamedTemporaryFile(prefix=f"{STAGING_PREFIX}{os.getpid()}-", suffix=".csv", delete=False,
+                                         dir=spool) as tmp:
+            try:
+                tmp.write(data)
+            except OSError:
+                Path(tmp.name).unlink(missing_ok=True)
+                raise
+    except OSError as exc:
+        raise UserError(f"could not be staged: no room for its temporary copy in {spool or tempfile.gettempdir()} "
+                        f"({exc.strerror}).", file=name,
+                        hint="Free some space there (or set TMPDIR to a disk with room) and try again.") from None
+    return [RawSheet(name, None, h + 1, headers, None, notes,
+                     csv=CsvSource(tmp.name, delim, ncols, h + 1, encoding.count_records(data, start, quotes)),
                      preamble=_preamble(head_rows[:h]))]
+
+
+STAGING_PREFIX = "revmachine-stage-"  # the CSV copies DuckDB reads; db.cleanup removes a dead process's
+
+
+def _records(reader, name: str, skip: int):
+    """The reader's records; a malformed one (a cell over the field size limit) is a UserError."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise UserError(f"could not be read as CSV on this row ({exc}).", file=name,
+                            row=skip + reader.line_num,
+                            hint="A cell this large is not CRM data: check that this is the export you meant.") from None
+
+
+def _too_many_fields(name: str, row: int, found: int, expected: int) -> UserError:
+    return UserError(f"has {found} fields where the header has {expected}: a value holding an unquoted "
+                     "delimiter shifts every value after it into the wrong column.", file=name, row=row,
+                     hint="Quote that value (or remove the extra field) and upload again.")
 
 
 def _spool_dir(size: int) -> str | None:
@@ -325,6 +339,8 @@ class CsvSource:
     delim: str
     ncols: int
     skip: int
+    records: int | None = None  # rows after the header when the file has no quotes (counted when read)
+    notes: list[str] = field(default_factory=list)  # what the report says about the file's encoding
 
     def select(self, parallel: bool = True, columns: list[int] | None = None) -> tuple[str, dict]:
         """A SELECT of the rows (c0..cN as text, or only the given column numbers) and its
@@ -334,7 +350,7 @@ class CsvSource:
             f"select {wanted} "
             "from read_csv($path, auto_detect = false, header = false, skip = $skip, delim = $delim, "
             "quote = '\"', escape = '\"', columns = $columns, null_padding = true, "
-            f"parallel = {'true' if parallel else 'false'}, strict_mode = false)"
+            f"parallel = {'true' if parallel else 'false'}, strict_mode = true)"
         )
         return q, {"path": self.path, "skip": self.skip, "delim": self.delim,
                    "columns": {f"c{i}": "varchar" for i in range(self.ncols)}}
@@ -354,34 +370,92 @@ class CsvSource:
                 try:
                     body = query(f"({q})") if query else q
                     con.execute(f"create or replace table {table} as {body}", params)
-                    return f"cast(rowid + {int(self.skip) + 1} as bigint)"
                 except duckdb.Error as exc:
                     last = exc
+                    if "unicode" in str(exc).lower():
+                        break
+                    continue
+                if self.records is not None:  # a row dropped or swallowed without an error
+                    n = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+                    if n != self.records:
+                        raise self._lost_rows(n)
+                return f"cast(rowid + {int(self.skip) + 1} as bigint)"
             if attempt == 0 and not self.transcode():
                 break
-        raise UserError(f"the CSV could not be parsed: {str(last).splitlines()[0]}")
+        raise _csv_error(last)
+
+    def _lost_rows(self, n: int) -> UserError:
+        data = Path(self.path).read_bytes()
+        start = _line_offset(data, self.skip)
+        long = encoding.long_line(data, start)
+        if long:
+            return UserError(f"has a row of {long[1] / 2**20:,.1f} MB, over the {encoding.MAX_LINE_BYTES / 2**20:.0f} MB "
+                             "a row may hold.", row=long[0],
+                             hint="A cell this large is not CRM data: check that this is the export you meant.")
+        return UserError(f"has {self.records:,} rows but only {n:,} could be read as CSV.",
+                         hint="Save the file again from Excel as CSV and upload again.")
 
     def transcode(self) -> bool:
-        """Rewrite a Windows-1252 file as UTF-8; False when it already was UTF-8."""
+        """Make a file that is not valid UTF-8 UTF-8 (encoding.py: valid UTF-8 is kept, the other
+        bytes read as Windows-1252); the report says which rows. False when it already was."""
         raw = Path(self.path).read_bytes()
-        try:
-            raw.decode("utf-8")
+        dec = encoding.to_utf8(raw)
+        if dec.encoding == "utf-8":
             return False
-        except UnicodeDecodeError:
-            Path(self.path).write_bytes(raw.decode("cp1252", errors="replace").encode("utf-8"))
-            return True
+        try:
+            Path(self.path).write_bytes(dec.data)
+        except OSError as exc:
+            raise UserError(f"could not be converted to UTF-8 in its temporary copy ({exc.strerror}).",
+                            hint="Free some space in the temp directory and try again.") from None
+        msg = dec.message()
+        if msg:
+            self.notes.append(msg)
+        return True
 
     def release(self) -> None:
         Path(self.path).unlink(missing_ok=True)
+
+
+_CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
+
+
+def _csv_error(exc: duckdb.Error | None) -> UserError:
+    """DuckDB's CSV error as a message with the row and what to do."""
+    text = str(exc or "")
+    m = _CSV_LINE.search(text)
+    row = int(m.group(1)) if m else None
+    cols = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    if cols:
+        return _too_many_fields(None, row, int(cols.group(2)), int(cols.group(1)))
+    if "unterminated quote" in text:
+        return UserError("has a quoted value with text after its closing quote (or a quote that is never "
+                         "closed).", row=row,
+                         hint="Fix the quotes on that row (a quote inside a quoted value is written \"\"), or "
+                              "save the file again from Excel, and upload again.")
+    if "line size" in text.lower():
+        return UserError(f"has a row over the {encoding.MAX_LINE_BYTES / 2**20:.0f} MB a row may hold.", row=row,
+                         hint="A cell this large is not CRM data: check that this is the export you meant.")
+    first = text.splitlines()[0] if text else "unknown error"
+    return UserError(f"could not be parsed as CSV: {first[:200]}", row=row,
+                     hint="Save the file again from Excel as CSV and upload again.")
 
 
 def read_upload(name: str, data: bytes) -> list[RawSheet]:
     """All sheets of one uploaded file. Raises UserError naming the file for anything unreadable."""
     check_size(name, data)
     ext = Path(name).suffix.lower()
+    # what the bytes are decides the reader and its checks, whatever the name says
+    kind = safety.content_kind(data)
     try:
+        if kind is not None and (ext in EXCEL_EXT or ext in TEXT_EXT):
+            return read_excel(name, data, kind)
         if ext in EXCEL_EXT:
-            return read_excel(name, data)
+            raise UserError(
+                "is not a valid Excel workbook (an .xlsx is a zip archive; this file is not one, or it is "
+                "truncated).",
+                file=name,
+                hint="Open it in Excel and save it again as .xlsx, or export as .csv.",
+            )
         if ext in TEXT_EXT:
             return read_text(name, data)
     except UserError as exc:

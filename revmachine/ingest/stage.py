@@ -323,9 +323,18 @@ class _Stager:
                for f, c in checked.items()]
         keep = ", ".join([f"\"{c}\"" for c in cols] + bad)
         if raw.csv is not None:
-            line = raw.csv.materialize(
-                self.con, base, columns=list(res.mapping),
-                query=lambda rows: f"select {keep} from (select {typed} from {rows})")
+            try:
+                line = raw.csv.materialize(
+                    self.con, base, columns=list(res.mapping),
+                    query=lambda rows: f"select {keep} from (select {typed} from {rows})")
+            except UserError as exc:  # the CSV's structure (a quote never closed, extra fields...)
+                self.add("error", exc.message + (f" {exc.hint}" if exc.hint else ""), res, row=exc.row,
+                         code="csv_structure")
+                return None
+            finally:
+                for note in raw.csv.notes:
+                    self.add("warning", note, res, code="encoding")
+                raw.csv.notes.clear()
             row_no = f", {line} as source_row"  # the base table keeps every row, blank ones too
         else:
             # in batches, so DuckDB's two threads share the typing (a workbook's sheet is one batch)

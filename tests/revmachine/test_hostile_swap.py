@@ -1,0 +1,112 @@
+"""Issue 14, item 5: the swap keeps the database file's mode and owner, and startup removes what a
+killed load left behind."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from revmachine import db
+from revmachine.ingest import load, readers, stage
+
+from .hostile import LEADS_CSV, ROOT
+
+
+def _mode(p: Path) -> tuple[int, int, int]:
+    st = p.stat()
+    return stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid
+
+
+def test_the_swap_keeps_mode_and_owner(db_path):
+    load.load(stage.prepare([stage.UploadFile("seed.csv", LEADS_CSV)]), db_path)
+    os.chmod(db_path, 0o640)
+    if os.geteuid() == 0:
+        os.chown(db_path, 65534, 65534)  # nobody: the swap must not hand the file to root
+    before = _mode(db_path)
+    ino = db_path.stat().st_ino
+    load.load(stage.prepare([stage.UploadFile("more.csv", b"Lead ID,Create Date\nL9,2026-02-01\n")]), db_path)
+    assert db_path.stat().st_ino != ino  # it was swapped
+    assert _mode(db_path) == before
+    load.undo_last(db_path)
+    assert _mode(db_path) == before
+
+
+def _dead_pid() -> int:
+    p = subprocess.Popen([sys.executable, "-c", "pass"])
+    p.wait()
+    return p.pid
+
+
+def test_cleanup_removes_what_a_killed_load_left(db_path):
+    load.load(stage.prepare([stage.UploadFile("seed.csv", LEADS_CSV)]), db_path)
+    raw_dir = load.uploads_dir(db_path)
+    kept = list(raw_dir.iterdir())
+    assert len(kept) == 1
+    tmp = db_path.with_name(f".{db_path.name}.{'ab' * 16}.tmp")
+    tmp.write_bytes(b"half a copy")
+    tmp.with_name(tmp.name + ".wal").write_bytes(b"wal")
+    orphan = raw_dir / "00002_0123456789abcdef.csv"
+    orphan.write_bytes(b"raw of a batch that never committed")
+    mine = raw_dir / "notes.txt"  # not a kept copy's name: left alone
+    mine.write_text("x")
+    dead = Path(tempfile.gettempdir()) / f"{readers.STAGING_PREFIX}{_dead_pid()}-x1.csv"
+    dead.write_bytes(b"a staging copy")
+    live = Path(tempfile.gettempdir()) / f"{readers.STAGING_PREFIX}{os.getpid()}-x2.csv"
+    live.write_bytes(b"in use")
+    shm = Path("/dev/shm") / f"{readers.STAGING_PREFIX}{_dead_pid()}-x3.csv"
+    if Path("/dev/shm").is_dir():
+        shm.write_bytes(b"a staging copy in RAM")
+    before = db_path.read_bytes()
+    try:
+        removed = set(db.cleanup(db_path, force=True))
+        assert {tmp, tmp.with_name(tmp.name + ".wal"), orphan, dead} <= removed
+        assert not tmp.exists() and not orphan.exists() and not dead.exists() and not shm.exists()
+        assert live.exists() and mine.exists() and kept[0].exists()
+        assert db_path.read_bytes() == before
+    finally:
+        live.unlink(missing_ok=True)
+
+
+def test_cleanup_leaves_a_running_writers_files(db_path):
+    load.load(stage.prepare([stage.UploadFile("seed.csv", LEADS_CSV)]), db_path)
+    with db.write(db_path) as con:
+        con.execute("select 1")
+        tmps = list(db_path.parent.glob(f".{db_path.name}.*.tmp"))
+        assert tmps
+        assert db.cleanup(db_path, force=True) == []  # the writer holds the lock: nothing touched
+        assert all(t.exists() for t in tmps)
+
+
+def test_startup_cleans_after_a_killed_cli_load(db_path, tmp_path):
+    """kill -9 of a CLI load while it writes: the live file is intact, and the next start removes
+    the copy it left."""
+    load.load(stage.prepare([stage.UploadFile("seed.csv", LEADS_CSV)]), db_path)
+    before = db_path.read_bytes()
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"Lead ID,Create Date\n" + b"".join(b"L%d,2026-02-01\n" % i for i in range(300_000)))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "REVMACHINE_NO_DEMO": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "revmachine", "load", str(big), "--db", str(db_path)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import time
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(db_path.parent.glob(f".{db_path.name}.*.tmp")):
+        if proc.poll() is not None:
+            break
+        time.sleep(0.01)
+    proc.kill()
+    proc.wait()
+    assert db_path.read_bytes() == before
+    leftovers = list(db_path.parent.glob(f".{db_path.name}.*.tmp*"))
+    assert leftovers, "the load was not caught while it wrote"
+    db.cleanup(db_path, force=True)
+    assert not any(p.exists() for p in leftovers)
+    assert not list(db_path.parent.glob(f".{db_path.name}.*.tmp*"))
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        assert con.execute("select count(*) from leads").fetchall()[0][0] == 2
