@@ -182,15 +182,18 @@ def select_campaigns(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
 
 
 PLATFORMS = (  # (header words that only this platform's reports use, platform name)
-    ({"amount spent", "reporting starts", "ad set name", "result indicator", "cost per results"}, "Meta Ads"),
-    ({"total spent", "campaign group name", "start date in utc", "campaign group"}, "LinkedIn Ads"),
-    ({"time period", "currency code", "spend"}, "Microsoft Advertising"),
-    ({"impressions", "cost conversions", "conversions", "campaign type", "interactions"}, "Google Ads"),
+    ({"amount spent", "reporting starts", "reporting ends", "ad set name", "result indicator", "cost per results",
+      "ad set delivery"}, "Meta Ads"),
+    ({"total spent", "campaign group name", "campaign group"}, "LinkedIn Ads"),
+    ({"time period", "spend", "account number", "campaign id time period"}, "Microsoft Advertising"),
+    ({"cost conversions", "interactions", "interaction rate", "conversions value", "search impression share",
+      "customer id"}, "Google Ads"),
 )
 
 
 def platform_of(res: SheetResult) -> str | None:
-    """The ad platform a report comes from, by the headers only its reports use (a fixed name)."""
+    """The ad platform a report comes from, by its name or the headers only its reports use (a fixed
+    name); None when nothing tells."""
     from revmachine.ingest.headers import normalize
 
     texts = {normalize(h) for h in res.raw.headers}
@@ -200,8 +203,10 @@ def platform_of(res: SheetResult) -> str | None:
     for word, name in named.items():
         if word in preamble or word in res.raw.file_name.lower():
             return name
-    best = max(PLATFORMS, key=lambda p: len(p[0] & texts))
-    return best[1] if best[0] & texts else None
+    scored = sorted(((len(words & texts), name) for words, name in PLATFORMS), reverse=True)
+    if scored[0][0] and scored[0][0] > scored[1][0]:
+        return scored[0][1]
+    return None
 
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december|" \
@@ -229,11 +234,24 @@ NOT_CONVERSIONS = ("link_click|reach|impressions|video_view|thruplay|post_engage
                    "landing_page_view|estimated_ad_recallers|profile_visit|like|follow")
 
 
+def _monthly(st: _Stager, t: str, col: str) -> bool:
+    """Every date of the column is a month's first day, and there are several months."""
+    r = st.q(f'select bool_and(day("{col}") = 1), count(distinct date_trunc(\'month\', "{col}")) from {t}')[0]
+    return bool(r[0]) and (r[1] or 0) >= 2
+
+
 def select_ads(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
     has = st.columns_of(t)
     rng = res.report_range
     words = set(st.header_words(res, "period"))
-    if "period_start" in has or "period_end" in has:
+    if "period_start" in has and "period_end" not in has and _monthly(st, t, "period_start"):
+        # rows that carry only a month's first day (LinkedIn's monthly report): the month, cut at the
+        # report's own end
+        start = c("period_start", "date")
+        end = f"cast(date_trunc('month', {start}) + interval 1 month - interval 1 day as date)"
+        if rng:
+            end = f"least({end}, date '{rng[1].isoformat()}')"
+    elif "period_start" in has or "period_end" in has:
         start = f"coalesce({c('period_start', 'date')}, {c('period_end', 'date')})"
         end = f"coalesce({c('period_end', 'date')}, {c('period_start', 'date')})"
     elif "period" in has:

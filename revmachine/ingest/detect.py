@@ -421,10 +421,23 @@ def _date_orders(st: _Stager, sheets: list[SheetResult]) -> None:
         dates = [res.profiles[i] for i, f in res.mapping.items()
                  if i < len(res.profiles) and res.field_type(f) in {"timestamp", "date"}]
         all_dates += dates
-        o = order(dates)
+        o = order(dates) or _vendor_order(res)
         if o:
             st.sheet_orders[res.label] = o
     st.upload_order = order(all_dates)
+
+
+# platforms whose reports write numeric dates one way whatever the user's locale: LinkedIn Campaign
+# Manager's exports write M/D/YYYY ("Start Date (in UTC)")
+VENDOR_DATE_ORDER = {"LinkedIn Ads": "mdy"}
+
+
+def _vendor_order(res: SheetResult) -> str | None:
+    if res.kind != "ads":
+        return None
+    from revmachine.ingest.build import platform_of
+
+    return VENDOR_DATE_ORDER.get(platform_of(res) or "")
 
 
 def _report(st: _Stager, res: SheetResult) -> None:
