@@ -32,6 +32,12 @@ def max_unzipped_bytes() -> int:
     return int(float(os.environ.get("REVMACHINE_MAX_UNZIPPED_MB", "2048")) * 1024 * 1024)
 
 
+def staging_memory_mb() -> int:
+    """Memory the staging of one upload may use in DuckDB (REVMACHINE_STAGING_MEMORY_MB, default 6144):
+    past it DuckDB spills to disk or refuses the file, never the server."""
+    return int(float(os.environ.get("REVMACHINE_STAGING_MEMORY_MB", "6144")))
+
+
 def demo_leads() -> int:
     """Size of the demo built on first start when there is no database (REVMACHINE_DEMO_LEADS)."""
     return int(os.environ.get("REVMACHINE_DEMO_LEADS", "30000"))

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import duckdb
+
 from revmachine.errors import UserError
 from revmachine.ingest import recognise, sniff
 from revmachine.ingest.build import preamble_range
@@ -189,7 +191,7 @@ def _by_header(res: SheetResult, cols: dict[str, str | None]) -> dict[int, str |
 
 
 def _cut(items: list[str], n: int = MAX_LISTED) -> str:
-    return cut_list(items, n, 40, quote=True)
+    return cut_list(items, n, 40)
 
 
 def _check_fields(res: SheetResult, kind: str, mp: dict[int, str | None]) -> None:
@@ -396,8 +398,12 @@ def _column_values(st: _Stager, res: SheetResult, index: int, limit: int = 20000
     workbook sheet), for link detection."""
     name = f"sample_vals_{index}"
     if res.raw.csv is not None:
-        q, params = res.raw.csv.select(parallel=False, columns=[index])
-        rows = st.q(f"select distinct trim(c{index}) from ({q}) where trim(c{index}) <> '' limit {limit}", params)
+        q, params = res.raw.csv.select(parallel=False, columns=[index], lenient=True)
+        try:
+            rows = st.q(f"select distinct trim(c{index}) from ({q}) where trim(c{index}) <> '' limit {limit}",
+                        params)
+        except duckdb.Error:  # a file DuckDB refuses: the load's strict read reports it, by row
+            return set()
     else:
         st.con.register(name, res.raw.table.select([f"c{index}"]))
         rows = st.q(f"select distinct trim(c{index}) from {name} where trim(c{index}) <> '' limit {limit}")

@@ -342,15 +342,18 @@ class CsvSource:
     records: int | None = None  # rows after the header when the file has no quotes (counted when read)
     notes: list[str] = field(default_factory=list)  # what the report says about the file's encoding
 
-    def select(self, parallel: bool = True, columns: list[int] | None = None) -> tuple[str, dict]:
+    def select(self, parallel: bool = True, columns: list[int] | None = None,
+               lenient: bool = False) -> tuple[str, dict]:
         """A SELECT of the rows (c0..cN as text, or only the given column numbers) and its
-        parameters. The CSV reader skips the columns not selected."""
+        parameters. The CSV reader skips the columns not selected. lenient: DuckDB's relaxed parsing (a
+        sample for the column profiles; the load itself reads strictly and reports what it refuses)."""
         wanted = "*" if not columns else ", ".join(f"c{int(i)}" for i in sorted(set(columns)))
+        mode = "strict_mode = false" if lenient else "strict_mode = true"
         q = (
             f"select {wanted} "
             "from read_csv($path, auto_detect = false, header = false, skip = $skip, delim = $delim, "
             "quote = '\"', escape = '\"', columns = $columns, null_padding = true, "
-            f"parallel = {'true' if parallel else 'false'}, strict_mode = true)"
+            f"parallel = {'true' if parallel else 'false'}, {mode})"
         )
         return q, {"path": self.path, "skip": self.skip, "delim": self.delim,
                    "columns": {f"c{i}": "varchar" for i in range(self.ncols)}}

@@ -94,10 +94,21 @@ def null_if_sentinel(col: str) -> str:
     return f"(case when lower(trim({col})) in ({lits}) then null else nullif(trim({col}), '') end)"
 
 
+PROFILE_CHUNK = 100  # columns measured per query (a sheet of 3,000 columns takes 30 small queries)
+
+
 def profile_table(con: duckdb.DuckDBPyConnection, sample: str, ncols: int) -> list[ColumnProfile]:
     """Profiles of columns c0..c<ncols-1> of table `sample` (code-made name): the sample is unpivoted
-    to one row per column and value, and measured in one grouped query."""
-    if ncols == 0:
+    to one row per column and value, and measured in one grouped query per chunk of columns."""
+    out: list[ColumnProfile] = []
+    for first in range(0, ncols, PROFILE_CHUNK):
+        out += _profile_chunk(con, sample, range(first, min(ncols, first + PROFILE_CHUNK)))
+    _stage_shares(con, sample, out)
+    return out
+
+
+def _profile_chunk(con: duckdb.DuckDBPyConnection, sample: str, cols: range) -> list[ColumnProfile]:
+    if not len(cols):
         return []
     from revmachine.ingest.headers import CURRENCY_CODES
 
@@ -131,14 +142,15 @@ def profile_table(con: duckdb.DuckDBPyConnection, sample: str, ncols: int) -> li
         f"count(*) filter (where try_cast(regexp_extract({v}, '{_NUMERIC_DM}', 1) as integer) > 12)",
         f"count(*) filter (where try_cast(regexp_extract({v}, '{_NUMERIC_DM}', 2) as integer) > 12)",
     ]
-    values = ", ".join(f"{null_if_sentinel(f'c{i}')} as v{i}" for i in range(ncols))
+    # unpivoted first, so the expressions below are written once, not once per column
     rows = con.execute(f"""
-        with x as (select {values} from {sample}),
-        long as (unpivot x on {', '.join(f'v{i}' for i in range(ncols))} into name col value v)
-        select cast(substr(col, 2) as integer) as i, {', '.join(aggs)} from long group by col""").fetchall()
+        with wide as (select {', '.join(f'c{i}' for i in cols)} from {sample}),
+        long as (unpivot wide on {', '.join(f'c{i}' for i in cols)} into name col value raw),
+        x as (select col, {null_if_sentinel('raw')} as v from long)
+        select cast(substr(col, 2) as integer) as i, {', '.join(aggs)} from x group by col""").fetchall()
     by = {r[0]: r[1:] for r in rows}
     out = []
-    for i in range(ncols):
+    for i in cols:
         r = by.get(i)
         p = ColumnProfile(i)
         if r and r[0]:
@@ -154,13 +166,17 @@ def profile_table(con: duckdb.DuckDBPyConnection, sample: str, ncols: int) -> li
             p.examples = [str(x) for x in (r[18] or [])]
             p.day_first, p.month_first = r[19] or 0, r[20] or 0
         out.append(p)
-    _stage_shares(con, sample, out)
     return out
 
 
 def _stage_shares(con: duckdb.DuckDBPyConnection, sample: str, profiles: list[ColumnProfile]) -> None:
     """For columns with few distinct text values: the share of rows whose value is a stage / status word."""
     few = [p for p in profiles if 0 < p.distinct <= STAGE_DISTINCT_MAX and p.text > 0.5]
+    for first in range(0, len(few), PROFILE_CHUNK):
+        _stage_share_chunk(con, sample, few[first:first + PROFILE_CHUNK])
+
+
+def _stage_share_chunk(con: duckdb.DuckDBPyConnection, sample: str, few: list[ColumnProfile]) -> None:
     if not few:
         return
     sel = " union all ".join(

@@ -189,6 +189,8 @@ class _Stager:
         self.con = duckdb.connect(":memory:")
         self.con.execute("set TimeZone = 'UTC'")
         self.con.execute("set enable_progress_bar = false")
+        # staging an upload must not take the server's memory: DuckDB spills or refuses past this
+        self.con.execute(f"set memory_limit = '{config.staging_memory_mb()}MB'")
         self.findings: list[Finding] = []
         self.n = 0
         # day/month order shown by other date columns of a sheet / of the upload (detect._date_orders)
@@ -261,14 +263,18 @@ class _Stager:
         name = f"sample_{self.n}"
         if raw.csv is not None:
             for attempt in range(2):
-                q, params = raw.csv.select(parallel=False)
+                q, params = raw.csv.select(parallel=False, lenient=True)
                 try:
                     self.con.execute(f"create or replace table {name} as select * from ({q}) "
                                      f"limit {detect.PROFILE_ROWS}", params)
                     break
                 except duckdb.Error:
-                    if attempt or not raw.csv.transcode():
-                        raise
+                    if attempt == 0 and raw.csv.transcode():
+                        continue
+                    # no sample (the load's strict read reports what is wrong with the file, by row)
+                    cols = ", ".join(f"cast(null as varchar) as c{i}" for i in range(raw.csv.ncols))
+                    self.con.execute(f"create or replace table {name} as select {cols} limit 0")
+                    break
         else:
             self.con.register(f"{name}__src", raw.table.slice(0, detect.PROFILE_ROWS))
             self.con.execute(f"create table {name} as select * exclude (source_row) from {name}__src")

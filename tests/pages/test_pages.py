@@ -388,3 +388,22 @@ def test_data_page_maps_unknown_stage_names_once(db_path):
                            "from deals").fetchall()[0] == (2, 40)
         assert dict(con.execute("select alias, stage from config_stage_aliases").fetchall()) == {
             "erledigt": "won", "inarbeit": "opportunity"}
+
+
+def test_data_page_shows_names_from_an_upload_as_text(db_path):
+    """A file, a sheet's headers and its stage names can be markup too: the Data page shows them as typed."""
+    from .hostile import hostile_names
+
+    names = hostile_names()
+    header = names["campaign"].replace(",", " ")
+    data = (f"Deal ID,Deal Stage,{header},Amount\n1,{names['owner']},x,10\n2,Closed Won,y,20\n").encode()
+    file_name = names["territory"].replace("/", "_") + ".csv"
+    at = run(str(ROOT / "views" / "data.py"))
+    at.file_uploader(key="upload_files").upload(file_name, data, "text/csv").run()
+    assert not at.exception, at.exception
+    shown = 0
+    for text in markdown_texts(at):
+        for name in (names["owner"], header, file_name):
+            assert name not in text, f"{name!r} reached markdown unescaped: {text[:200]!r}"
+            shown += name in plain(text)
+    assert shown, "no name from the upload was shown (the test would prove nothing)"

@@ -9,12 +9,15 @@ column mapping are compared with it.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from pathlib import Path
 
 import pytest
 
 from revmachine import db
+from revmachine.cli import main
 from revmachine.ingest import load, stage
 from revmachine.ingest.fields import KINDS
 
@@ -165,4 +168,13 @@ def test_vendor_export_loads_as_exported(folder, tmp_path):
             for oid, name in names.items():
                 if got_names.get(oid) != name and not (oid not in got_names and name in shown):
                     problems.append(f"owner {oid}: {got_names.get(oid)!r}, expected {name!r}")
+    # every figure command runs on what the load accepted (issue 13: never a traceback)
+    for cmd in (["report"], ["funnel"], ["matrix"], ["plan", "--period", "2027-Q1"]):
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            rc = main([*cmd, "--db", str(path), "--format", "json"])
+        if rc != 0:
+            problems.append(f"{cmd[0]} exits {rc}: {err.getvalue()[-200:]}")
+        else:
+            json.loads(out.getvalue())
     assert not problems, f"{folder}:\n  " + "\n  ".join(problems)
