@@ -58,7 +58,10 @@ def status_join(t: str, c) -> str:
 
 
 def blank_is_false(expr: str) -> str:
-    """A flag column written as 1 / blank (no explicit false anywhere in the sheet): blank means false."""
+    """A flag column written as 1 / blank (no explicit false anywhere in the sheet): blank means false.
+    (A sheet without the column has a typed NULL: no window over its rows.)"""
+    if expr.startswith("cast(null"):
+        return expr
     return (f"coalesce({expr}, case when bool_or({expr} = false) over () then null "
             f"when bool_or({expr}) over () then false end)")
 

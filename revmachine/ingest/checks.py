@@ -29,6 +29,8 @@ FOOTER_RE = (r"(?i)(copyright|\(c\)|©|all rights reserved|confidential informat
 def values(st: _Stager, res: SheetResult, tname: str, header_of: dict[str, str], kept: str = "") -> None:
     """Unreadable and negative values, for the typed columns (header_of: field -> header), on the rows
     `kept` (a subquery of source_row) only."""
+    from revmachine.ingest.stage import is_sentinel
+
     only = f" and source_row in {kept}" if kept else ""
     bad_cols = {r[0][6:] for r in st.q(
         "select column_name from information_schema.columns where table_name = $t "
@@ -36,10 +38,13 @@ def values(st: _Stager, res: SheetResult, tname: str, header_of: dict[str, str],
     for fname, header in header_of.items():
         ftype = res.field_type(fname)
         if ftype in WHAT and fname in bad_cols:
-            n, rows = st.rows(f"select source_row from {tname} where \"__bad_{fname}\" is not null{only}")
+            # a placeholder ('--', 'N/A') is blank, not unreadable
+            bad_col = f'"__bad_{fname}"'
+            only_f = f"{only} and not {is_sentinel(bad_col)}"
+            n, rows = st.rows(f"select source_row from {tname} where \"__bad_{fname}\" is not null{only_f}")
             if n:
                 sample = st.q(f"select list(distinct \"__bad_{fname}\")[1:3] from {tname} "
-                              f"where \"__bad_{fname}\" is not null{only}")[0][0]
+                              f"where \"__bad_{fname}\" is not null{only_f}")[0][0]
                 level = "warning"
                 if ftype in {"timestamp", "date"} and n > 0.5 * res.rows_in:
                     level = "error"
@@ -182,8 +187,10 @@ def fill_groups(st: _Stager, res: SheetResult, base: str) -> None:
     text = [f for f in res.mapping.values() if res.field_type(f) in {"text", "name", "stage", "status"}]
     if not cols or not text:
         return
-    grouped = st.q(f"select count(*) from {base} where " + " or ".join(
-        f"regexp_matches(lower(\"{c}\"), '{TOTAL_RE}')" for c in text))[0][0]
+    # a cheap 'total' anywhere first; the pattern only on those rows
+    maybe = " or ".join(f"\"{c}\" ilike '%total%' or \"{c}\" ilike '%sum%'" for c in text)
+    exact = " or ".join(f"regexp_matches(lower(\"{c}\"), '{TOTAL_RE}')" for c in text)
+    grouped = st.q(f"select count(*) from (select * from {base} where {maybe}) where {exact}")[0][0]
     if not grouped:
         return
     for c in cols:

@@ -291,6 +291,7 @@ class _Stager:
         base = f"{tname}__rows"
         header_of = {fname: raw.headers[ci] for ci, fname in res.mapping.items()}
         exprs: dict[str, str] = {}  # field -> typed expression
+        sentinel_free: list[str] = []  # text fields whose null sentinels ('--', 'N/A') become NULL
         checked: dict[str, str] = {}  # field -> its raw column, where a value can fail to type
         for ci, fname in res.mapping.items():
             col = f"c{ci}"
@@ -315,7 +316,8 @@ class _Stager:
             elif ftype == "currency":
                 exprs[fname] = parsing.currency_code_expr(null_if_sentinel(col))
             else:  # id, text, stage, period: text now, resolved below (blank exactly when NULL)
-                exprs[fname] = _text_or_null(col)
+                exprs[fname] = parsing.text_expr(col)
+                sentinel_free.append(fname)
             if ftype in CHECKED_TYPES:
                 checked[fname] = col
         if not exprs:
@@ -324,10 +326,13 @@ class _Stager:
         raw_cols = sorted(set(checked.values()))
         typed = ", ".join([f"{e} as \"{n}\"" for n, e in exprs.items()] + raw_cols)
         # the raw text is kept only where a typed column could not read it (__bad_<field>); it is
-        # trimmed only there, after typing; a null sentinel ('--', 'N/A') is no bad value
-        bad = [f"case when \"{f}\" is null then {null_if_sentinel(c)} end as \"__bad_{f}\""
+        # trimmed only there, after typing (a null sentinel there is no bad value: checks.values)
+        bad = [f"case when \"{f}\" is null then nullif(trim({c}), '') end as \"__bad_{f}\""
                for f, c in checked.items()]
-        keep = ", ".join([f"\"{c}\"" for c in cols] + bad)
+        # text columns lose their null sentinels on the typed value (a plain column here: cheaper than
+        # inside the typing expression)
+        keep = ", ".join([_without_sentinel(f"\"{c}\"") + f" as \"{c}\"" if c in sentinel_free else f"\"{c}\""
+                          for c in cols] + bad)
         if raw.csv is not None:
             try:
                 line = raw.csv.materialize(
@@ -440,14 +445,26 @@ class _Stager:
         return self.con.sql(f"select {', '.join(c for c in cols if c in have)} from u_{table}").to_arrow_table()
 
 
-def _text_or_null(col: str) -> str:
-    """Text column `col` trimmed and folded (parsing.text_expr), NULL when it is a null sentinel ('--',
-    'N/A', Salesforce's all-zero id); the sentinel test runs only on short values."""
+def _without_sentinel(col: str) -> str:
+    """A text value, NULL when it is a null sentinel ('--', 'N/A', Salesforce's all-zero id); the test
+    runs only on short values."""
+    return f"case when strlen({col}) <= 20 and regexp_full_match({col}, '{_SENTINEL_RE}') then null else {col} end"
+
+
+def is_sentinel(col: str) -> str:
+    """SQL: the (trimmed) text is a null sentinel."""
+    return f"(strlen({col}) <= 20 and regexp_full_match({col}, '{_SENTINEL_RE}'))"
+
+
+def _sentinel_re() -> str:
+    import re
+
     from revmachine.ingest.sniff import NULL_SENTINELS
 
-    lits = ", ".join("'" + s + "'" for s in NULL_SENTINELS if s)
-    return (f"case when strlen({col}) <= 20 and lower(trim({col})) in ({lits}) then null "
-            f"else {parsing.text_expr(col)} end")
+    return "(?i)\\s*(" + "|".join(re.escape(s) for s in NULL_SENTINELS if s) + ")\\s*"
+
+
+_SENTINEL_RE = _sentinel_re().replace("'", "''")
 
 
 def prepare(

@@ -395,3 +395,21 @@ def test_dynamics_365_loads_with_no_flags(db_path):
         # open deals keep their estimated close date apart: it is no close
         assert con.execute("select count(*) from deals where not is_won and not is_lost "
                            "and closed_at is not null").fetchall()[0][0] == 0
+
+
+def test_a_generic_change_log_gives_stage_history():
+    """A long change log (record, field, old value, new value, when): only the stage changes are kept."""
+    deals = csv_bytes([["Deal ID", "Deal Stage", "Amount"], ["101", "Closed Won", "10"], ["102", "Qualification", "5"],
+                       ["103", "Closed Lost", "7"]])
+    log = csv_bytes([["Deal ID", "Field", "Old value", "New value", "Change time"],
+                     ["101", "Deal Stage", "Qualification", "Proposal/Price Quote", "2026-01-05 10:00"],
+                     ["101", "Deal Stage", "Proposal/Price Quote", "Closed Won", "2026-02-01 09:00"],
+                     ["101", "Amount", "8", "10", "2026-01-20 09:00"],
+                     ["102", "Deal Stage", "", "Qualification", "2026-01-07 11:00"],
+                     ["103", "Owner", "Ann", "Bob", "2026-01-09 11:00"]])
+    s = prep(("deals.csv", deals), ("deal_changes.csv", log))
+    assert s.ok, [f.message for f in s.errors]
+    kinds = {r.raw.file_name: r.kind for r in s.sheets}
+    assert kinds == {"deals.csv": "deals", "deal_changes.csv": "stage_history"}
+    rows = sorted((r["record_id"], r["stage"], str(r["entered_at"].date())) for r in s.tables["stage_history"].to_pylist())
+    assert rows == [("101", "proposal", "2026-01-05"), ("101", "won", "2026-02-01"), ("102", "opportunity", "2026-01-07")]
