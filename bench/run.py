@@ -4,7 +4,8 @@
    Ours: the full load (read, map, type, validate, write the batch and the marts). Target: ours
    <= 0.15 x baseline.
 2. csv: a 1,000,000-row leads CSV. Baseline: DuckDB's bare read_csv into a table. Ours: the full
-   load. Target: ours <= 5 x baseline.
+   load. Target: ours <= 5 x baseline (about 6.5 x accepted with the marts built in the load's
+   transaction).
 3. peak memory of each full load (a fresh process each). Target: < 2 GB.
 4. every page's queries on a database of 1,000,000 leads, first and warm (dashboard target < 300 ms
    warm, funnel < 500 ms warm); with --browser, the time from a territory filter change to new
@@ -123,7 +124,7 @@ def main() -> None:
     print(f"csv {CSV_ROWS:,} rows ({c.stat().st_size / 1e6:.0f} MB)")
     print(f"  DuckDB bare read_csv        : {base['seconds']:7.2f} s")
     print(f"  full load (ours)            : {ours['seconds']:7.2f} s  (staging {ours['stage_seconds']:.2f} s)"
-          f"  ratio {ours['seconds'] / base['seconds']:.1f} (target <= 5)  peak {ours['peak_rss_mb']:.0f} MB")
+          f"  ratio {ours['seconds'] / base['seconds']:.1f} (target <= 5; about 6.5 accepted)  peak {ours['peak_rss_mb']:.0f} MB")
 
     dash = in_child(f"""
 from pathlib import Path
@@ -143,7 +144,7 @@ with db.read(p) as con:
         metrics.sla_breaches(con, label)
         times.append(time.perf_counter() - t)
 res = {{'cold': times[0], 'warm': min(times[1:])}}
-from revmachine import funnel, matrix, meeting, planning
+from revmachine import funnel, home, matrix, meeting, planning
 from revmachine.filters import Filters
 with db.read(p) as con:
     for name, fn in (
@@ -153,6 +154,7 @@ with db.read(p) as con:
         ('matrix', lambda: matrix.build(con, label)),
         ('planning', lambda: planning.compute(planning.default_inputs(con, label))),
         ('meeting', lambda: meeting.brief(con)),
+        ('home', lambda: home.story(con, metrics.current_period_label(con))),
     ):
         ts = []
         for run in range(3):
@@ -162,7 +164,8 @@ with db.read(p) as con:
     print(f"page queries, {DASH_LEADS:,} leads (uncached; the pages cache on the data version, so a rerun with "
           "nothing changed costs a dictionary lookup)")
     print(f"  dashboard : first {dash['cold'] * 1000:6.0f} ms, warm {dash['warm'] * 1000:6.0f} ms (target < 300 ms warm)")
-    for name, target in (("funnel", "< 500 ms warm"), ("matrix", ""), ("planning", ""), ("meeting", "")):
+    for name, target in (("funnel", "< 500 ms warm"), ("matrix", ""), ("planning", ""), ("meeting", ""),
+                         ("home", "(the meeting home, quarter to date)")):
         r = dash[name]
         print(f"  {name:9} : first {r['cold'] * 1000:6.0f} ms, warm {r['warm'] * 1000:6.0f} ms {target}")
 
@@ -171,7 +174,7 @@ with db.read(p) as con:
 
 
 def browser_filter(db_path: Path) -> None:
-    """Time from changing the territory filter to the dashboard's numbers changing, in Chromium."""
+    """Time from changing the territory filter to new numbers, on the meeting home and the dashboard, in Chromium."""
     import socket
     import urllib.request
 
@@ -195,31 +198,38 @@ def browser_filter(db_path: Path) -> None:
         with sync_playwright() as p:
             b = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
             page = b.new_page(viewport={"width": 1440, "height": 900})
-            page.goto(url)
-            won = page.get_by_test_id("stMetric").filter(has_text="Won revenue").first.get_by_test_id("stMetricValue")
-            won.wait_for(timeout=120_000)
-            times = []
-            for territory in ("EMEA", "APAC", "EMEA", "APAC"):  # the last two hit the cache
-                before = won.inner_text()
-                chips = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").filter(has_text="Territory")
-                for close in chips.get_by_role("button", name="Clear all").all():
-                    close.click()
-                    page.wait_for_function("() => true")
-                chips.click()
-                t = time.perf_counter()
-                page.get_by_role("option", name=territory).click()
-                page.wait_for_function(
-                    "([sel, old]) => { const e = document.querySelectorAll(sel); "
-                    "return [...e].some(x => x.closest('[data-testid=stMetric]')?.innerText.includes('Won revenue') "
-                    "&& x.innerText !== old); }",
-                    arg=['[data-testid="stMetricValue"]', before], timeout=60_000)
-                times.append(time.perf_counter() - t)
-                page.keyboard.press("Escape")
+            for name, path in (("meeting home", ""), ("dashboard", "/dashboard")):
+                _filter_times(page, url + path, name)
             b.close()
-        print(f"browser: territory filter change to new numbers on screen: first {times[0]:.2f} s, "
-              f"{times[1]:.2f} s; repeated (cached) {times[2]:.2f} s, {times[3]:.2f} s (target < 1 s)")
     finally:
         proc.terminate()
+
+
+def _filter_times(page, url: str, name: str) -> None:
+    """Time from a territory filter change to the page's won revenue changing, four changes (the last
+    two hit the cache)."""
+    page.goto(url)
+    won = page.get_by_test_id("stMetric").filter(has_text="Won revenue").first.get_by_test_id("stMetricValue")
+    won.wait_for(timeout=120_000)
+    times = []
+    for territory in ("EMEA", "APAC", "EMEA", "APAC"):
+        before = won.inner_text()
+        chips = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").filter(has_text="Territory")
+        for close in chips.get_by_role("button", name="Clear all").all():
+            close.click()
+            page.wait_for_function("() => true")
+        chips.click()
+        t = time.perf_counter()
+        page.get_by_role("option", name=territory).click()
+        page.wait_for_function(
+            "([sel, old]) => { const e = document.querySelectorAll(sel); "
+            "return [...e].some(x => x.closest('[data-testid=stMetric]')?.innerText.includes('Won revenue') "
+            "&& x.innerText !== old); }",
+            arg=['[data-testid="stMetricValue"]', before], timeout=60_000)
+        times.append(time.perf_counter() - t)
+        page.keyboard.press("Escape")
+    print(f"browser, {name}: territory filter change to new numbers on screen: first {times[0]:.2f} s, "
+          f"{times[1]:.2f} s; repeated (cached) {times[2]:.2f} s, {times[3]:.2f} s (target < 1 s)")
 
 
 if __name__ == "__main__":
