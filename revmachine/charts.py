@@ -238,6 +238,7 @@ def waterfall(rows: pd.DataFrame, labels: dict[str, str], title: str) -> alt.Cha
     d["stage_label"] = d["stage"].map(labels).fillna(d["stage"])
     d["order"] = range(len(d))
     d["text"] = [("—" if pd.isna(n) else f"{int(n):,} during the period" if i == len(d) - 1
+                  else f"{int(n):,} (enter-by date unknown)" if not isinstance(e, str)
                   else f"{int(n):,} by {pd.Timestamp(e):%d %b %Y}")
                  for i, (n, e) in enumerate(zip(d["needed"], d["enter_by"], strict=True))]
     base = alt.Chart(d).encode(y=alt.Y("stage_label:N", sort=alt.SortField("order"), title="Stage"))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -113,7 +114,8 @@ def cmd_inspect(args) -> int:
         cands = ", ".join(f"{k} {c * 100:.0f}%" for k, c in res.candidates[:3])
         print(f"{res.label}: {kind}" + (" (ambiguous)" if res.ambiguous else "")
               + (f", confidence {res.confidence * 100:.0f}%" if res.kind else "")
-              + (f" [{cands}]" if cands else "") + f"; header on row {res.raw.header_row}; {res.rows_out:,} rows"
+              + (f" [share of the evidence: {cands}]" if cands else "") + f"; header on row {res.raw.header_row}; "
+              + (f"{res.rows_out:,} rows" if res.kind else "not loaded")
               + f"; mapping {res.source}")
         for d in res.decisions:
             target = d.field or "-"
@@ -250,6 +252,9 @@ def cmd_matrix(args) -> int:
     if args.baseline != m.baseline_key:
         raise UserError(f"no baseline '{args.baseline}'; choose one of: {', '.join(m.baseline_options)}.")
     _print_rows(matrix.rows_for_cli(m), args.format)
+    if m.points.empty:  # on stderr: the rows on stdout stay parseable
+        print(f"note: no leads in {m.period.describe()}: the matrix needs a leads sheet with a campaign or "
+              "channel column, and a campaigns sheet for spend and record completeness.", file=sys.stderr)
     return 0
 
 
@@ -423,7 +428,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         try:
-            return args.fn(args)
+            rc = args.fn(args)
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+            return rc
+        except BrokenPipeError:
+            # the reader went away (`... | head`): stop quietly, like other command-line tools; what
+            # is still buffered goes nowhere
+            os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+            return 1
         except UserError as exc:
             print(f"error: {exc.render()}", file=sys.stderr)
             return 2

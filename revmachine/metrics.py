@@ -93,7 +93,8 @@ METRICS: list[Metric] = [
     Metric("win_rate", "Win rate", "revenue", "sales", "pct",
            "Deals won in the period ÷ deals closed in the period, won or lost (close date in the "
            "period). A deal is lost only when the export says it is closed and not won; open deals are "
-           "neither, whatever their expected close date.",
+           "neither, whatever their expected close date. A won or lost deal with no close date is in no "
+           "period: the note says how many.",
            ("won",), "a deals sheet with Stage (or Won / Closed columns) and Close Date"),
     Metric("open_pipeline", "Open pipeline", "revenue", "sales", "money",
            "Sum of the amounts of the deals open on the data's as-of date (neither won nor lost), "
@@ -330,17 +331,25 @@ def _note(metric: str, v: dict[str, Any], cfg: dict[str, Any]) -> str | None:
             parts.append(f"{v['_cycle_before_created']:,} won deal(s) closed before they were created: left out "
                          "(a data error)")
         return "; ".join(parts) or None
+    undated_won = (f"; {r['won_undated']:,} won deal(s) in the data have no close date and are in no period"
+                   if r["won_undated"] else "")
     if metric in ("won_revenue", "avg_deal_size") and r["won_with_amount"] < r["won_deals"]:
-        return f"{_of(r['won_with_amount'], r['won_deals'], 'won deals have an amount')}; the others are left out"
+        return (f"{_of(r['won_with_amount'], r['won_deals'], 'won deals have an amount')}; the others are left out"
+                + undated_won)
     if metric == "avg_deal_size":
-        return f"all {r['won_deals']:,} won deals have an amount"
+        return f"all {r['won_deals']:,} won deals have an amount" + undated_won
+    if metric in ("won_revenue", "won_deals") and r["won_undated"]:
+        return undated_won[2:].capitalize()
     if metric == "avg_sales_deal" and r["sales_won_deals"] < r["sales_won_all"]:
         return _of(r["sales_won_deals"], r["sales_won_all"], "sales-sourced won deals have an amount")
     if metric == "avg_marketing_deal" and r["marketing_won_deals"] < r["marketing_won_all"]:
         return _of(r["marketing_won_deals"], r["marketing_won_all"], "marketing-sourced won deals have an amount")
     if metric == "win_rate":
+        undated = r["won_undated"] + r["lost_undated"]
         return (f"{r['closed_won']:,} won of {r['closed_won'] + r['closed_lost']:,} closed "
-                f"({r['closed_lost']:,} lost)")
+                f"({r['closed_lost']:,} lost)"
+                + (f"; not counted: {r['lost_undated']:,} lost and {r['won_undated']:,} won deal(s) in the data "
+                   "with no close date" if undated else ""))
     if metric == "exit_rate":
         n = r["cohort_entered"]
         parts = [f"{k if k != 'stale' else 'stale (no movement for ' + str(cfg['stale_days']) + ' days)'} "
@@ -368,7 +377,8 @@ def _detail(metric: str, v: dict[str, Any], cfg: dict[str, Any]) -> dict[str, An
     if metric == "avg_marketing_deal":
         return {"won_deals": r["marketing_won_all"], "with_amount": r["marketing_won_deals"]}
     if metric == "win_rate":
-        return {"won": r["closed_won"], "lost": r["closed_lost"]}
+        return {"won": r["closed_won"], "lost": r["closed_lost"],
+                "closed_without_date": {"won": r["won_undated"], "lost": r["lost_undated"]}}
     if metric in ("open_pipeline", "open_pipeline_weighted", "open_pipeline_deals"):
         return {"open_deals": r["open_in_currency"], "with_amount": r["open_with_amount"],
                 "with_probability": r["open_with_probability"]}

@@ -50,14 +50,18 @@ def needed_counts(target: float, deal_size: float, stages: list[str], rates: dic
     return {s: out[s] for s in stages}
 
 
-def enter_by(period_start: dt.date, stages: list[str], days: dict[str, float | None]) -> dict[str, dt.date]:
+def enter_by(period_start: dt.date, stages: list[str],
+             days: dict[str, float | None]) -> dict[str, dt.date | None]:
     """When each stage's volume must enter: the period start, shifted back by the measured median
-    days each later step takes (days[stage] = days from stage to the next)."""
-    out = {stages[-1]: period_start}
-    back = 0.0
+    days each later step takes (days[stage] = days from stage to the next). A step whose days are
+    unknown (no dates to measure them) leaves its stage and every earlier one unknown (None), never
+    shifted by 0 days."""
+    out: dict[str, dt.date | None] = {stages[-1]: period_start}
+    back: float | None = 0.0
     for i in range(len(stages) - 2, -1, -1):
-        back += days.get(stages[i]) or 0.0
-        out[stages[i]] = period_start - dt.timedelta(days=round(back))
+        d = days.get(stages[i])
+        back = None if back is None or d is None else back + d
+        out[stages[i]] = None if back is None else period_start - dt.timedelta(days=round(back))
     return {s: out[s] for s in stages}
 
 
@@ -331,7 +335,7 @@ def compute(inputs: dict[str, Any]) -> dict[str, Any]:
         when = enter_by(p.start, stages, {s: ti["rates"][s]["days"] for s in stages[:-1]})
         for s in stages:
             r = ti["rates"].get(s)
-            rows.append({"territory": t, "stage": s, "needed": needed[s], "enter_by": when[s].isoformat(),
+            rows.append({"territory": t, "stage": s, "needed": needed[s], "enter_by": when[s].isoformat() if when[s] else None,
                          "rate": r["rate"] if r else None, "rate_source": _rate_source(r),
                          "marketing_sourced": (math.ceil(needed[s] * ti["marketing_share"]) if needed[s] is not None
                                                and s == stages[0] else None)})
@@ -430,4 +434,4 @@ def plan_periods(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -
 def past_enter_by(plan: dict[str, Any], today: dt.date | None = None) -> list[dict[str, Any]]:
     """The waterfall's rows whose enter-by date is already past (the volume cannot enter in time)."""
     day = (today or dt.date.today()).isoformat()
-    return [r for r in plan["rows"] if r["needed"] and r["enter_by"] < day]
+    return [r for r in plan["rows"] if r["needed"] and r["enter_by"] and r["enter_by"] < day]

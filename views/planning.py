@@ -107,7 +107,8 @@ if sel.needed.notna().all():
 for err in summary[summary.error.notna()].itertuples():
     st.warning(esc(f"{err.territory}: {err.error}."))
 shown = rows.assign(stage=rows.stage.map(labels).fillna(rows.stage),
-                    enter_by=[format.date(e) + (" (past)" if e < dt.date.today().isoformat() else "")
+                    enter_by=["— (no dates to measure the steps' days)" if not isinstance(e, str) else
+                              format.date(e) + (" (past)" if e < dt.date.today().isoformat() else "")
                               for e in rows.enter_by])
 st.dataframe(format.table(shown, {"needed": "count", "rate": "pct", "marketing_sourced": "count", "enter_by": "text"},
                           labels={"rate": "Rate to next", "marketing_sourced": "Marketing-sourced"}),

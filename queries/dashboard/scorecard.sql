@@ -12,7 +12,8 @@
 -- Targets: the company-level team target, else the territories' team targets, else the sum of the
 -- personal quotas (target_facts; macros.sql prorated_targets).
 -- Open pipeline (open_*): deals open on the data's as-of date, whatever the period (one value,
--- repeated on every row).
+-- repeated on every row); won_undated / lost_undated: won / lost deals with no close date, in no
+-- period (likewise one value).
 with
 
 periods as (
@@ -202,6 +203,14 @@ open_pipeline as (
     where status = 'open'
 ),
 
+-- won or lost deals with no close date: in no period (one row; the figures say how many)
+undated as (
+    select
+        count(*) filter (where status = 'won' and closed_date is null) as won_undated,
+        count(*) filter (where status = 'lost' and closed_date is null) as lost_undated
+    from deals_
+),
+
 created_by_period as (
     select
         p.period,
@@ -278,6 +287,8 @@ final as (
         o.open_amount,
         o.open_with_probability,
         o.open_weighted,
+        u.won_undated,
+        u.lost_undated,
         t.revenue_target,
         t.mql_quota,
         s.marketing_spend,
@@ -304,6 +315,7 @@ final as (
         coalesce(h.mqls_with_touch_data, 0) as mqls_with_touch_data
     from periods as p
     cross join open_pipeline as o
+    cross join undated as u
     left join won_by_period as w on p.period = w.period
     left join closed_by_period as cl on p.period = cl.period
     left join targets_by_period as t on p.period = t.period

@@ -370,6 +370,13 @@ def _check_deals(st: _Stager, parts) -> None:
     _future(st, "deals", parts, ["created_at", "closed_at"])
     _generated_ids(st, "deals", parts, "deal")
     for i, (res, _t) in enumerate(parts):
+        n, rows = st.rows(f"select source_row from u_deals where __part = {i} "
+                          "and (is_won or is_lost) and closed_at is null")
+        if n:
+            st.add("warning", f"{n} won or lost deal(s) have no close date (rows {st.rows_sample(rows)}): they "
+                   "count as won or lost, but in no period's won revenue or win rate (the dashboard says how "
+                   "many). Fill in the close date in the CRM and export again.", res, row=rows[0],
+                   column=st.header(res, "closed_at"), count=n, code="closed_without_date")
         r = st.q(f"select count(*), list(distinct current_stage)[1:6] from u_deals where __part = {i} "
                  "and __unknown_status")[0]
         if r[0]:

@@ -454,9 +454,10 @@ def _report(st: _Stager, res: SheetResult) -> None:
         if res.source in {"corrected", "profile", "remembered"}:
             st.add("info", "skipped, as chosen.", res, code="skipped")
             return
-        cands = ", ".join(f"{KINDS[k].label} ({c * 100:.0f}%)" for k, c in res.candidates[:2])
+        cands = " or ".join(KINDS[k].label for k, _c in res.candidates[:2])
         st.add("warning", "was not recognised as any kind of sheet the app reads "
-               f"(columns: {_cut(raw.headers)}){'; closest: ' + cands if cands else ''}; skipped. "
+               f"(columns: {_cut(raw.headers)})"
+               f"{'; closest, on too little evidence: ' + cands if cands else ''}; skipped. "
                f"Choose its kind on the Data page, or pass `--kind '{raw.label}=KIND'`.", res,
                row=raw.header_row, code="unrecognised")
         return

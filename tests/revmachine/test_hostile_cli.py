@@ -65,3 +65,27 @@ def test_unknown_values_in_messages_are_cut(db_path):
                                                          ["A", "2026-01-05", long_stage]]))])
     msg = next(f.message for f in s.findings if f.code == "unknown_stage")
     assert len(msg) < 400 and "…" in msg
+
+
+def test_a_reader_closing_the_pipe_early_ends_the_cli_quietly(tmp_path):
+    # `python -m revmachine inspect ... | head -c 1`: before, a BrokenPipeError traceback on stderr
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    # 600 columns, each a line of the JSON's mapping: more than a pipe holds
+    head = ["Lead ID", "Create Date"] + [f"Note {i}" for i in range(600)]
+    rows = [",".join(head)] + [",".join([f"L{r}", "2026-01-05"] + ["x"] * 600) for r in range(3)]
+    p = tmp_path / "leads.csv"
+    p.write_text("\n".join(rows) + "\n")
+    files = [str(p)]
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen([sys.executable, "-m", "revmachine", "inspect", *files, "--format", "json"],
+                            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "REVMACHINE_NO_DEMO": "1"})
+    assert proc.stdout.read(1) == b"{"
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1
+    assert "Traceback" not in err and "BrokenPipe" not in err

@@ -437,3 +437,16 @@ def test_stale_marts_are_rebuilt_before_reading(db_path, capsys):
         assert con.execute("select count(from_at) from funnel_steps").fetchall()[0][0] == 0
         assert con.execute("select table_type from information_schema.tables "
                            "where table_name = 'funnel_steps'").fetchall() == [("VIEW",)]
+
+
+def test_won_or_lost_deals_without_a_close_date_are_reported():
+    # Dynamics 365's shape: Status says Lost, Actual Close Date is blank on two rows (rows 3 and 4)
+    text = ("Topic,Status,Created On,Actual Close Date,Est. revenue\n"
+            "A,Won,2026-07-01,2026-08-01,100\n"
+            "B,Lost,2026-07-02,,200\n"
+            "C,Lost,2026-07-03,,300\n"
+            "D,Open,2026-07-04,,400\n")
+    s = prep(("Opportunity.csv", text.encode()))
+    f = next(f for f in s.findings if f.code == "closed_without_date")
+    assert f.count == 2 and f.row == 3 and f.column == "Actual Close Date"
+    assert "in no period's won revenue or win rate" in f.message

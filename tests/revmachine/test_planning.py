@@ -138,3 +138,9 @@ def test_cli_plan_json(plan_db, capsys):
     assert [r["stage"] for r in rows] == STAGES  # funnel order, lead to won
     assert set(rows[0]) == {"territory", "stage", "needed", "enter_by", "rate", "rate_source"}
     assert rows[-1]["rate"] is None and {g["territory"] for g in out["gap"]} == {"Big", "Small", "New"}
+
+
+def test_enter_by_is_unknown_behind_a_step_with_no_measured_days():
+    # no dates to measure the mql step: mql's date is known (won's shifted by its own step), lead's is not
+    got = planning.enter_by(dt.date(2027, 1, 1), ["lead", "mql", "sal", "won"], {"lead": 10, "mql": None, "sal": 5})
+    assert got == {"lead": None, "mql": None, "sal": dt.date(2026, 12, 27), "won": dt.date(2027, 1, 1)}

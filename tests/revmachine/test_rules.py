@@ -103,7 +103,8 @@ def test_win_rate_and_open_pipeline_by_hand():
     v = card(con)
     # closed in Q3: W1 won, L1 and L2 lost: 1 / 3
     assert v["win_rate"].value == pytest.approx(1 / 3)
-    assert v["win_rate"].detail == {"won": 1, "lost": 2} and "1 won of 3 closed" in v["win_rate"].note
+    assert v["win_rate"].detail == {"won": 1, "lost": 2, "closed_without_date": {"won": 0, "lost": 0}}
+    assert "1 won of 3 closed" in v["win_rate"].note and "no close date" not in v["win_rate"].note
     # open on the as-of date: O1, O2, O3; amounts 1,000 + 2,000 (O3 has none); weighted 1,000 x 0.5
     assert v["open_pipeline_deals"].value == 3
     assert v["open_pipeline"].value == pytest.approx(3000)
@@ -122,6 +123,18 @@ def test_win_rate_unknown_when_nothing_closed():
     con = memory_db(deals=DEALS_OUTCOMES)
     v = card(con, "2026-Q1")
     assert v["win_rate"].value is None and "No deal closed" in v["win_rate"].note
+
+
+def test_closed_deals_without_a_close_date_are_named_beside_the_win_rate():
+    # D365's demo org: lost deals with a blank Actual Close Date. They cannot be placed in a period:
+    # Q3's win rate is 1 won of 1 closed, and the figure says 2 lost deals were left out.
+    con = memory_db(deals=[won("W1", "2026-07-01", "2026-08-01", 100),
+                           dict(deal_id="L1", created_at="2026-07-02", closed_at=None, is_won=False, is_lost=True),
+                           dict(deal_id="L2", created_at="2026-07-03", closed_at=None, is_won=False, is_lost=True)])
+    v = card(con)
+    assert v["win_rate"].value == pytest.approx(1.0)
+    assert "not counted: 2 lost and 0 won deal(s) in the data with no close date" in v["win_rate"].note
+    assert v["win_rate"].detail["closed_without_date"] == {"won": 0, "lost": 2}
 
 
 def test_no_probability_gives_no_weighted_pipeline():
