@@ -331,15 +331,15 @@ def _note(metric: str, v: dict[str, Any], cfg: dict[str, Any]) -> str | None:
             parts.append(f"{v['_cycle_before_created']:,} won deal(s) closed before they were created: left out "
                          "(a data error)")
         return "; ".join(parts) or None
-    undated_won = (f"; {r['won_undated']:,} won deal(s) in the data have no close date and are in no period"
-                   if r["won_undated"] else "")
+    undated = (f"{r['won_undated']:,} won deal(s) in the data have no close date and are in no period"
+               if r["won_undated"] else None)
     if metric in ("won_revenue", "avg_deal_size") and r["won_with_amount"] < r["won_deals"]:
-        return (f"{_of(r['won_with_amount'], r['won_deals'], 'won deals have an amount')}; the others are left out"
-                + undated_won)
+        return "; ".join(filter(None, [f"{_of(r['won_with_amount'], r['won_deals'], 'won deals have an amount')}; "
+                                       "the others are left out", undated]))
     if metric == "avg_deal_size":
-        return f"all {r['won_deals']:,} won deals have an amount" + undated_won
-    if metric in ("won_revenue", "won_deals") and r["won_undated"]:
-        return undated_won[2:].capitalize()
+        return "; ".join(filter(None, [f"all {r['won_deals']:,} won deals have an amount", undated]))
+    if metric in ("won_revenue", "won_deals") and undated:
+        return undated
     if metric == "avg_sales_deal" and r["sales_won_deals"] < r["sales_won_all"]:
         return _of(r["sales_won_deals"], r["sales_won_all"], "sales-sourced won deals have an amount")
     if metric == "avg_marketing_deal" and r["marketing_won_deals"] < r["marketing_won_all"]:
