@@ -60,14 +60,17 @@ def trend(values: list[float | None], labels: list[str], title: str, unit_title:
     ).properties(title=title, height=220))
 
 
-def sla_compliance(df: pd.DataFrame, period: str, sla_hours: float, min_attempts: int) -> alt.Chart:
-    """Per territory: % touched within the SLA, % with the minimum attempts, % given feedback."""
+def sla_compliance(df: pd.DataFrame, period: str, sla_hours: float | None, min_attempts: int) -> alt.Chart:
+    """Per territory: % touched within the SLA (when the MQL stage has SLA hours), % with the minimum
+    attempts, % given feedback, of the marketing-sourced handoffs."""
     rows = []
     for r in df.itertuples():
         if not r.mqls:
             continue
+        if sla_hours is not None:
+            rows.append({"territory": r.territory, "measure": f"touched within {sla_hours:g} h",
+                         "share": r.within_sla / r.mqls})
         rows += [
-            {"territory": r.territory, "measure": f"touched within {sla_hours:g} h", "share": r.within_sla / r.mqls},
             {"territory": r.territory, "measure": f"≥ {min_attempts} attempts", "share": r.min_attempts_met / r.mqls},
             {"territory": r.territory, "measure": "feedback given", "share": r.with_feedback / r.mqls},
         ]
@@ -75,7 +78,7 @@ def sla_compliance(df: pd.DataFrame, period: str, sla_hours: float, min_attempts
     return _style(alt.Chart(d).mark_bar().encode(
         y=alt.Y("territory:N", title="Territory"),
         yOffset=alt.YOffset("measure:N"),
-        x=alt.X("share:Q", title="Share of handed-off leads", axis=alt.Axis(format="%"),
+        x=alt.X("share:Q", title="Share of marketing-sourced handed-off leads", axis=alt.Axis(format="%"),
                 scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("measure:N", title="Sales side of the SLA",
                         scale=alt.Scale(range=["#0072B2", "#56B4E9", "#009E73"])),
@@ -142,32 +145,41 @@ def response_histogram(hours: pd.Series, sla_hours: float, period: str) -> alt.C
 
 QUADRANT_COLORS = {"aligned marketer": "#009E73", "spin doctor": "#E69F00",
                    "silent operative": "#56B4E9", "mis-aligned marketer": "#D55E00",
-                   "too little data": "#999999"}
+                   "too few leads to judge": "#999999"}
 
 
 def marketer_matrix(points: pd.DataFrame, x_thr: float, y_thr: float, entity: str, period: str,
                     baseline: str, moves: pd.DataFrame | None = None, height: int = 560,
-                    legends: bool = True) -> alt.Chart:
-    """The 2x2: x = delivers (lift over the baseline), y = demonstrates (closed-loop evidence),
-    size = spend, colour = quadrant; thresholds drawn and labelled; quadrant names in the corners;
-    points with too little data drawn hollow."""
+                    legends: bool = True, measure: str = "revenue per lead") -> alt.Chart:
+    """The 2x2: x = delivers (lift over the baseline, on a symmetric-log scale so 0× and 30× both
+    fit), each with its 95% interval drawn as a line where it has one, y = demonstrates
+    (closed-loop evidence), size = spend, colour = quadrant; thresholds drawn and labelled; quadrant
+    names in the corners; points with too few leads to judge drawn hollow."""
     d = points.copy()
     d = d[d.delivers.notna() & d.demonstrates.notna()]
     d["spend_size"] = d["spend"].fillna(0)
-    d["hollow"] = d["quadrant"] == "too little data"
-    x_max = max(float(d.delivers.max()) if len(d) else 1.0, x_thr * 2, 1.0) * 1.12
-    x_scale = alt.Scale(domain=[0, x_max], nice=False)
+    d["hollow"] = d["quadrant"] == "too few leads to judge"
+    x_max = max(float(d.delivers.max()) if len(d) else 1.0, x_thr * 2, 1.0) * 1.25
+    x_scale = alt.Scale(domain=[0, x_max], nice=False, type="symlog", constant=1)
     y_scale = alt.Scale(domain=[-0.05, 1.12], nice=False)
+    has_interval = {"lift_low", "lift_high"} <= set(d.columns) and d["lift_high"].notna().any()
     tooltip = [alt.Tooltip("entity:N", title=entity.capitalize()), alt.Tooltip("quadrant:N", title="Quadrant"),
-               alt.Tooltip("delivers:Q", format=".2f", title="Delivers (lift)"),
-               alt.Tooltip("demonstrates:Q", format=".0%", title="Demonstrates"),
-               alt.Tooltip("leads:Q", format=",", title="Leads"), alt.Tooltip("spend:Q", format="$,.2f", title="Spend"),
-               alt.Tooltip("revenue_per_lead:Q", format="$,.2f", title="Revenue per lead"),
-               alt.Tooltip("acceptance:Q", format=".0%", title="Accepted by sales"),
-               alt.Tooltip("revenue_traceable:Q", format=".0%", title="Revenue traceable"),
-               alt.Tooltip("record_completeness:Q", format=".0%", title="Record complete")]
+               alt.Tooltip("delivers:Q", format=".2f", title="Delivers (lift)")]
+    if has_interval:
+        d["interval"] = [("—" if pd.isna(lo) or pd.isna(hi) else f"{lo:.2f}–{hi:.2f}")
+                         for lo, hi in zip(d.lift_low, d.lift_high, strict=True)]
+        tooltip.append(alt.Tooltip("interval:N", title="95% interval"))
+    tooltip += [alt.Tooltip("demonstrates:Q", format=".0%", title="Demonstrates"),
+                alt.Tooltip("leads:Q", format=",", title="Leads"), alt.Tooltip("spend:Q", format="$,.2f", title="Spend"),
+                alt.Tooltip("revenue_per_lead:Q", format="$,.2f", title="Revenue per lead"),
+                alt.Tooltip("acceptance:Q", format=".0%", title="Accepted by sales"),
+                alt.Tooltip("revenue_traceable:Q", format=".0%", title="Revenue traceable"),
+                alt.Tooltip("record_completeness:Q", format=".0%", title="Record complete")]
     enc = dict(
-        x=alt.X("delivers:Q", scale=x_scale, title=f"Delivers value (lift over {baseline}; 1 = as good)"),
+        x=alt.X("delivers:Q", scale=x_scale,
+                title=f"Delivers value: lift in {measure} over {baseline} (1 = as good)",
+                axis=alt.Axis(values=[v for v in (0, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128) if v <= x_max],
+                              format="~g", labelExpr="datum.label + '×'")),
         y=alt.Y("demonstrates:Q", scale=y_scale, title="Demonstrates value (evidence)" if legends else "Demonstrates",
                 axis=alt.Axis(format=".0%", values=[0, 0.25, 0.5, 0.75, 1.0])),
         size=alt.Size("spend_size:Q", title="Spend", scale=alt.Scale(range=[60, 1400]),
@@ -182,25 +194,34 @@ def marketer_matrix(points: pd.DataFrame, x_thr: float, y_thr: float, entity: st
     rules = pd.DataFrame({"x": [x_thr], "y": [y_thr]})
     vrule = alt.Chart(rules).mark_rule(strokeDash=[6, 4], color="#444").encode(x=alt.X("x:Q", scale=x_scale))
     hrule = alt.Chart(rules).mark_rule(strokeDash=[6, 4], color="#444").encode(y=alt.Y("y:Q", scale=y_scale))
-    x_label = alt.Chart(pd.DataFrame({"x": [x_thr], "y": [1.085], "t": [f"delivers threshold {x_thr:.2f}"]})).mark_text(
+    x_text = (f"delivers threshold {x_thr:.2f}" if x_thr != 1.0 or baseline == "the median point"
+              else f"delivers threshold 1.00: {baseline}")
+    x_label = alt.Chart(pd.DataFrame({"x": [x_thr], "y": [1.085], "t": [x_text]})).mark_text(
         align="left", dx=4, fontSize=FONT - 3, color="#444").encode(
         x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale), text="t:N")
     y_label = alt.Chart(pd.DataFrame({"x": [x_max * 0.995], "y": [y_thr], "t": [f"demonstrates threshold {y_thr:.0%}"]})).mark_text(
         align="right", dy=-8, fontSize=FONT - 3, color="#444").encode(
         x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale), text="t:N")
     corners = pd.DataFrame([
-        {"x": x_max * 0.01, "y": 1.105, "t": "SPIN DOCTOR", "a": "left"},
+        {"x": 0, "y": 1.105, "t": "SPIN DOCTOR", "a": "left"},
         {"x": x_max * 0.99, "y": 1.105, "t": "ALIGNED MARKETER", "a": "right"},
-        {"x": x_max * 0.01, "y": -0.035, "t": "MIS-ALIGNED MARKETER", "a": "left"},
+        {"x": 0, "y": -0.035, "t": "MIS-ALIGNED MARKETER", "a": "left"},
         {"x": x_max * 0.99, "y": -0.035, "t": "SILENT OPERATIVE", "a": "right"},
     ])
-    left = alt.Chart(corners[corners.a == "left"]).mark_text(align="left", fontSize=FONT + 2, fontWeight="bold",
+    left = alt.Chart(corners[corners.a == "left"]).mark_text(align="left", dx=4, fontSize=FONT + 2, fontWeight="bold",
                                                              opacity=0.55).encode(
         x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale), text="t:N")
     right = alt.Chart(corners[corners.a == "right"]).mark_text(align="right", fontSize=FONT + 2, fontWeight="bold",
                                                                opacity=0.55).encode(
         x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale), text="t:N")
     layers = [vrule, hrule, left, right, x_label, y_label]
+    if has_interval:
+        iv = d[d.lift_high.notna()].copy()
+        iv["hi"] = iv.lift_high.clip(upper=x_max)
+        layers.append(alt.Chart(iv).mark_rule(strokeWidth=1.5, opacity=0.35).encode(
+            x=alt.X("lift_low:Q", scale=x_scale), x2="hi:Q", y=alt.Y("demonstrates:Q", scale=y_scale),
+            color=alt.Color("quadrant:N", scale=alt.Scale(domain=list(QUADRANT_COLORS),
+                                                          range=list(QUADRANT_COLORS.values())), legend=None)))
     if moves is not None and len(moves):
         m = moves.dropna(subset=["delivers_from", "demonstrates_from", "delivers_to", "demonstrates_to"])
         layers.append(alt.Chart(m).mark_rule(color="#666", strokeWidth=1.5, strokeDash=[2, 2]).encode(
@@ -216,10 +237,10 @@ def marketer_matrix(points: pd.DataFrame, x_thr: float, y_thr: float, entity: st
         named["label_y"] = [y + (0.035, -0.045, 0.075, -0.085)[i % 4] for i, y in enumerate(named.demonstrates)]
         layers.append(alt.Chart(named).mark_text(align="left", dx=9, fontSize=FONT - 3, color="#222").encode(
             x=alt.X("delivers:Q", scale=x_scale), y=alt.Y("label_y:Q", scale=y_scale), text="entity:N"))
+    sub = ("leads created in " + period + " · size = spend · line = 95% interval · hollow = too few leads to judge"
+           if has_interval else "leads created in " + period + " · size = spend · hollow = too few leads to judge")
     return _style(alt.layer(*layers).properties(
-        title=_title(f"Marketer matrix by {entity}", f"leads created in {period} · size = spend · "
-                                                      "hollow = too few leads to judge"),
-        height=height))
+        title=_title(f"Marketer matrix by {entity}", sub), height=height))
 
 
 def names_that_matter(points: pd.DataFrame, per_group: int = 3) -> list[str]:

@@ -246,12 +246,16 @@ def cmd_matrix(args) -> int:
     from revmachine.filters import Filters
 
     with _open(args) as con:
-        label = _period_or_default(con, args.period)
+        # the page's default window (the last four complete quarters), not the report's quarter
+        label = _period_or_default(con, args.period or matrix.default_window(con).label)
         m = matrix.build(con, label, Filters(territory=tuple(args.territory or ())), entity=args.entity,
                          baseline=args.baseline, min_leads=args.min_leads)
-    if args.baseline != m.baseline_key:
+    # a baseline with nothing to compare with in the window falls back to the median split (said below)
+    if args.baseline is not None and args.baseline not in m.baseline_options:
         raise UserError(f"no baseline '{args.baseline}'; choose one of: {', '.join(m.baseline_options)}.")
     _print_rows(matrix.rows_for_cli(m), args.format)
+    if m.why_median:
+        print(f"note: {m.why_median}", file=sys.stderr)
     if m.points.empty:  # on stderr: the rows on stdout stay parseable
         print(f"note: no leads in {m.period.describe()}: the matrix needs a leads sheet with a campaign or "
               "channel column, and a campaigns sheet for spend and record completeness.", file=sys.stderr)
@@ -382,9 +386,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("matrix", help="print the marketer matrix table")
     dbopt(sp)
-    sp.add_argument("--period", help="2026-Q3, 2026-07, 2026 or all; default: latest complete quarter")
+    sp.add_argument("--period", help="2026-Q3, 2026-07, 2026, all or a date range; default: the last four "
+                                     "complete quarters (as on the page)")
     sp.add_argument("--entity", choices=["campaign", "channel", "marketer"], default="campaign")
-    sp.add_argument("--baseline", default="median", help="median | sales | channel:<name>")
+    sp.add_argument("--baseline", default=None,
+                    help="median | sales | channel:<name>; default: the alternate channel named in the settings")
     sp.add_argument("--min-leads", type=int, default=30)
     sp.add_argument("--territory", action="append")
     sp.add_argument("--format", choices=["json", "csv"], default="json")

@@ -15,13 +15,16 @@ from revmachine import db, marts
 from revmachine.errors import UserError
 
 SETTINGS = {
-    # key: (label, type, minimum, maximum)
+    # key: (label, type, minimum, maximum). The first-touch SLA is the MQL stage's SLA hours in the
+    # stage settings (one setting, used by every SLA figure), not a setting of its own here.
     "fiscal_year_start_month": ("Fiscal year starts in month (1-12)", int, 1, 12),
-    "sla_first_touch_hours": ("SLA: first sales touch within (hours)", float, 0.25, 24 * 30),
     "sla_min_attempts": ("SLA: minimum attempts", int, 1, 50),
     "sla_decision_days": ("SLA: accept/reject decision within (days)", float, 0.5, 90),
-    "stale_days": ("A record with no movement for this many days has exited ('stale')", int, 7, 3650),
+    "stale_days": ("A lead with no movement or sales touch for this many days is recycled (quiet, "
+                   "not an exit)", int, 7, 3650),
     "currency": ("Currency symbol", str, None, None),
+    "matrix_baseline": ("Marketer matrix: the alternate demand-generation channel a lead is compared with "
+                        "(e.g. a purchased list, a data provider, or sales-sourced leads)", str, None, None),
 }
 
 
@@ -87,11 +90,33 @@ def save_settings(values: dict[str, object], path: str | Path | None = None) -> 
             raise UserError(f"{label}: '{value}' is not a {typ.__name__}.") from None
         if lo is not None and not (lo <= v <= hi):
             raise UserError(f"{label}: {v} is outside {lo}..{hi}.")
+        if key == "matrix_baseline":
+            v = _baseline_key(str(v))
         clean[key] = str(v)
     with db.write(path) as con:
         for k, v in clean.items():
             con.execute("insert or replace into config_settings values (?, ?)", [k, v])
         marts.rebuild(con)
+
+
+def _baseline_key(text: str) -> str:
+    """'' (none: the matrix splits at the median), 'sales' (sales-sourced leads) or 'channel:<name>'."""
+    t = text.strip()
+    if t in ("", "median", "none"):
+        return ""
+    if t == "sales" or t.startswith("channel:") and t[len("channel:"):].strip():
+        return t if t == "sales" else "channel:" + t[len("channel:"):].strip()
+    raise UserError(f"matrix baseline '{t}': use a channel (channel:Purchased List), 'sales' for sales-sourced "
+                    "leads, or leave it empty.")
+
+
+def baseline_choices(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """What the team can name as the alternate channel: every channel the leads have, and
+    sales-sourced leads ('' = none)."""
+    chans = [r[0] for r in con.execute(
+        "select distinct channel from funnel_records where record_type = 'lead' and channel <> 'Unknown' order by 1"
+    ).fetchall()]
+    return ["", "sales", *[f"channel:{c}" for c in chans]]
 
 
 STAGE_COLUMNS = ["stage", "label", "owner", "benchmark_rate", "sla_hours", "is_sql"]
@@ -114,7 +139,8 @@ def validate_stages(df: pd.DataFrame) -> list[tuple]:
 
     Rules: 3 to 9 stages; keys are lower-case words, unique; the funnel starts at 'lead' and ends at
     'won' (leads enter at the first stage; revenue is the last); benchmarks are rates in 0..1;
-    exactly one stage is the SQL stage, and it is neither the first nor the last."""
+    exactly one stage is the SQL stage, and it is neither the first nor the last; SLA hours, where
+    set, are above 0, and the last stage has none (it hands off to nothing)."""
     rows = []
     for i, r in enumerate(df.to_dict("records"), start=1):
         key = str(r.get("stage") or "").strip().lower()
@@ -132,6 +158,8 @@ def validate_stages(df: pd.DataFrame) -> list[tuple]:
             raise UserError(f"stage '{key}': the benchmark is a rate between 0 and 1 (e.g. 0.25 for 25%).")
         sla = r.get("sla_hours")
         sla = None if sla is None or pd.isna(sla) else float(sla)
+        if sla is not None and not 0 < sla <= 24 * 365:
+            raise UserError(f"stage '{key}': SLA hours must be above 0 (and at most a year), or empty for no SLA.")
         rows.append((i, key, label, owner, bench, sla, bool(r.get("is_sql"))))
     keys = [r[1] for r in rows]
     if len(set(keys)) != len(keys):
@@ -142,6 +170,10 @@ def validate_stages(df: pd.DataFrame) -> list[tuple]:
         raise UserError("the funnel must start at 'lead' and end at 'won' (rename them with the label).")
     if sum(r[6] for r in rows) != 1 or rows[0][6] or rows[-1][6]:
         raise UserError("mark exactly one stage, between the first and the last, as the SQL stage.")
+    # an SLA on a stage times the handoff to the next one: the last stage hands off to nothing
+    if rows[-1][5] is not None:
+        raise UserError(f"stage '{rows[-1][1]}': the last stage has no next stage to hand off to, so it "
+                        "cannot have SLA hours; leave them empty.")
     # positions renumbered 1..n in the order given
     return [(i, *r[1:]) for i, r in enumerate(rows, start=1)]
 

@@ -8,6 +8,14 @@ Planted on purpose (and checked by tests):
   won deals that carry no campaign attribution;
 * EMEA breaks the SLA: slow first touches (median ~30 h against 24 h) and few follow-ups;
 * APAC is behind its revenue target.
+
+On top of it, each in a small function of its own with its own random stream (so the draws of the
+story above stay put): the team names 'Purchased List' as the alternate demand-generation channel
+the matrix compares with (seed 001's data provider), and sales rejects most of the spin doctor's
+broad-reach leads (_plant_alternate_channel); EMEA leaves a share of marketing's leads untouched
+(_plant_ignored_leads: seed 000, "sales reps ignore 50% of marketing leads"); some quiet leads come
+back months later with a new MQL date or a late touch (_plant_returning_leads: recycled, not lost);
+sales has 21 days to qualify an accepted lead (SAL -> opportunity SLA, DEMO_SETTINGS).
 """
 
 from __future__ import annotations
@@ -32,6 +40,10 @@ P_MQL = {"Paid Search": 0.27, "Paid Social": 0.2, "Organic Search": 0.3, "Webina
 DEAL_SIZE = {"Paid Search": 24000, "Paid Social": 16000, "Organic Search": 26000, "Webinar": 30000,
              "Events": 34000, "Purchased List": 12000, "Outbound": 28000, "Referral": 36000}
 MARKETERS = ["Ana Ruiz", "Ben Okafor", "Chloe Martin", "Dev Patel", "Emma Larsen"]
+ALTERNATE_CHANNEL = "Purchased List"
+# what the demo's team has configured: the matrix's baseline and an SLA on SAL -> opportunity
+DEMO_SETTINGS = {"matrix_baseline": f"channel:{ALTERNATE_CHANNEL}"}
+DEMO_STAGE_SLA_HOURS = {"sal": 21 * 24.0}
 SPIN_DOCTOR = "Brand Awareness Blitz"
 SILENT_OPERATIVE = "Partner Dinner Series"
 FIRST_NAMES = ["Alex", "Sam", "Jordan", "Taylor", "Morgan", "Casey", "Riley", "Jamie", "Avery",
@@ -124,6 +136,7 @@ def generate(n_leads: int = 30000, seed: int = 42) -> dict[str, pd.DataFrame]:
     p_prop = np.full(n, 0.62)
     p_won = np.where(territory == "APAC", 0.27, 0.38)
     p_won = np.where(is_spin, 0.2, p_won)
+    p_mql, p_sal, p_won = _plant_alternate_channel(p_mql, p_sal, p_won, channel, is_spin)
 
     r = rng.random((5, n))
     reach = np.zeros(n, dtype=int)  # 0 lead .. 5 won
@@ -255,6 +268,8 @@ def generate(n_leads: int = 30000, seed: int = 42) -> dict[str, pd.DataFrame]:
         "activity_type": rng.choice(["Call", "Email", "Meeting", "LinkedIn"], len(a_lead), p=[0.4, 0.4, 0.1, 0.1]),
         "owner": owner[a_lead],
     })[keep.to_numpy()].reset_index(drop=True)
+    leads, activities = _plant_ignored_leads(leads, activities, reach, seed)
+    leads, activities = _plant_returning_leads(leads, activities, reach, exits, seed)
 
     owners = pd.DataFrame([{"owner": rep, "source_row": 0, "manager": f"{t_} Manager", "territory": t_}
                            for t_, rs in reps.items() for rep in rs])
@@ -299,6 +314,73 @@ def generate(n_leads: int = 30000, seed: int = 42) -> dict[str, pd.DataFrame]:
             "activities": activities, "owners": owners}
 
 
+def _plant_alternate_channel(p_mql: np.ndarray, p_sal: np.ndarray, p_won: np.ndarray, channel: np.ndarray,
+                             is_spin: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The alternate channel is a data-provider list of contacts sales can work (a third qualify,
+    as a salesperson's pick from Jigsaw would), with enough won deals a year to be a yardstick; the
+    spin doctor's broad reach brings leads sales mostly rejects (one in five accepted) and that
+    rarely close, so they are reliably worth less than the list's."""
+    p_mql = np.where(channel == ALTERNATE_CHANNEL, 0.35, p_mql)
+    p_sal = np.where(is_spin, 0.2, p_sal)
+    p_won = np.where(is_spin, 0.1, p_won)
+    return p_mql, p_sal, p_won
+
+
+def _plant_ignored_leads(leads: pd.DataFrame, activities: pd.DataFrame, reach: np.ndarray,
+                         seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """EMEA never touches two in five of the marketing leads it leaves at MQL: no First Response,
+    no activity (the 'never touched' figure)."""
+    rng = np.random.default_rng(seed + 1001)
+    marketing = leads.channel.isin(CHANNELS[:6]).to_numpy()
+    pick = (leads.territory.to_numpy() == "EMEA") & marketing & (reach == 1) & (rng.random(len(leads)) < 0.4)
+    ignored = set(leads.lead_id[pick])
+    leads = leads.copy()
+    leads.loc[pick, "first_response_at"] = pd.NaT
+    leads.loc[pick, "assigned_at"] = pd.NaT
+    activities = activities[~activities.lead_id.isin(ignored)].reset_index(drop=True)
+    activities["source_row"] = np.arange(2, len(activities) + 2)
+    return leads, activities
+
+
+def _plant_returning_leads(leads: pd.DataFrame, activities: pd.DataFrame, reach: np.ndarray, exits: np.ndarray,
+                           seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Quiet leads that come back (seed 000: find, engage, close, grow): one in twelve of the old
+    leads that never qualified and never exited gets a new MQL date 190-360 days after creation
+    (touched within hours; two in five then accepted), and one in twenty of the old leads left at
+    MQL gets a touch 200-300 days after its handoff. Recycled while quiet, never lost."""
+    rng = np.random.default_rng(seed + 1002)
+    anchor = pd.Timestamp(ANCHOR)
+    n = len(leads)
+    old = (leads.created_at < anchor - pd.Timedelta(days=400)).to_numpy() & ~exits
+    u = rng.random(n)
+    back = old & (reach == 0) & (u < 1 / 12)
+    leads = leads.copy()
+    delay = pd.to_timedelta(rng.uniform(190, 360, n), unit="D")
+    new_mql = (leads.created_at + delay).dt.floor("s")
+    touch = (new_mql + pd.to_timedelta(rng.uniform(2, 20, n), unit="h")).dt.floor("s")
+    accepted = back & (rng.random(n) < 0.4)
+    sal = (touch + pd.to_timedelta(rng.uniform(1, 4, n), unit="D")).dt.floor("s")
+    leads.loc[back, "mql_at"] = new_mql[back]
+    leads.loc[back, "assigned_at"] = new_mql[back]
+    leads.loc[back, "first_response_at"] = touch[back]
+    leads.loc[back, ["stage", "current_stage"]] = ["mql", "Marketing Qualified Lead"]
+    leads.loc[accepted, "sal_at"] = sal[accepted]
+    leads.loc[accepted, ["stage", "current_stage"]] = ["sal", "Sales Accepted"]
+    late = old & (reach == 1) & (u > 1 - 1 / 20) & leads.mql_at.notna().to_numpy()
+    late_touch = (leads.mql_at + pd.to_timedelta(rng.uniform(200, 300, n), unit="D")).dt.floor("s")
+    late &= (late_touch < anchor).to_numpy()
+    extra = pd.DataFrame({
+        "activity_id": [f"A{900000 + i}" for i in range(int(late.sum()))],
+        "lead_id": leads.lead_id[late].to_numpy(),
+        "occurred_at": late_touch[late].to_numpy(),
+        "activity_type": "Call",
+        "owner": leads.owner[late].to_numpy(),
+    })
+    activities = pd.concat([activities, extra], ignore_index=True)
+    activities["source_row"] = np.arange(2, len(activities) + 2)
+    return leads, activities
+
+
 def to_arrow(tables: dict[str, pd.DataFrame]) -> dict[str, pa.Table]:
     return {k: pa.Table.from_pandas(v, preserve_index=False) for k, v in tables.items()}
 
@@ -340,6 +422,7 @@ def build(path: str | Path | None = None, n_leads: int = 30000, seed: int = 42) 
     from revmachine.ingest.stage import Staged
 
     tables = generate(n_leads, seed)
+    configure_demo(path)
     anchor = pd.Timestamp(ANCHOR)
     week_ago = anchor - pd.Timedelta(days=7)
     note = f"demo data ({n_leads} leads, seed {seed})"
@@ -348,6 +431,18 @@ def build(path: str | Path | None = None, n_leads: int = 30000, seed: int = 42) 
     res = load_mod.load(Staged([], [], [], to_arrow(tables)), path, modes={"*": "replace"}, note=note,
                         snapshot_at=anchor.to_pydatetime())
     return res.batch_id
+
+
+def configure_demo(path: str | Path | None = None) -> None:
+    """The demo team's settings (DEMO_SETTINGS, DEMO_STAGE_SLA_HOURS), written before the data is
+    loaded so the loads' marts and meeting snapshots use them."""
+    from revmachine import db
+
+    with db.write(path, rebuilds_marts=True) as con:
+        for key, value in DEMO_SETTINGS.items():
+            con.execute("insert or replace into config_settings values (?, ?)", [key, value])
+        for stage, hours in DEMO_STAGE_SLA_HOURS.items():
+            con.execute("update config_stages set sla_hours = ? where stage = ?", [hours, stage])
 
 
 def write_spreadsheets(out_dir: Path | None = None, n_leads: int = 30000, seed: int = 42) -> list[Path]:

@@ -166,7 +166,7 @@ def build(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Fil
                 "converted": int(r.converted), "rate": rate, "benchmark": b,
                 "gap": None if rate is None or b is None else rate - b,
                 "median_days": None if pd.isna(r.median_days) else float(r.median_days),
-                "p80_days": p80_stage, "exits": int(r.exits), "downstream_to_won": d,
+                "p80_days": p80_stage, "exits": int(r.exits), "recycled": int(r.recycled), "downstream_to_won": d,
                 "won_deals_at_stake": won_deals_at_stake(b, rate, int(r.entered), d),
                 "revenue_at_stake": revenue_at_stake(b, rate, int(r.entered), d, avg_deal),
                 "mature": mature,
@@ -234,7 +234,7 @@ def _bottleneck(table: pd.DataFrame, p: periods.Period, cur: str, view: str, has
 def step_rows(f: Funnel) -> list[dict[str, Any]]:
     """The CLI / JSON form of the step table (keys as issue 4 names them)."""
     keys = ["step", "from_stage", "to_stage", "entered", "converted", "rate", "benchmark", "median_days",
-            "exits", "revenue_at_stake"]
+            "exits", "recycled", "revenue_at_stake"]
     rows = []
     for r in f.steps.to_dict("records"):
         row = {k: r[k] for k in keys}
@@ -259,6 +259,16 @@ def drill(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters, view
 def campaigns(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in con.execute(
         "select distinct campaign from funnel_records where campaign is not null order by 1").fetchall()]
+
+
+def came_back(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Filters(), view: str = "period",
+              campaign: str = "") -> pd.DataFrame:
+    """Recycled leads (quiet: a state, not an exit) by the stage they went quiet at, and the leads
+    that came back by the stage they re-entered at (queries/funnel/came_back.sql)."""
+    cfg = metrics.settings(con)
+    p = periods.parse(period_label, int(cfg["fy_start"]))
+    return sql.df(con, "funnel/came_back", view=view, period_start=p.start, period_end=p.end,
+                  campaign=campaign or "", **filt.params())
 
 
 def handoff(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Filters(),

@@ -25,10 +25,7 @@ def _known(v) -> bool:
 
 def matrix_window(con: duckdb.DuckDBPyConnection) -> periods.Period:
     """The marketer matrix's default window: the last four complete quarters of the data."""
-    fy = int(metrics.settings(con)["fy_start"])
-    last = con.execute("select max(cast(data_as_of as date)) from funnel_records").fetchall()[0][0]
-    as_of = min(last, dt.date.today()) if last else dt.date.today()
-    return periods.last_complete_quarters(as_of, 4, fy)
+    return matrix.default_window(con)
 
 
 def pace(won: float | None, target: float | None, p: periods.Period, fy_start: int = 1) -> float | None:
@@ -93,20 +90,31 @@ def story(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Fil
                       "revenue_at_stake": b["revenue_at_stake"], "entered": b["entered"],
                       "window": bottleneck_window, "why": why}
 
-    # both sides of the SLA, as the dashboard's scoreboard
+    # both sides of the SLA, as the dashboard's scoreboard: marketing's own MQLs against its quota
+    # (the sales-sourced ones beside it), sales judged on marketing's handoffs
     sla = metrics.sla_by_territory(con, period_label, filt)
     breaches = metrics.sla_breaches(con, period_label, filt)
-    sla_out: dict[str, Any] = {"mqls": 0, "quota": None, "within": None, "attempts": None, "feedback": None,
+    sla_out: dict[str, Any] = {"mqls": 0, "sales_sourced_mqls": 0, "unmapped_mqls": 0, "quota": None,
+                               "within": None, "attempts": None, "feedback": None, "never_touched": None,
                                "breaches": len(breaches), "worst": None, "hours": cfg["sla_hours"],
                                "min_attempts": cfg["min_attempts"]}
+    if len(sla):
+        sla_out.update(sales_sourced_mqls=int(sla.sales_sourced_mqls.sum()),
+                       unmapped_mqls=int(sla.unmapped_mqls.sum()))
+    # marketing's quota attainment is the scorecard's own figure (the dashboard tile's, same function)
+    quota_row = rows.get("mql_quota_attainment")
+    if quota_row is not None and quota_row.detail:
+        sla_out.update(quota=quota_row.detail.get("quota"), quota_share=quota_row.value,
+                       quota_note=quota_row.note)
     if len(sla) and sla.mqls.sum() > 0:
         mqls = int(sla.mqls.sum())
-        quota = float(sla.mql_quota.sum()) if sla.mql_quota.notna().any() else None
-        sla_out.update(mqls=mqls, quota=quota, quota_share=metrics.ratio(mqls, quota) if quota else None,
-                       within=metrics.ratio(sla.within_sla.sum(), mqls),
+        sla_out.update(mqls=mqls,
+                       within=metrics.ratio(sla.within_sla.sum(), mqls) if cfg["sla_hours"] is not None else None,
                        attempts=metrics.ratio(sla.min_attempts_met.sum(), mqls),
-                       feedback=metrics.ratio(sla.with_feedback.sum(), mqls))
-        per = [(r.within_sla / r.mqls, r) for r in sla.itertuples() if r.mqls]
+                       feedback=metrics.ratio(sla.with_feedback.sum(), mqls),
+                       never_touched=metrics.ratio(sla.never_touched.sum(), sla.past_first_touch_window.sum()))
+        key = "within_sla" if cfg["sla_hours"] is not None else "with_feedback"
+        per = [(getattr(r, key) / r.mqls, r) for r in sla.itertuples() if r.mqls]
         if per:
             share, r = min(per, key=lambda x: x[0])
             sla_out["worst"] = {"territory": r.territory, "within": share,
@@ -116,7 +124,7 @@ def story(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Fil
 
     # spin doctors and silent operatives over the matrix's window
     mw = matrix_window(con)
-    m = matrix.build(con, mw.label, filt, "campaign")
+    m = matrix.build(con, mw.label, filt, "campaign")  # against the team's alternate channel
     pts = m.points.sort_values("spend", ascending=False, na_position="last")
     quadrants = {q: pts[pts.quadrant == q].entity.tolist() for q in ("spin doctor", "silent operative")}
 
@@ -124,7 +132,8 @@ def story(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Fil
     open_items = items[items.status == "open"] if len(items) else items
     return {"period": p, "card_period": card["period"], "filters": filt.describe(), "attainment": attainment,
             "behind": behind, "bottleneck": bottleneck, "bottleneck_sentence": f.sentence, "sla": sla_out,
-            "matrix_window": mw, "spin_doctors": quadrants["spin doctor"],
+            "matrix_window": mw, "matrix_baseline": m.baseline.name, "matrix_median_split": not m.with_interval,
+            "spin_doctors": quadrants["spin doctor"],
             "silent_operatives": quadrants["silent operative"],
             "actions": open_items[["action_id", "step", "title", "owner", "due_date"]].head(4)
             if len(open_items) else open_items, "open_actions": len(open_items),

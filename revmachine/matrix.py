@@ -4,15 +4,27 @@ demonstrates value (y), one point per campaign, channel or marketer.
 SQL (queries/matrix/) returns the raw components; this module turns them into scores with small
 pure functions (no Streamlit import):
 
-* delivers = the geometric mean of the available lifts over the baseline: revenue per lead,
-  sales' acceptance rate of its leads (a lead sales rejects delivered nothing), and revenue per
-  unit of spend where both sides have spend. 1.0 = as good as the baseline.
+* delivers = the lift: won revenue per lead from the point ÷ won revenue per lead from the
+  **alternate demand-generation channel** the team names in the settings (a purchased list, a data
+  provider, sales-sourced leads: seed 001, a lead "equal to or more worthy than a lead that a
+  salesperson can get out of [...] Jigsaw"), for leads created in the same window and followed to
+  today (both equally mature). Each lift has a 95% interval from its sample (`lift_interval`): the
+  leads that brought won revenue out of the leads (Wilson intervals, combined into an interval on
+  their ratio by the MOVER method on the log scale, Zou and Donner; it holds when a point has none)
+  and the spread of what a won lead brought (delta method on the log of the ratio of the means). A point delivers when
+  its interval lies above the threshold (1 = the baseline), does not when it lies below (only then
+  can it be a spin doctor or a mis-aligned marketer), and is "too few leads to judge" when it
+  straddles it. Without revenue traced to leads, or when the baseline has none in the window, the
+  lift is on the leads sales accepted per lead instead (a lead sales rejects delivered nothing).
+  With no baseline named, the lift is over the median point and the axis is split there (no
+  interval: about half the points are below by construction, and the page says so).
 * demonstrates = the mean of the available closed-loop evidence shares (0..1): leads naming a
   campaign, won revenue whose deal names a campaign, and the completeness of the campaign record.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
 from dataclasses import dataclass
@@ -31,11 +43,12 @@ QUADRANTS = {
     (True, False): "silent operative",
     (False, False): "mis-aligned marketer",
 }
-TOO_LITTLE = "too little data"
+TOO_LITTLE = "too few leads to judge"
+Z95 = 1.959963984540054  # the 97.5th percentile of the normal: a two-sided 95% interval
 PRESCRIPTIONS = {
     "aligned marketer": "Delivers and can show it: keep the closed loop, share what works, and use it as "
                         "the yardstick for the others.",
-    "spin doctor": "Good at showing value, but its leads are not worth more than the alternative. Get "
+    "spin doctor": "Good at showing value, but its leads are reliably worth less than the alternative. Get "
                    "campaign-level insight into what works and lift ROI: cut or fix the campaigns below "
                    "the baseline.",
     "silent operative": "Gets it right but cannot show the causal link. Close the loop: attribute every "
@@ -70,8 +83,99 @@ def mean(xs: list[float | None]) -> float | None:
     return sum(vals) / len(vals) if vals else None
 
 
-def classify(delivers: float | None, demonstrates: float | None, x_thr: float, y_thr: float) -> str:
-    """Quadrant; a point exactly on a threshold counts as meeting it."""
+# --- the lift and its interval ----------------------------------------------------------------
+
+
+def wilson(k: float, n: float, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of a proportion k/n (n > 0): it stays inside 0..1 and is never empty,
+    also for k = 0 or k = n."""
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def ratio_interval(k1: float, n1: float, k2: float, n2: float, z: float = Z95) -> tuple[float, float, float]:
+    """(r1/r2, low, high) for two proportions r1 = k1/n1 and r2 = k2/n2 (k2 > 0): Newcombe's MOVER
+    on the log scale, from the Wilson intervals of each (Zou and Donner, 2008, Stat Med 27(10)).
+    With k1 = 0 the ratio is 0, its lower limit 0 and its upper limit u1 / l2 (the largest rate the
+    point's sample allows over the smallest the baseline's allows)."""
+    r1, r2 = k1 / n1, k2 / n2
+    l1, u1 = wilson(k1, n1, z)
+    l2, u2 = wilson(k2, n2, z)
+    if k1 == 0:
+        return 0.0, 0.0, u1 / l2
+    log_r = math.log(r1) - math.log(r2)
+    down = math.sqrt((math.log(r1) - math.log(l1)) ** 2 + (math.log(u2) - math.log(r2)) ** 2)
+    up = math.sqrt((math.log(u1) - math.log(r1)) ** 2 + (math.log(r2) - math.log(l2)) ** 2)
+    return r1 / r2, math.exp(log_r - down), math.exp(log_r + up)
+
+
+def _cv(k: float, total: float | None, total_sq: float | None) -> float | None:
+    """Coefficient of variation of what a won lead brought (k of them, sum and sum of squares)."""
+    if k < 2 or not known(total) or not known(total_sq) or not total:
+        return None
+    m = total / k
+    var = max(0.0, (total_sq - k * m * m) / (k - 1))
+    return math.sqrt(var) / m
+
+
+def lift_interval(k1: float, n1: float, k2: float, n2: float, rev1: float | None = None,
+                  rev2: float | None = None, sq1: float | None = None, sq2: float | None = None,
+                  z: float = Z95) -> tuple[float | None, float | None, float | None]:
+    """(lift, low, high): the point's value per lead over the baseline's, with a 95% interval.
+
+    k of n leads brought a value (won revenue, or were accepted by sales); rev and sq, when given,
+    are the sum and the sum of squares of the revenue those k leads brought (value per lead = k/n x
+    rev/k). The rate ratio's interval is `ratio_interval` (MOVER on Wilson intervals); the
+    deal-size ratio adds the delta method's log-scale variance cv1^2/k1 + cv2^2/k2 (a point with one
+    won lead borrows the baseline's spread; with none, there is no size to compare and its value
+    per lead is 0).
+    None when the baseline has no lead or none with a value (nothing to compare with)."""
+    if not n1 or not n2 or not k2:
+        return None, None, None
+    rr, rr_lo, rr_hi = ratio_interval(k1, n1, k2, n2, z)
+    if rev1 is None or rev2 is None:
+        return rr, rr_lo, rr_hi
+    if k1 == 0 or not rev1:
+        # no won lead: its value per lead is 0; the upper limit is the rate's, at the baseline's size
+        return 0.0, 0.0, rr_hi
+    size = (rev1 / k1) / (rev2 / k2)
+    cv2 = _cv(k2, rev2, sq2)
+    cv1 = _cv(k1, rev1, sq1)
+    cv1 = cv1 if cv1 is not None else cv2
+    se_size = math.sqrt((cv1 or 0.0) ** 2 / k1 + (cv2 or 0.0) ** 2 / k2)
+    # on the log scale the rate ratio's margins and the size's (symmetric) margin add in quadrature
+    down = math.sqrt(math.log(rr / rr_lo) ** 2 + (z * se_size) ** 2)
+    up = math.sqrt(math.log(rr_hi / rr) ** 2 + (z * se_size) ** 2)
+    point = rr * size
+    return point, point * math.exp(-down), point * math.exp(up)
+
+
+def delivery(lift_value: float | None, low: float | None, high: float | None, threshold: float,
+             with_interval: bool = True) -> str | None:
+    """'above' (its interval lies at or above the threshold), 'below' (entirely below), 'unclear'
+    (it straddles: too few leads to judge); without an interval (the median split), by the point.
+    None when there is no lift."""
+    if not known(lift_value):
+        return None
+    if not with_interval:
+        return "above" if lift_value >= threshold else "below"
+    if known(high) and high < threshold:
+        return "below"
+    if known(low) and low >= threshold:
+        return "above"
+    return "unclear"
+
+
+def classify(delivers: float | None | str, demonstrates: float | None, x_thr: float, y_thr: float) -> str:
+    """Quadrant; a point exactly on a threshold counts as meeting it. `delivers` is the lift (the
+    median split) or a delivery verdict ('above', 'below', 'unclear': too few leads to judge)."""
+    if isinstance(delivers, str):
+        if delivers not in ("above", "below") or not known(demonstrates):
+            return TOO_LITTLE
+        return QUADRANTS[(delivers == "above", demonstrates >= y_thr)]
     if not known(delivers) or not known(demonstrates):
         return TOO_LITTLE
     return QUADRANTS[(delivers >= x_thr, demonstrates >= y_thr)]
@@ -87,6 +191,12 @@ class Baseline:
     revenue_per_lead: float | None
     acceptance: float | None
     revenue_per_spend: float | None
+    # the sample behind it (None: the median point, which has no sample of its own)
+    leads: int | None = None
+    won_leads: int | None = None
+    won_revenue: float | None = None
+    won_revenue_sq: float | None = None
+    accepted: int | None = None
 
 
 def baselines(sources: pd.DataFrame, rows: pd.DataFrame, min_leads: int) -> dict[str, Baseline]:
@@ -97,10 +207,14 @@ def baselines(sources: pd.DataFrame, rows: pd.DataFrame, min_leads: int) -> dict
         "the median point",
         _median(judged.revenue_per_lead), _median(judged.acceptance), _median(judged.revenue_per_spend))
     for r in sources.itertuples():
-        b = Baseline(r.source, _ratio(r.won_revenue, r.leads), _ratio(r.accepted, r.handed_off),
-                     _ratio(r.won_revenue, r.spend) if r.spend and not pd.isna(r.spend) else None)
+        rev = None if pd.isna(r.won_revenue) else float(r.won_revenue)
+        sample = dict(leads=int(r.leads), won_leads=int(r.won_leads), won_revenue=rev,
+                      won_revenue_sq=None if pd.isna(r.won_revenue_sq) else float(r.won_revenue_sq),
+                      accepted=int(r.accepted))
+        b = Baseline(r.source, _ratio(rev, r.leads), _ratio(r.accepted, r.handed_off),
+                     _ratio(rev, r.spend) if r.spend and not pd.isna(r.spend) else None, **sample)
         if r.source == "sourced:sales":
-            out["sales"] = Baseline("sales-sourced leads", b.revenue_per_lead, b.acceptance, None)
+            out["sales"] = Baseline("sales-sourced leads", b.revenue_per_lead, b.acceptance, None, **sample)
         elif not str(r.source).startswith("sourced:"):
             out[f"channel:{r.source}"] = b
     return out
@@ -144,13 +258,44 @@ class Matrix:
     min_leads: int
     points: pd.DataFrame
     baseline_options: list[str]
+    # what the lift measures: 'revenue per lead' | 'accepted leads per lead'; with_interval: False
+    # for the median split (no baseline named, or the named one has no leads in the window)
+    measure: str = "revenue per lead"
+    with_interval: bool = True
+    team_baseline: str = ""  # the alternate channel named in the settings ('' = none)
+    why_median: str | None = None  # why the median split is used, in words (None: a baseline is used)
+
+
+def default_window(con: duckdb.DuckDBPyConnection) -> periods.Period:
+    """The matrix's default window, on the page, the home and the CLI alike: the last four complete
+    quarters of the data (a quarter's campaigns rarely have the leads to judge)."""
+    fy = int(metrics.settings(con)["fy_start"])
+    last = con.execute("select max(cast(data_as_of as date)) from funnel_records").fetchall()[0][0]
+    as_of = min(last, dt.date.today()) if last else dt.date.today()
+    return periods.last_complete_quarters(as_of, 4, fy)
+
+
+def _lift_columns(rows: pd.DataFrame, base: Baseline, use_revenue: bool) -> pd.DataFrame:
+    """lift, lift_low, lift_high per point against a baseline with a sample."""
+    out = []
+    for r in rows.itertuples():
+        if use_revenue:
+            out.append(lift_interval(r.won_leads, r.leads, base.won_leads or 0, base.leads or 0,
+                                     r.won_revenue, base.won_revenue, r.won_revenue_sq, base.won_revenue_sq))
+        else:
+            out.append(lift_interval(r.accepted, r.leads, base.accepted or 0, base.leads or 0))
+    return pd.DataFrame(out, columns=["lift", "lift_low", "lift_high"], index=rows.index)
 
 
 def build(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Filters(), entity: str = "campaign",
-          baseline: str = "median", min_leads: int = 30, x_threshold: float | None = None,
+          baseline: str | None = None, min_leads: int = 30, x_threshold: float | None = None,
           y_threshold: float | None = None) -> Matrix:
+    """The matrix for a window. baseline: 'median', 'sales', 'channel:<name>', or None for the one
+    the team named in the settings (the median split when it names none)."""
     cfg = metrics.settings(con)
     p = periods.parse(period_label, int(cfg["fy_start"]))
+    team = cfg.get("matrix_baseline") or ""
+    asked = baseline if baseline is not None else (team or "median")
     params = dict(entity=entity, period_start=p.start, period_end=p.end, **filt.params())
     rows = sql.df(con, "matrix/entity_components", **params)
     sources = sql.df(con, "matrix/baseline_sources", **params)
@@ -159,12 +304,36 @@ def build(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Fil
     rows["revenue_per_spend"] = [_ratio(r, s) if s and not pd.isna(s) else None
                                  for r, s in zip(rows.won_revenue, rows.spend, strict=True)]
     opts = baselines(sources, rows, min_leads)
-    base = opts.get(baseline) or opts["median"]
+    key = asked if asked in opts else "median"
+    why = None
+    if key == "median":
+        why = ("No alternate channel is named in the settings (Data page): delivers is split at the median point, "
+               "so about half the points fall below it by construction." if asked == "median" and not team
+               else f"The baseline '{asked.replace('channel:', '')}' has no leads in this window: delivers is split at "
+                    "the median point instead, so about half the points fall below it by construction.")
+    base = opts[key]
     rows["lift_revenue_per_lead"] = [lift(v, base.revenue_per_lead) for v in rows.revenue_per_lead]
     rows["lift_acceptance"] = [lift(v, base.acceptance) for v in rows.acceptance]
     rows["lift_revenue_per_spend"] = [lift(v, base.revenue_per_spend) for v in rows.revenue_per_spend]
-    rows["delivers"] = [geometric_mean([a, b, c]) for a, b, c in zip(
-        rows.lift_revenue_per_lead, rows.lift_acceptance, rows.lift_revenue_per_spend, strict=True)]
+    has_revenue = rows.won_revenue.notna().any() if len(rows) else False
+    with_interval = key != "median"
+    if with_interval:
+        use_revenue = bool(has_revenue) and bool(base.won_leads) and base.won_revenue is not None
+        if not use_revenue and not base.accepted:
+            why = (f"{base.name} has neither won revenue nor accepted leads in this window: nothing to "
+                   "compare with, so delivers is split at the median point instead.")
+            with_interval, key, base = False, "median", opts["median"]
+    if with_interval:
+        measure = "revenue per lead" if use_revenue else "accepted leads per lead"
+        rows = rows.join(_lift_columns(rows, base, use_revenue))
+    else:
+        measure = "revenue per lead" if has_revenue else "accepted leads per lead"
+        by = rows.revenue_per_lead if has_revenue else rows.accepted / rows.leads.where(rows.leads > 0)
+        med = _median(by[rows.leads >= min_leads])
+        rows["lift"] = [lift(v, med) for v in by]
+        rows["lift_low"] = None
+        rows["lift_high"] = None
+    rows["delivers"] = rows["lift"]
     rows["leads_traceable"] = [_ratio(w, n) for w, n in zip(rows.leads_with_campaign, rows.leads, strict=True)]
     rows["revenue_traceable"] = [_ratio(t, r) for t, r in zip(rows.traceable_revenue, rows.won_revenue, strict=True)]
     rows["record_completeness"] = [None if pd.isna(c) else float(c) for c in rows.completeness]
@@ -172,19 +341,39 @@ def build(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Fil
         rows.leads_traceable, rows.revenue_traceable, rows.record_completeness, strict=True)]
     rows["judged"] = rows.leads >= min_leads
     judged = rows[rows.judged]
-    x_split, y_split = split_threshold(judged.delivers), split_threshold(judged.demonstrates)
-    x_thr = x_threshold if x_threshold is not None else (1.0 if x_split is None else x_split)
+    y_split = split_threshold(judged.demonstrates)
+    x_thr = x_threshold if x_threshold is not None else 1.0
     y_thr = y_threshold if y_threshold is not None else (0.5 if y_split is None else y_split)
-    rows["quadrant"] = [classify(d, m, x_thr, y_thr) if j else TOO_LITTLE
-                        for d, m, j in zip(rows.delivers, rows.demonstrates, rows.judged, strict=True)]
-    return Matrix(p, entity, base, baseline if baseline in opts else "median", x_thr, y_thr, min_leads, rows,
-                  sorted(opts))
+    rows["delivery"] = [delivery(v, lo, hi, x_thr, with_interval) if j else None
+                        for v, lo, hi, j in zip(rows.lift, rows.lift_low, rows.lift_high, rows.judged, strict=True)]
+    rows["quadrant"] = [classify(d, m, x_thr, y_thr) if j and d is not None else TOO_LITTLE
+                        for d, m, j in zip(rows.delivery, rows.demonstrates, rows.judged, strict=True)]
+    rows["baseline"] = base.name
+    return Matrix(p, entity, base, key, x_thr, y_thr, min_leads, rows, sorted(opts), measure, with_interval,
+                  team, why)
 
 
-TABLE_COLUMNS = ["entity", "quadrant", "delivers", "demonstrates", "spend", "leads", "revenue_per_lead",
+TABLE_COLUMNS = ["entity", "quadrant", "lift", "lift_low", "lift_high", "baseline", "delivery", "delivers",
+                 "demonstrates", "spend", "leads", "won_leads", "revenue_per_lead",
                  "acceptance", "revenue_per_spend", "lift_revenue_per_lead", "lift_acceptance",
                  "lift_revenue_per_spend", "leads_traceable", "revenue_traceable", "record_completeness",
                  "won_revenue", "won_deals", "campaigns"]
+
+
+def lift_text(v: Any, lo: Any, hi: Any) -> str:
+    """'0.35× (0.12–0.80×)': the lift and its 95% interval (no interval: the lift alone; '—' unknown)."""
+    from revmachine import format as fmt  # the one formatter
+
+    if not known(v):
+        return fmt.DASH
+    if not known(lo) or not known(hi):
+        return fmt.lift(v)
+    top = fmt.lift(hi) if math.isfinite(float(hi)) else "no upper limit"
+    return f"{fmt.lift(v)} ({fmt.lift(lo).removesuffix('×')}–{top})"
+
+
+def lift_texts(points: pd.DataFrame) -> list[str]:
+    return [lift_text(v, lo, hi) for v, lo, hi in zip(points.lift, points.lift_low, points.lift_high, strict=True)]
 
 
 def table(m: Matrix) -> pd.DataFrame:
@@ -192,9 +381,12 @@ def table(m: Matrix) -> pd.DataFrame:
 
 
 def rows_for_cli(m: Matrix) -> list[dict[str, Any]]:
+    """One row per point: its lift over the baseline with the interval (lift_low, lift_high; null for
+    the median split), the baseline's name, the delivery verdict and the quadrant, and every
+    component of both scores. Unknown (or unbounded) figures are null."""
     out = []
     for r in table(m).to_dict("records"):
-        out.append({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()})
+        out.append({k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()})
     return out
 
 
@@ -213,6 +405,9 @@ def prescription(m: Matrix, entity_name: str) -> dict[str, Any]:
     r = m.points.set_index("entity").loc[entity_name]
     q = r.quadrant
     facts: list[str] = []
+    if q in ("spin doctor", "mis-aligned marketer") and m.with_interval:
+        facts.append(f"Lift {lift_text(r.lift, r.lift_low, r.lift_high)} in {m.measure} over {m.baseline.name}: "
+                     "reliably below it (95% interval).")
     if q in ("spin doctor", "mis-aligned marketer"):
         if known(r.revenue_per_lead) and m.baseline.revenue_per_lead:
             facts.append(f"Revenue per lead {fmt.money(r.revenue_per_lead)} vs {fmt.money(m.baseline.revenue_per_lead)} "
@@ -253,10 +448,11 @@ def prescriptions(m: Matrix, per_quadrant: int = 5) -> pd.DataFrame:
         for r in pts.head(per_quadrant).itertuples():
             rows.append({"entity": r.entity, "quadrant": q, "do": ACTIONS[q], "leads": r.leads,
                          "spend": r.spend, "revenue_per_lead": r.revenue_per_lead,
-                         "lift_revenue_per_lead": r.lift_revenue_per_lead, "acceptance": r.acceptance,
+                         "lift_revenue_per_lead": r.lift_revenue_per_lead,
+                         "lift_text": lift_text(r.lift, r.lift_low, r.lift_high), "acceptance": r.acceptance,
                          "revenue_per_spend": r.revenue_per_spend, "leads_traceable": r.leads_traceable,
                          "record_completeness": r.record_completeness})
-    cols = ["entity", "quadrant", "do", "leads", "spend", "revenue_per_lead", "lift_revenue_per_lead",
+    cols = ["entity", "quadrant", "do", "leads", "spend", "revenue_per_lead", "lift_revenue_per_lead", "lift_text",
             "acceptance", "revenue_per_spend", "leads_traceable", "record_completeness"]
     return pd.DataFrame(rows, columns=cols)
 

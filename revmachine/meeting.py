@@ -311,10 +311,12 @@ def build_pack(con: duckdb.DuckDBPyConnection, period_label: str, filt=None) -> 
     att = metrics.attainment_by_territory(con, period_label, filt)
     if len(att) and att.revenue_target.notna().any():
         svgs["Attainment by territory"] = chart_svg(charts.attainment_by_territory(att, card["period"]))
-    m = matrix.build(con, period_label, filt)
+    # the matrix's own window and the team's alternate channel, as on its page
+    m = matrix.build(con, matrix.default_window(con).label, filt)
     if len(m.points):
         svgs["Marketer matrix"] = chart_svg(charts.marketer_matrix(m.points, m.x_threshold, m.y_threshold, "campaign",
-                                                                   m.period.label, m.baseline.name))
+                                                                   m.period.describe(), m.baseline.name,
+                                                                   measure=m.measure))
     b = {**b, "sentences": [f.sentence, *b.get("sentences", [])]}
     return pack_html(b, card, svgs, actions(con))
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from revmachine import periods, sql
+from revmachine import compare, periods, sql
 from revmachine.filters import Filters
 
 
@@ -49,31 +49,57 @@ METRICS: list[Metric] = [
     Metric("won_deals", "Won deals", "headline", "sales", "count",
            "Number of deals closed-won in the period.", ("won",),
            "a deals sheet (Stage, Close Date)"),
-    Metric("leads_created", "Leads created", "lead generation", "marketing", "count",
-           "Leads whose create date falls in the period.", ("leads",),
+    Metric("leads_created", "Leads created", "lead generation", "shared", "count",
+           "Leads whose create date falls in the period, from both sides (the note splits them: "
+           "marketing-sourced and sales-sourced, by the channel map).", ("leads",),
            "a leads sheet (Lead ID, Create Date)"),
-    Metric("sql_growth_mom", "SQL growth MoM", "lead generation", "marketing", "pct",
-           "(SQLs in the period's last month − SQLs in the month before) ÷ SQLs in the month before. "
-           "SQL = reached the stage configured as SQL (default: opportunity) in that month.",
+    Metric("mql_quota_attainment", "MQL quota attainment (marketing-sourced)", "lead generation", "marketing",
+           "pct",
+           "Marketing-sourced MQLs handed off in the period ÷ the MQL quota for the period (targets sheet, "
+           "MQL Quota, prorated by days). Only leads whose channel maps to marketing count: sales-sourced "
+           "MQLs are shown beside it, not in it, and MQLs from channels mapped to neither side are in "
+           "neither. Quotas are set per territory, so the figure is '—' while a channel, owner or "
+           "sourced-by filter is on.",
+           ("leads", "mql_quota"), "a targets sheet with an MQL Quota column and a leads sheet with MQL dates"),
+    Metric("sql_growth_mom", "SQL growth MoM", "lead generation", "shared", "pct",
+           "The change in SQLs per day: the month holding the period's last day, up to that day, against "
+           "the same days of the month before (1–19 Nov against 1–19 Oct; a complete month against the "
+           "whole month before, per day when their lengths differ). SQL = reached the stage configured "
+           "as SQL (default: opportunity), from either side (the detail splits them by source).",
            ("records",), "a leads or deals sheet with opportunity dates"),
-    Metric("sql_growth_qoq", "SQL volume growth QoQ", "lead generation", "marketing", "pct",
-           "(SQLs in the quarter holding the period's end − SQLs in the quarter before) ÷ SQLs in the "
-           "quarter before.", ("records",), "a leads or deals sheet with opportunity dates"),
+    Metric("sql_growth_qoq", "SQL volume growth QoQ", "lead generation", "shared", "pct",
+           "The same for the quarter holding the period's last day, up to that day, against the same "
+           "days of the quarter before (a quarter to 19 Nov against 1 Jul – 19 Aug).",
+           ("records",), "a leads or deals sheet with opportunity dates"),
     Metric("lead_share", "% of leads per channel", "lead generation", "marketing", "pct",
            "Leads created in the period from the channel ÷ all leads created in the period.",
            ("leads",), "a leads sheet with a Lead Source / channel column"),
     Metric("lead_response_hours", "Lead response time (median)", "service level", "sales", "hours",
            "Speed to lead: median hours from the handoff (MQL date) to the first sales touch (first "
-           "activity at or after the handoff, or First Response), for leads handed off in the period. "
-           "On target when the median is within the SLA hours.",
+           "activity at or after the handoff, or First Response), for the marketing-sourced leads handed "
+           "off in the period (a sales-sourced lead is a rep's own, not a handoff). On target when the "
+           "median is within the MQL stage's SLA hours (Funnel page, stage settings).",
            ("leads", "touch"), "a leads sheet with MQL Date and First Response, or an activities sheet"),
+    Metric("never_touched", "Marketing leads never touched", "service level", "sales", "pct",
+           "Marketing-sourced leads handed off in the period that no sales touch (an activity at or after "
+           "the handoff, First Response, or a Follow-ups count) has reached by the data's as-of date ÷ "
+           "those handed off; a lead still inside the MQL stage's first-touch SLA hours is not counted "
+           "yet. Seed 000: \"sales reps ignore 50% of marketing leads\".",
+           ("leads", "touch"), "an activities sheet or a First Response / Follow-ups column on the leads sheet"),
     Metric("exit_rate", "% of leads exiting without purchase", "service level", "shared", "pct",
            "Records created in the period that exited ÷ records created in the period (a created-date "
-           "cohort), shown with its parts: lost (a deal closed and not won), disqualified, rejected, "
-           "and stale: the age rule, a lead that has not moved for the configured number of days "
-           "(Data page, settings). A won or converted record is never stale, and an open deal is "
-           "never an exit.",
+           "cohort), shown with its parts: lost (a deal closed and not won), disqualified and rejected. "
+           "A lead that went quiet is recycled, not an exit (see recycled leads); an open deal is never "
+           "an exit. Compared periods are counted at the same age.",
            ("records",), "a leads sheet with status / exit dates"),
+    Metric("recycled_leads", "Leads recycled (went quiet)", "service level", "shared", "count",
+           "Leads that went quiet in the period: neither won, converted (SQL) nor exited, with no "
+           "movement (a stage date) or sales touch for the configured number of days (Data page, "
+           "settings); the day they went quiet is their last movement plus those days. Recycled is a "
+           "state, not an exit: a lead that re-engages (a later touch or a new stage date, such as a new "
+           "MQL date) comes back and re-enters at the stage its new dates show. The detail gives how many "
+           "are still quiet and how many came back in the period.",
+           ("leads",), "a leads sheet with stage dates"),
     Metric("followups_per_sql", "Average follow-ups to SQLs", "service level", "sales", "ratio",
            "Mean number of sales touches (activities, else the Follow-ups column) on records that "
            "became SQL in the period. On target at or above the SLA's minimum attempts.",
@@ -124,13 +150,16 @@ METRICS: list[Metric] = [
            "leads linked to their deals (Converted Opportunity ID on the leads sheet, or Lead ID / "
            "Contact ID on the deals sheet) or a lead Won Date / status"),
     Metric("lead_acceptance", "Lead acceptance rate", "alignment (Aberdeen)", "shared", "pct",
-           "MQLs handed off in the period that sales accepted (reached SAL) ÷ MQLs handed off in the "
-           "period. On target at or above the MQL → SAL benchmark.", ("leads",),
-           "a leads sheet with MQL and SAL dates or status"),
+           "Of the marketing-sourced MQLs handed off in the period (\"sales from marketing\"), the share "
+           "sales accepted (reached SAL) ÷ those handed off; sales-sourced MQLs are not in it. On target "
+           "at or above the MQL → SAL benchmark. Compared periods are counted at the same age.",
+           ("leads",), "a leads sheet with MQL and SAL dates or status"),
     Metric("marketing_revenue_share", "% revenue attributed to marketing", "alignment (Aberdeen)",
            "marketing", "pct",
-           "Won revenue in the period from marketing-sourced deals ÷ all won revenue in the period. "
-           "'—' when no won deal has a channel mapped to marketing or sales.",
+           "Won revenue in the period from marketing-sourced deals ÷ won revenue from deals whose source is "
+           "known (marketing- or sales-sourced, by the channel map); revenue from channels mapped to neither "
+           "side is counted for neither and named in the note. '—' when no won deal has a channel mapped "
+           "to marketing or sales.",
            ("won", "channel"), "a Lead Source / channel column on the deals or leads sheet"),
     Metric("sales_cycle_yoy", "YoY change in sales cycle length", "alignment (Aberdeen)", "sales", "pct",
            "(This period's mean sales cycle − the same period last year's) ÷ last year's.",
@@ -170,6 +199,7 @@ def availability(con: duckdb.DuckDBPyConnection) -> dict[str, bool]:
             exists (select 1 from funnel_records),
             exists (select 1 from won_deals) or exists (select 1 from deals),
             exists (select 1 from targets where revenue_target is not null),
+            exists (select 1 from targets where mql_quota is not null),
             exists (select 1 from spend),
             exists (select 1 from activities)
                 or exists (select 1 from leads where first_response_at is not null
@@ -183,7 +213,7 @@ def availability(con: duckdb.DuckDBPyConnection) -> dict[str, bool]:
             exists (select 1 from funnel_records where channel <> 'Unknown')
                 or exists (select 1 from deal_facts where channel <> 'Unknown')
     """).fetchall()[0]
-    return dict(zip(["leads", "records", "won", "targets", "spend", "touch", "lead_outcomes", "channel"],
+    return dict(zip(["leads", "records", "won", "targets", "mql_quota", "spend", "touch", "lead_outcomes", "channel"],
                     r, strict=True))
 
 
@@ -204,17 +234,21 @@ def money_currencies(con: duckdb.DuckDBPyConnection) -> list[str]:
     """).fetchall()]
 
 
-def settings(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
+def settings(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """The settings the figures use. The first-touch SLA is the MQL stage's SLA hours (Funnel page,
+    stage settings): None when it is not set, and then no figure is judged against one."""
     s = dict(con.execute("select key, value from config_settings").fetchall())
-    bench = con.execute("select benchmark_rate from config_stages where stage = 'mql'").fetchall()
+    mql = con.execute("select benchmark_rate, sla_hours from config_stages where stage = 'mql'").fetchall()
     return {
         "fy_start": int(s.get("fiscal_year_start_month", 1)),
-        "sla_hours": float(s.get("sla_first_touch_hours", 24)),
+        "sla_hours": float(mql[0][1]) if mql and mql[0][1] is not None else None,
         "min_attempts": int(s.get("sla_min_attempts", 3)),
         "decision_days": float(s.get("sla_decision_days", 5)),
-        "acceptance_benchmark": bench[0][0] if bench else None,
+        "acceptance_benchmark": mql[0][0] if mql else None,
         "currency": s.get("currency", "$"),
         "stale_days": int(s.get("stale_days", 180)),
+        # the alternate demand-generation channel the marketer matrix compares with (matrix.py)
+        "matrix_baseline": s.get("matrix_baseline") or "",
     }
 
 
@@ -248,7 +282,7 @@ MONEY_METRICS = ("won_revenue", "avg_sales_deal", "avg_marketing_deal", "avg_dea
                  "open_pipeline_weighted", "marketing_revenue_share")
 # money compared with money from another sheet (targets, spend): '—' in that case
 CROSS_MONEY_METRICS = ("attainment", "attainment_yoy", "cost_to_revenue")
-EXIT_PARTS = ("lost", "disqualified", "rejected", "stale")
+EXIT_PARTS = ("lost", "disqualified", "rejected")
 
 
 def _num(x: Any) -> float | None:
@@ -267,7 +301,13 @@ def _base_values(r: dict[str, Any], filtered_beyond_territory: bool, any_filter:
         "won_revenue": won_revenue,
         "won_deals": won,
         "leads_created": r["leads_created"],
+        # marketing's quota counts marketing's MQLs only; '—' when no MQL has a mapped source
+        "mql_quota_attainment": (None if filtered_beyond_territory or not r["mql_quota"]
+                                 or not (r["marketing_mqls"] or r["sales_sourced_mqls"])
+                                 else ratio(r["marketing_mqls"], r["mql_quota"])),
         "lead_response_hours": r["response_hours_median"],
+        "never_touched": ratio(r["mqls_never_touched"], r["mqls_past_window"]),
+        "recycled_leads": r["went_quiet"],
         "exit_rate": ratio(r["cohort_exited"], r["cohort_entered"]),
         "followups_per_sql": ratio(r["sql_touches"], r["sqls_with_touch_data"]),
         "avg_sales_deal": ratio(r["sales_won_revenue"], r["sales_won_deals"]),
@@ -281,34 +321,36 @@ def _base_values(r: dict[str, Any], filtered_beyond_territory: bool, any_filter:
         "sales_cycle_days": ratio(r["cycle_days_sum"], r["cycle_deals"]),
         "cost_to_revenue": ratio(spend, won_revenue),
         "lead_to_customer": ratio(r["cohort_won"], r["leads_created"]),
-        "lead_acceptance": ratio(r["mqls_accepted"], r["mqls"]),
-        # rule 1: '—' when no won revenue in the period has a known source, not 0%
-        "marketing_revenue_share": (ratio(r["marketing_won_revenue"], r["won_revenue"])
+        "lead_acceptance": ratio(r["mqls_accepted"], r["marketing_mqls"]),
+        # rule 1: '—' when no won revenue in the period has a known source, not 0%; revenue whose
+        # source is mapped to neither side is counted for neither
+        "marketing_revenue_share": (ratio(r["marketing_won_revenue"], r["sourced_won_revenue"])
                                     if r["sourced_won_deals"] else None),
         "_sqls": r["sqls"],
         "_cycle_median": r["cycle_days_median"],
         "_cycle_before_created": r["cycle_before_created"],
-        "_within_sla": ratio(r["mqls_within_sla"], r["mqls"]),
-        "_mqls": r["mqls"],
+        "_within_sla": ratio(r["mqls_within_sla"], r["marketing_mqls"]),
+        "_mqls": r["marketing_mqls"],
         "_raw": r,
     }
 
 
 def _needed_periods(p: periods.Period, fy: int, trend_n: int) -> dict[str, periods.Period]:
+    """Every window the scorecard of `p` reads: p, the period before it and a year earlier (same
+    days), the trend (the same days of the periods before), and the two windows of each growth
+    figure of those (compare.growth_windows), keyed '<grain>:<label>'."""
     need: dict[str, periods.Period] = {}
     base = [p, p.shift(-1, fy), p.year_ago(fy)]
-    trend = periods.recent(p.grain, p, trend_n, fy) if p.grain not in ("all", "range") else []
+    trend = compare.trend_periods(p, trend_n, fy) if p.grain not in ("all", "range") else []
     for q in trend:
         need[q.label] = q
-    for q in base:  # the month and quarter around each compared period, for the growth metrics
+    for q in base:
         need[q.label] = q
-        if q.grain == "all":
-            continue
-        last_day = q.end - dt.timedelta(days=1)
-        m = periods.containing("month", last_day, fy)
-        qq = periods.containing("quarter", last_day, fy)
-        for x in (m, m.shift(-1, fy), qq, qq.shift(-1, fy)):
-            need[f"{x.grain}:{x.label}"] = x
+        for grain in compare.GROWTH_GRAINS.values():
+            w = compare.growth_windows(q, grain, fy)
+            if w:
+                for x in (w.current, w.previous):
+                    need[f"{grain}:{x.label}"] = x
     return need
 
 
@@ -319,10 +361,9 @@ def _of(n: int, m: int, what: str) -> str:
 def _note(metric: str, v: dict[str, Any], cfg: dict[str, Any]) -> str | None:
     """The secondary figure shown under a known value: coverage, parts, the rule applied."""
     r = v["_raw"]
-    if metric == "lead_response_hours":
-        w = v["_within_sla"]
-        return (f"{w * 100:.0f}% of {v['_mqls']:,} handed-off leads touched within "
-                f"{cfg['sla_hours']:g} h" if w is not None else None)
+    side_note = _sides_note(metric, v, cfg)
+    if side_note is not None:
+        return side_note
     if metric == "sales_cycle_days":
         parts = []
         if v["_cycle_median"] is not None:
@@ -352,9 +393,8 @@ def _note(metric: str, v: dict[str, Any], cfg: dict[str, Any]) -> str | None:
                    "with no close date" if undated else ""))
     if metric == "exit_rate":
         n = r["cohort_entered"]
-        parts = [f"{k if k != 'stale' else 'stale (no movement for ' + str(cfg['stale_days']) + ' days)'} "
-                 f"{r['cohort_' + k] / n * 100:.0f}%" for k in EXIT_PARTS if r["cohort_" + k]]
-        return ", ".join(parts) or None
+        parts = [f"{k} {r['cohort_' + k] / n * 100:.0f}%" for k in EXIT_PARTS if r["cohort_" + k]]
+        return ", ".join(parts) + "; leads that went quiet are recycled, not exits" if parts else None
     if metric == "open_pipeline":
         return (f"{r['open_in_currency']:,} open deals on the data's as-of date"
                 + (f", {r['open_with_amount']:,} with an amount" if r["open_with_amount"] < r["open_in_currency"]
@@ -364,12 +404,74 @@ def _note(metric: str, v: dict[str, Any], cfg: dict[str, Any]) -> str | None:
     return None
 
 
+def _sides_note(metric: str, v: dict[str, Any], cfg: dict[str, Any]) -> str | None:
+    """Which records a side's figure counts, and the other side's beside it (None: no such note)."""
+    r = v["_raw"]
+    beside = (f"; {r['sales_sourced_mqls']:,} sales-sourced MQLs beside it, not in it" if r["sales_sourced_mqls"]
+              else "") + (f"; {r['unmapped_mqls']:,} from channels mapped to neither side, in neither"
+                          if r["unmapped_mqls"] else "")
+    if metric == "mql_quota_attainment":
+        return (f"{r['marketing_mqls']:,} marketing-sourced MQLs against a quota of {r['mql_quota']:,.0f}"
+                + beside)
+    if metric == "lead_acceptance":
+        return f"{r['mqls_accepted']:,} accepted of {r['marketing_mqls']:,} marketing-sourced MQLs" + beside
+    if metric == "lead_response_hours":
+        w = v["_within_sla"]
+        if w is None or cfg["sla_hours"] is None:
+            return (f"{v['_mqls']:,} marketing-sourced leads handed off; no first-touch SLA is set (MQL stage, "
+                    "SLA hours)") if cfg["sla_hours"] is None else None
+        return f"{w * 100:.0f}% of {v['_mqls']:,} marketing-sourced leads touched within {cfg['sla_hours']:g} h"
+    if metric == "never_touched":
+        young = r["marketing_mqls"] - r["mqls_past_window"]
+        return (f"{r['mqls_never_touched']:,} of {r['mqls_past_window']:,} marketing-sourced leads handed off have "
+                "no sales touch by the data's as-of date"
+                + (f"; {young:,} handed off within the last {cfg['sla_hours']:g} h are not counted yet"
+                   if young and cfg["sla_hours"] else ""))
+    if metric == "recycled_leads":
+        return (f"{r['still_quiet']:,} still quiet, {r['went_quiet'] - r['still_quiet']:,} came back since; "
+                f"{r['came_back']:,} came back in the period (quiet for {cfg['stale_days']} days or more)")
+    if metric == "leads_created":
+        return (f"{r['marketing_leads_created']:,} marketing-sourced, {r['sales_leads_created']:,} sales-sourced"
+                + (f", {r['leads_created'] - r['marketing_leads_created'] - r['sales_leads_created']:,} "
+                   "from channels mapped to neither side"
+                   if r["leads_created"] > r["marketing_leads_created"] + r["sales_leads_created"] else ""))
+    if metric == "marketing_revenue_share":
+        unknown = (_num(r["won_revenue"]) or 0) - (_num(r["sourced_won_revenue"]) or 0)
+        if unknown > 0.005:
+            from revmachine import format as fmt  # the one formatter
+
+            return (f"{fmt.money(unknown, cfg['currency'])} won from channels mapped to neither side is "
+                    "counted for neither")
+        return None
+    return None
+
+
 def _detail(metric: str, v: dict[str, Any], cfg: dict[str, Any]) -> dict[str, Any] | None:
     r = v["_raw"]
     if metric == "exit_rate":
         n = r["cohort_entered"]
         return {"entered": n, "exited": r["cohort_exited"],
-                **{k: ratio(r["cohort_" + k], n) for k in EXIT_PARTS}, "stale_days": cfg["stale_days"]}
+                **{k: ratio(r["cohort_" + k], n) for k in EXIT_PARTS}}
+    if metric == "mql_quota_attainment":
+        return {"marketing_mqls": r["marketing_mqls"], "sales_sourced_mqls": r["sales_sourced_mqls"],
+                "unmapped_mqls": r["unmapped_mqls"], "quota": _num(r["mql_quota"])}
+    if metric == "lead_acceptance":
+        return {"marketing_mqls": r["marketing_mqls"], "accepted": r["mqls_accepted"],
+                "sales_sourced_mqls": r["sales_sourced_mqls"], "unmapped_mqls": r["unmapped_mqls"]}
+    if metric == "lead_response_hours":
+        return {"marketing_mqls": r["marketing_mqls"], "within_sla": r["mqls_within_sla"],
+                "sla_hours": cfg["sla_hours"], "sales_sourced_mqls": r["sales_sourced_mqls"]}
+    if metric == "never_touched":
+        return {"never_touched": r["mqls_never_touched"], "handed_off": r["mqls_past_window"],
+                "not_counted_yet": r["marketing_mqls"] - r["mqls_past_window"], "sla_hours": cfg["sla_hours"]}
+    if metric == "recycled_leads":
+        return {"went_quiet": r["went_quiet"], "still_quiet": r["still_quiet"], "came_back": r["came_back"],
+                "stale_days": cfg["stale_days"]}
+    if metric == "leads_created":
+        return {"marketing_sourced": r["marketing_leads_created"], "sales_sourced": r["sales_leads_created"]}
+    if metric == "marketing_revenue_share":
+        return {"marketing_won_revenue": _num(r["marketing_won_revenue"]),
+                "sourced_won_revenue": _num(r["sourced_won_revenue"]), "won_revenue": _num(r["won_revenue"])}
     if metric in ("won_revenue", "avg_deal_size"):
         return {"won_deals": r["won_deals"], "with_amount": r["won_with_amount"]}
     if metric == "avg_sales_deal":
@@ -405,9 +507,13 @@ def scorecard(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters =
     currencies = money_currencies(con)
     several = len(currencies) > 1
 
+    # cohorts followed to today are compared at the same age (compare.shift_days); the growth
+    # windows count events (SQLs), so their age does not matter
+    shifts = [0 if k.startswith(("month:", "quarter:")) else compare.shift_days(p, need[k]) for k in keys]
+
     def run(currency: str) -> dict[str, dict[str, Any]]:
         rows = sql.rows(con, "dashboard/scorecard", labels=keys, starts=[need[k].start for k in keys],
-                        ends=[need[k].end for k in keys], sla_hours=cfg["sla_hours"],
+                        ends=[need[k].end for k in keys], shift_days=shifts, sla_hours=cfg["sla_hours"],
                         min_attempts=cfg["min_attempts"], currency=currency, **filt.params())
         by = {r["period"]: r for r in rows}
         return {k: _base_values(by[k], beyond, anyf) for k in keys}
@@ -420,13 +526,25 @@ def scorecard(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters =
         basis["reporting_currency"] if basis["is_converted"] else basis["default_currency"])
 
     def growth(vs: dict, q: periods.Period, grain: str) -> float | None:
-        if q.grain == "all":
+        w = compare.growth_windows(q, grain, fy)
+        if w is None:
             return None
-        x = periods.containing(grain, q.end - dt.timedelta(days=1), fy)
-        cur, prev = vs.get(f"{grain}:{x.label}"), vs.get(f"{grain}:{x.shift(-1, fy).label}")
+        cur, prev = vs.get(f"{grain}:{w.current.label}"), vs.get(f"{grain}:{w.previous.label}")
         if cur is None or prev is None:  # growth is not traced along the trend line
             return None
-        return ratio(cur["_sqls"] - prev["_sqls"], prev["_sqls"])
+        return compare.pace_growth(cur["_sqls"], w.current.days, prev["_sqls"], w.previous.days)
+
+    def growth_detail(vs: dict, grain: str) -> dict[str, Any] | None:
+        """The two windows a growth figure compares, with their SQLs (by source) and their pace."""
+        w = compare.growth_windows(p, grain, fy)
+        if w is None:
+            return None
+        out: dict[str, Any] = {"basis": w.basis}
+        for name, x in (("current", w.current), ("previous", w.previous)):
+            r = vs[f"{grain}:{x.label}"]["_raw"]
+            out[name] = {**compare.describe(x), "sqls": r["sqls"], "marketing_sourced": r["marketing_sqls"],
+                         "sales_sourced": r["sales_sqls"], "sqls_per_day": r["sqls"] / x.days}
+        return out
 
     def value(vs: dict, metric: str, q: periods.Period) -> float | None:
         v = vs[q.label]
@@ -443,7 +561,7 @@ def scorecard(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters =
         return v.get(metric)
 
     prev_p, ly_p = p.shift(-1, fy), p.year_ago(fy)
-    trend_ps = periods.recent(p.grain, p, trend_n, fy) if p.grain not in ("all", "range") else [p]
+    trend_ps = compare.trend_periods(p, trend_n, fy)
     as_of_point = {"open_pipeline", "open_pipeline_deals", "open_pipeline_weighted"}
     several_note = (f"Money is in several currencies ({', '.join(c or 'not stated' for c in currencies)}) "
                     "and is never added across them: set the reporting currency and an exchange rate for "
@@ -458,7 +576,9 @@ def scorecard(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters =
         on = None
         if m.id == "attainment" and cur is not None:
             on = cur >= 1.0
-        elif m.id == "lead_response_hours" and cur is not None:
+        elif m.id == "mql_quota_attainment" and cur is not None:
+            on = cur >= 1.0
+        elif m.id == "lead_response_hours" and cur is not None and cfg["sla_hours"] is not None:
             on = cur <= cfg["sla_hours"]
         elif m.id == "followups_per_sql" and cur is not None:
             on = cur >= cfg["min_attempts"]
@@ -469,6 +589,18 @@ def scorecard(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters =
         if cur is None:
             if m.id in {"attainment", "attainment_yoy"} and beyond:
                 note = "Targets are set per territory: clear the channel/owner/sourced-by filter."
+            elif m.id == "mql_quota_attainment" and beyond:
+                note = "MQL quotas are set per territory: clear the channel/owner/sourced-by filter."
+            elif m.id == "mql_quota_attainment" and not v["_raw"]["mql_quota"]:
+                note = "No MQL quota covers this period (targets sheet, MQL Quota)."
+            elif m.id == "mql_quota_attainment" and v["_raw"]["unmapped_mqls"]:
+                note = (f"None of the {v['_raw']['unmapped_mqls']:,} MQLs has a channel mapped to marketing or "
+                        "sales: map the channels on the Data page.")
+            elif m.id in {"lead_acceptance", "lead_response_hours", "never_touched"} and v["_raw"]["mqls"] \
+                    and not v["_raw"]["marketing_mqls"]:
+                note = (f"None of the {v['_raw']['mqls']:,} MQLs handed off is marketing-sourced "
+                        f"({v['_raw']['sales_sourced_mqls']:,} sales-sourced, {v['_raw']['unmapped_mqls']:,} from "
+                        "channels mapped to neither side: channel map on the Data page).")
             elif m.id == "cost_to_revenue" and anyf:
                 note = "Spend is not split by territory or owner: clear the filters."
             elif m.id == "cost_to_revenue":
@@ -495,10 +627,16 @@ def scorecard(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters =
             note = _note(m.id, v, cfg)
         if m.id in as_of_point and p.grain != "all":
             note = (note.rstrip(".") + "; " if note else "") + "as of the data's as-of date, whatever the period"
+        if m.id in compare.GROWTH_GRAINS:
+            detail = growth_detail(vs, compare.GROWTH_GRAINS[m.id])
+        elif cur is not None or m.id in as_of_point or m.id == "mql_quota_attainment":
+            detail = _detail(m.id, v, cfg)
+        else:
+            detail = None
         return Row(m.id, cur, prev, change(cur, prev, m.unit), change(cur, ly, m.unit), m.owner,
                    m.unit, segment=segment, on_target=on, trend=trend, note=note,
                    currency=currency if m.unit == "money" or m.id in MONEY_METRICS else None,
-                   detail=_detail(m.id, v, cfg) if cur is not None or m.id in as_of_point else None)
+                   detail=detail)
 
     out: list[Row] = []
     for m in METRICS:

@@ -278,7 +278,6 @@ DEFAULT_CHANNELS = {
 
 DEFAULT_SETTINGS = {
     "fiscal_year_start_month": "1",
-    "sla_first_touch_hours": "24",
     "sla_min_attempts": "3",
     "sla_decision_days": "5",
     "stale_days": "180",
@@ -459,6 +458,28 @@ def _v2(con: duckdb.DuckDBPyConnection) -> None:
 
 MIGRATIONS.append((2, "real exports: outcomes, links, currencies, accounts, stage history, ad spend", _v2))  # type: ignore[arg-type]
 
+def _v5(con: duckdb.DuckDBPyConnection) -> None:
+    """One first-touch SLA: the MQL stage's SLA hours (stage settings) is the setting every SLA
+    figure uses; the separate 'sla_first_touch_hours' setting is retired. A value a user had
+    changed there (the one the figures honoured) moves to the MQL stage."""
+    tables = {r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'main'").fetchall()}
+    if "config_settings" not in tables:
+        return
+    old = con.execute("select value from config_settings where key = 'sla_first_touch_hours'").fetchall()
+    if old and "config_stages" in tables:
+        hours = None
+        try:
+            hours = float(old[0][0])
+        except (TypeError, ValueError):
+            pass
+        if hours is not None and hours > 0 and hours != 24.0:
+            con.execute("update config_stages set sla_hours = ? where stage = 'mql'", [hours])
+    con.execute("delete from config_settings where key = 'sla_first_touch_hours'")
+
+
+MIGRATIONS.append((5, "one first-touch SLA: the MQL stage's SLA hours", _v5))  # type: ignore[arg-type]
+
 SCHEMA_VERSION = max(v for v, *_ in MIGRATIONS)
 
 
@@ -471,27 +492,44 @@ def current_version(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("select coalesce(max(version), 0) from schema_migrations").fetchall()[0][0]
 
 
+def _applied(con: duckdb.DuckDBPyConnection) -> set[int]:
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_name = 'schema_migrations'"
+    ).fetchall()[0][0]
+    if not exists:
+        return set()
+    return {r[0] for r in con.execute("select version from schema_migrations").fetchall()}
+
+
+def _pending(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """The migrations not applied yet, in order. Version numbers are reserved per change and land
+    in any order, so a database may hold 5 and not 3: each one missing is applied, not only those
+    above the highest."""
+    done = _applied(con)
+    return [v for v, *_ in MIGRATIONS if v not in done]
+
+
 def ensure(con: duckdb.DuckDBPyConnection, *, rebuilds_marts: bool = False) -> int:
     """Create or upgrade the schema on a writable connection, and build the marts when they are
     missing or were built by older mart definitions, unless the caller rebuilds them anyway in
     the same transaction (rebuilds_marts); returns the version."""
     from revmachine import marts
 
-    version = current_version(con)
-    if version < SCHEMA_VERSION:
-        _migrate(con, version)
+    if _pending(con):
+        _migrate(con)
     if not rebuilds_marts and marts.stored_signature(con) != marts.signature():
         marts.rebuild(con)
     return SCHEMA_VERSION
 
 
-def _migrate(con: duckdb.DuckDBPyConnection, version: int) -> None:
+def _migrate(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "create table if not exists schema_migrations "
         "(version integer primary key, description varchar, applied_at timestamp)"
     )
+    pending = set(_pending(con))
     for v, description, fn in MIGRATIONS:  # type: ignore[misc]
-        if v > version:
+        if v in pending:
             fn(con)
             con.execute(
                 "insert into schema_migrations values (?, ?, now()::timestamp)", [v, description]
@@ -502,4 +540,4 @@ def needs_upgrade(con: duckdb.DuckDBPyConnection) -> bool:
     """An older schema, or marts built by other definitions than this code's."""
     from revmachine import marts
 
-    return current_version(con) < SCHEMA_VERSION or marts.stored_signature(con) != marts.signature()
+    return bool(_pending(con)) or marts.stored_signature(con) != marts.signature()

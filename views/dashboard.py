@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from revmachine import cache, charts, export, format, metrics, ui
+from revmachine import sla as sla_mod
 from revmachine.errors import UserError
 from revmachine.format import esc
 
@@ -93,25 +94,35 @@ else:
 
 st.subheader("Revenue SLA scoreboard")
 sla = cache.call(metrics.sla_by_territory, period.label, filt)
-if len(sla) and sla["mqls"].sum() > 0:
+hours = cfg["sla_hours"]
+if len(sla) and (sla["mqls"].sum() > 0 or sla["sales_sourced_mqls"].sum() > 0):
+    st.caption("Each side is judged on what it owns: marketing's quota counts the marketing-sourced MQLs only "
+               "(sales-sourced MQLs are shown beside it, not in it); sales' follow-up is judged on those same "
+               "marketing-sourced handoffs (a lead sales sourced itself is a rep's own, not a handoff).")
     view = pd.DataFrame({
         "Territory": sla.territory,
-        "MQLs (marketing)": [format.count(v) for v in sla.mqls],
+        "Marketing MQLs": [format.count(v) for v in sla.mqls],
         "MQL quota": [format.count(v) for v in sla.mql_quota],
         "% of quota": [format.pct(metrics.ratio(m, q)) for m, q in zip(sla.mqls, sla.mql_quota, strict=True)],
-        f"Touched ≤ {cfg['sla_hours']:g} h": [format.pct(metrics.ratio(w, m)) for w, m in
-                                               zip(sla.within_sla, sla.mqls, strict=True)],
+        "Sales-sourced MQLs (beside)": [format.count(v) for v in sla.sales_sourced_mqls],
+        (f"Touched ≤ {hours:g} h" if hours is not None else "Touched (no SLA set)"): [
+            format.pct(metrics.ratio(w, m)) if hours is not None else format.pct(metrics.ratio(t, m))
+            for w, t, m in zip(sla.within_sla, sla.touched, sla.mqls, strict=True)],
+        "Never touched": [format.pct(metrics.ratio(n, w)) for n, w in
+                          zip(sla.never_touched, sla.past_first_touch_window, strict=True)],
         f"≥ {cfg['min_attempts']} attempts": [format.pct(metrics.ratio(a, m)) for a, m in
                                               zip(sla.min_attempts_met, sla.mqls, strict=True)],
         "Feedback given": [format.pct(metrics.ratio(f, m)) for f, m in zip(sla.with_feedback, sla.mqls, strict=True)],
         "Median response": [format.hours(v) for v in sla.median_response_hours],
     })
     st.dataframe(view, hide_index=True, width="stretch")
-    st.altair_chart(charts.sla_compliance(sla, period.describe(), cfg["sla_hours"], cfg["min_attempts"]),
-                    width="stretch")
+    if sla["mqls"].sum() > 0:
+        st.altair_chart(charts.sla_compliance(sla, period.describe(), hours, cfg["min_attempts"]), width="stretch")
     breaches = cache.call(metrics.sla_breaches, period.label, filt)
-    st.markdown(f"**{format.count(len(breaches))} handed-off leads breach the SLA** (late first touch, fewer than "
-                f"{cfg['min_attempts']} attempts, or no accept/reject decision within {cfg['decision_days']:g} days).")
+    late = f"late first touch (over {hours:g} h), " if hours is not None else ""
+    st.markdown(f"**{format.count(len(breaches))} marketing-sourced handed-off leads breach the SLA** ({late}never "
+                f"touched, fewer than {cfg['min_attempts']} attempts, or no accept/reject decision within "
+                f"{cfg['decision_days']:g} days).")
     shown = breaches.head(200).drop(columns=[c for c in ("channel",) if c in breaches.columns])
     st.dataframe(format.table(shown, {"response_hours": "hours", "touch_count": "count"}),
                  hide_index=True, width="stretch")
@@ -121,11 +132,40 @@ if len(sla) and sla["mqls"].sum() > 0:
 else:
     st.info("— No handed-off leads in this period: the SLA needs a leads sheet with MQL dates.")
 with st.expander("How is this computed? (revenue SLA)"):
-    st.markdown(f"Marketing commits to a quota of MQLs per territory (targets sheet, MQL Quota); sales "
-                f"commits to touch each handed-off lead within **{cfg['sla_hours']:g} hours** of the "
-                f"handoff (MQL date), with at least **{cfg['min_attempts']} attempts**, and to give "
-                f"feedback: accept (SAL) or reject with a reason, within **{cfg['decision_days']:g} days**. "
-                "A first touch is the earliest activity at or after the handoff, or First Response.")
+    first_touch = (f"touch each handed-off lead within **{hours:g} hours** of the handoff (MQL date; the MQL "
+                   "stage's SLA hours in the stage settings)" if hours is not None else
+                   "touch each handed-off lead (no first-touch SLA hours are set on the MQL stage)")
+    st.markdown(f"Marketing commits to a quota of MQLs per territory (targets sheet, MQL Quota, prorated by days): "
+                "its figure counts the **marketing-sourced** leads handed off in the window, by the channel map "
+                "(Data page); sales-sourced MQLs are counted beside it and never in it, and MQLs from channels "
+                f"mapped to neither side are in neither. Sales commits to {first_touch}, with at least "
+                f"**{cfg['min_attempts']} attempts**, and to give feedback: accept (SAL) or reject with a reason, "
+                f"within **{cfg['decision_days']:g} days**; its side is judged on the same marketing-sourced "
+                "handoffs. A first touch is the earliest activity at or after the handoff, or First Response. "
+                "**Never touched**: no sales touch at all by the data's as-of date, among the leads whose "
+                "first-touch window has run out (seed 000: \"sales reps ignore 50% of marketing leads\").")
+
+st.subheader("Handoff SLAs")
+clocks = cache.call(sla_mod.handoffs, period.label, filt)
+if clocks:
+    for h in clocks:
+        with st.container(border=True, key=f"handoff_{h['stage']}"):
+            c1, c2, c3, c4 = st.columns([1.3, 1, 1.3, 1.3])
+            c1.metric(esc(f"{h['handoff']}: within {format.hours(h['sla_hours'])}"), format.pct(h["within"]),
+                      help=esc(f"The clock runs {h['clock']}. Share of the records whose clock has run that "
+                               f"stopped within the SLA hours ({format.count(h['entered'])} entered the stage in "
+                               f"the window; {format.count(h['waiting'])} still inside the hours)."))
+            c2.metric("Breaches", format.count(h["breaches"]),
+                      help="Stopped later than the SLA hours, or still waiting past them at the data's as-of date.")
+            for col, key, what in ((c3, "worst_territory", "Worst territory"), (c4, "worst_owner", "Worst owner")):
+                w = h[key]
+                col.metric(what, esc(w["name"]) if w else format.DASH,
+                           delta=f"{format.pct(w['within'])} within" if w else None, delta_color="off")
+            whose = "marketing-sourced records" if h["marketing_sourced_only"] else "every record at the stage"
+            st.caption(esc(f"Clock: {h['clock']}. Median {format.hours(h['median_hours'])}. Counts {whose}."))
+else:
+    st.info("— No stage has SLA hours set: set them per stage in the Funnel page's stage settings "
+            "(the MQL stage's hours are the first-touch SLA).")
 
 st.subheader("Export")
 buf = io.BytesIO()

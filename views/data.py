@@ -253,7 +253,16 @@ if path.exists():
     with st.form("settings_form"):
         values = {}
         for key, (label, typ, lo, hi) in configure.SETTINGS.items():
-            if typ is str:
+            if key == "matrix_baseline":
+                choices = cache.call(configure.baseline_choices)
+                now = current.get(key, "") or ""
+                if now not in choices:
+                    choices = [*choices, now]
+                values[key] = st.selectbox(
+                    label, choices, index=choices.index(now), key=f"set::{key}",
+                    format_func=lambda b: {"": "none (the matrix splits at the median point)",
+                                           "sales": "sales-sourced leads"}.get(b, b.replace("channel:", "channel: ")))
+            elif typ is str:
                 values[key] = st.text_input(label, current.get(key, ""), key=f"set::{key}")
             else:
                 values[key] = st.number_input(label, min_value=typ(lo), max_value=typ(hi),

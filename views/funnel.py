@@ -66,12 +66,14 @@ else:
         "Gap": [format.pts(v) for v in f.steps.gap],
         "Median": [format.days(v) for v in f.steps.median_days],
         "Exits": [format.count(v) for v in f.steps.exits],
+        "Recycled": [format.count(v) for v in f.steps.recycled],
         "At stake": [format.money(v, cur) for v in f.steps.revenue_at_stake],
         "Judged": ["no: too recent" if not m else "yes" for m in f.steps.mature],
     })
     st.dataframe(table, hide_index=True, width="stretch")
-    st.caption("Median: days in the stage before converting. At stake: revenue at stake. Judged: a step is "
-               "too recent to judge while its newest records have not had time to convert.")
+    st.caption("Median: days in the stage before converting. Recycled: did not convert and went quiet (not an "
+               "exit: a lead that re-engages comes back). At stake: revenue at stake. Judged: a step is too recent "
+               "to judge while its newest records have not had time to convert.")
     with st.expander("How is this computed?"):
         st.markdown(
             "**Conversion** = records that reached the next stage ÷ records that entered the step. "
@@ -81,7 +83,11 @@ else:
             "The **bottleneck** is the mature step with the most revenue at stake. A step is **immature** "
             "when the newest records have not yet had the 80th-percentile time to convert (measured "
             "velocity), and is never called the bottleneck. Days in stage leave out inferred stage dates "
-            "(a lead with only a current stage counts as having passed the stages before it).")
+            "(a lead with only a current stage counts as having passed the stages before it) and the months "
+            "of a lead that went quiet and came back. **Exits** are lost, disqualified or rejected; a lead "
+            "with no movement or sales touch for the configured days (Data page, settings) is **recycled**: "
+            "a state, not an exit, and one that re-engages (a later touch or a new stage date, such as a new "
+            "MQL date) comes back at the stage its new dates show.")
 
     st.subheader("Exits without purchase")
     if len(f.exits):
@@ -92,6 +98,25 @@ else:
         st.dataframe(shown, hide_index=True, width="stretch")
     else:
         st.caption("— No exits recorded in this selection.")
+
+    st.subheader("Recycled and came back")
+    back = cache.call(funnel.came_back, period.label, filt, view, campaign)
+    quiet_days = cache.call(configure.settings).get("stale_days", "180")
+    if len(back):
+        if view == "period":
+            st.caption(esc(f"Recycled: leads that went quiet in the period (no movement or sales touch for {quiet_days} "
+                           "days) and are still quiet, by the stage they stopped at. Came back: leads that re-engaged "
+                           "in the period, by the stage their new dates show. Neither is an exit."))
+        else:
+            st.caption(esc("Of the leads created in the period: recycled (quiet now, no movement or sales touch for "
+                           f"{quiet_days} days) by the stage they stopped at, and came back by the stage their new dates "
+                           "show. Neither is an exit."))
+        st.dataframe(format.table(back[["label", "recycled", "came_back"]], {"recycled": "count", "came_back": "count"},
+                                  labels={"label": "Stage", "recycled": "Recycled (quiet)",
+                                          "came_back": "Came back (re-entered here)"}),
+                     hide_index=True, width="stretch")
+    else:
+        st.caption("— No lead went quiet or came back in this selection.")
 
 if by:
     st.subheader(f"By {by.replace('_', ' ')}")
@@ -165,7 +190,8 @@ else:
 
 with st.expander("Stage settings: rename, reorder, add or remove stages; benchmarks and SLA hours"):
     st.caption("Rows in funnel order. The benchmark is the conversion rate from the stage to the next "
-               "(0.25 = 25%). Exactly one stage is the SQL stage. Stage names in your exports map to a "
+               "(0.25 = 25%). Exactly one stage is the SQL stage. SLA hours start a handoff clock (the MQL "
+               "stage's are the first-touch SLA every SLA figure uses). Stage names in your exports map to a "
                "stage by its name or label.")
     current = cache.call(configure.stages)
     edited = st.data_editor(current, key="stage_editor", num_rows="dynamic", hide_index=True, width="stretch",
@@ -173,7 +199,13 @@ with st.expander("Stage settings: rename, reorder, add or remove stages; benchma
                                            "label": st.column_config.TextColumn("Label"),
                                            "owner": st.column_config.SelectboxColumn("Owner", options=["marketing", "sales", "shared"]),
                                            "benchmark_rate": st.column_config.NumberColumn("Benchmark to next", min_value=0.0, max_value=1.0, format="%.2f"),
-                                           "sla_hours": st.column_config.NumberColumn("SLA hours"),
+                                           "sla_hours": st.column_config.NumberColumn(
+                                               "SLA hours", min_value=0.0,
+                                               help="A handoff clock from entering the stage: at the MQL stage, "
+                                                    "the first sales touch within these hours (the first-touch "
+                                                    "SLA); at any other stage, moving on or exiting within them. "
+                                                    "Empty: no SLA. The last stage hands off to nothing. Each "
+                                                    "stage with hours gets its scoreboard on the dashboard."),
                                            "is_sql": st.column_config.CheckboxColumn("SQL stage")})
     if st.button("Save stages", key="save_stages"):
         try:

@@ -41,7 +41,8 @@ with row1[0].container(border=True, key="home_attainment"):
               help=esc(f"Exact: {format.money(a['won'], cur, exact=True)} from {format.count(a['won_deals'])} won deals."))
     if a["target"]:
         ends = format.date(full.end - dt.timedelta(days=1))
-        st.markdown(esc(f"{format.pct(a['share_of_target'])} of the {money(a['target'])} {full.label} target."))
+        days = f" ({a['days_so_far']} of {a['days_in_period']} days)" if period.to_date else ""
+        st.markdown(esc(f"{format.pct(a['share_of_target'])} of the {money(a['target'])} {full.label} target{days}."))
         if period.to_date:
             st.markdown(esc(f"Pace: {format.pct(a['pace'])} of target by {ends} at today's rate."))
     else:
@@ -65,20 +66,25 @@ with row1[1].container(border=True, key="home_bottleneck"):
 
 with row1[2].container(border=True, key="home_sla"):
     q = s["sla"]
+    hours = f"{q['hours']:g} h" if q["hours"] is not None else "no first-touch SLA set"
     st.metric("Revenue SLA: leads breaching", format.count(q["breaches"]),
-              help=esc(f"Handed-off leads with no first touch within {q['hours']:g} h, fewer than "
-                       f"{q['min_attempts']} attempts, or no accept/reject decision in time."))
+              help=esc(f"Marketing-sourced leads handed off with no first touch within {hours}, fewer than "
+                       f"{q['min_attempts']} attempts, no accept/reject decision in time, or never touched. "
+                       "Marketing's quota counts its own MQLs; sales-sourced MQLs are beside it, not in it."))
     if q["mqls"]:
         quota = f", {format.pct(q.get('quota_share'))} of quota" if q.get("quota_share") is not None else ""
-        st.markdown(esc(f"Marketing: {format.count(q['mqls'])} MQLs{quota}."))
-        st.markdown(esc(f"Sales: {format.pct(q['within'])} touched within {q['hours']:g} h, "
+        beside = (f" ({format.count(q['sales_sourced_mqls'])} sales-sourced beside)"
+                  if q["sales_sourced_mqls"] else "")
+        st.markdown(esc(f"Marketing: {format.count(q['mqls'])} own MQLs{quota}{beside}."))
+        touched = (f"{format.pct(q['within'])} touched within {q['hours']:g} h, " if q["within"] is not None else "")
+        st.markdown(esc(f"Sales: {touched}{format.pct(q['never_touched'])} never touched, "
                         f"{format.pct(q['attempts'])} with {q['min_attempts']}+ attempts."))
         if q["worst"]:
             w = q["worst"]
             st.markdown(esc(f"Worst: {w['territory']}, {format.pct(w['within'])} in time "
                             f"({format.count(w['breaches'])} breaching)."))
     else:
-        st.caption("No handed-off leads in this window.")
+        st.caption("No marketing-sourced lead handed off in this window.")
     ui.link("views/dashboard.py", "SLA scoreboard")
 
 with row2[0].container(border=True, key="home_behind"):
@@ -99,8 +105,11 @@ with row2[1].container(border=True, key="home_matrix"):
     def names(xs: list[str]) -> str:
         return ", ".join(xs[:1]) + (f" and {len(xs) - 1} more" if len(xs) > 1 else "") if xs else "none"
 
+    against = ("split at the median point (no alternate channel named in the settings)" if s["matrix_median_split"]
+               else f"against {s['matrix_baseline']}, the alternate channel the team named; a spin doctor's "
+                    "leads are reliably worth less")
     st.metric("Spin doctors · silent operatives", f"{len(spin)} · {len(silent)}",
-              help=esc(f"Campaigns, {s['matrix_window'].describe()} (largest spend first)."))
+              help=esc(f"Campaigns, {s['matrix_window'].describe()} (largest spend first), {against}."))
     st.markdown(esc(f"Spin doctors: {names(spin)}."))
     st.markdown(esc(f"Silent operatives: {names(silent)}."))
     ui.link("views/matrix.py", "Marketer matrix")

@@ -23,12 +23,22 @@ c1, c2, c3 = st.columns([1.2, 1.5, 1])
 entity = c1.segmented_control("Points are", list(matrix.ENTITIES), default="campaign", key="matrix_entity",
                               format_func=lambda e: e + "s") or "campaign"
 min_leads = c3.number_input("Judge only with at least N leads", 1, 100000, 30, key="matrix_min_leads")
-probe = cache.call(matrix.build, window.label, filt, entity, "median", int(min_leads))
-baseline = c2.selectbox("Baseline (what a lead is worth elsewhere)", probe.baseline_options,
-                        index=probe.baseline_options.index("median"), key="matrix_baseline",
-                        format_func=lambda b: {"median": "the median point", "sales": "sales-sourced leads"}.get(
-                            b, b.replace("channel:", "channel: ")))
-with st.expander("Thresholds (default: where they split the points, at the median of each axis)"):
+probe = cache.call(matrix.build, window.label, filt, entity, None, int(min_leads))
+team = probe.team_baseline if probe.team_baseline in probe.baseline_options else "median"
+
+
+def baseline_name(b: str) -> str:
+    name = {"median": "the median point (no baseline)", "sales": "sales-sourced leads"}.get(
+        b, b.replace("channel:", "channel: "))
+    return name + (" · the team's" if b == probe.team_baseline else "")
+
+
+baseline = c2.selectbox("Compared with (the alternate channel)", probe.baseline_options,
+                        index=probe.baseline_options.index(team), key="matrix_baseline", format_func=baseline_name,
+                        help="The alternate demand-generation channel a lead from here must beat (seed 001: a lead "
+                             "a salesperson could get from a data provider). The team names it on the Data page "
+                             "(settings); picking another here is a what-if for this page only.")
+with st.expander("Thresholds (default: delivers at 1× the baseline; demonstrates where it splits the points)"):
     custom = st.toggle("Set the thresholds myself", key="matrix_custom_thr")
     t1, t2 = st.columns(2)
     x_thr = t1.number_input("Delivers threshold (lift, 1 = as good as the baseline)", 0.0, 100.0, 1.0, 0.05,
@@ -51,42 +61,65 @@ if m.points.empty:
             "a campaigns sheet for spend and record completeness.")
     st.stop()
 
+if m.why_median:
+    st.warning(esc(m.why_median))
 st.altair_chart(charts.marketer_matrix(m.points, m.x_threshold, m.y_threshold, entity, window.describe(),
-                                       m.baseline.name, moves), width="stretch")
+                                       m.baseline.name, moves, measure=m.measure), width="stretch")
 counts = m.points.quadrant.value_counts()
 st.caption(esc(" · ".join(f"{q}: {counts.get(q, 0)}" for q in charts.QUADRANT_COLORS) +
-               f" · baseline: {m.baseline.name} · {filt.describe()}"))
+               f" · lift in {m.measure} over {m.baseline.name} · {filt.describe()}"))
 
 with st.expander("How is this computed?"):
+    base_words = (f"**{esc(m.baseline.name)}**, the alternate demand-generation channel "
+                  + ("the team named in the settings" if m.baseline_key == m.team_baseline else "picked above")
+                  if m.with_interval else "**the median point** (no alternate channel to compare with)")
+    measure_words = ("won revenue per lead: the won revenue to date from the leads created in the window ÷ those "
+                     "leads (a lead sales rejects brought nothing)" if m.measure == "revenue per lead" else
+                     "leads sales accepted per lead (no won revenue is traced to leads in this window, or the "
+                     "baseline has none)")
+    interval_words = (
+        "Each lift has a **95% interval** from its sample size: the leads that brought won revenue out of the "
+        "leads, on both sides, give Wilson intervals that are combined into an interval on their ratio by the "
+        "MOVER method on the log scale (Zou and Donner; no bootstrap, and it holds when a point has no won lead); "
+        "the spread of what a won lead brought adds the delta method's variance of the log of the ratio of the "
+        "means. A point **delivers** when its whole interval lies at or above the threshold, **does not "
+        "deliver** when its whole interval lies below it (only then is it a spin doctor or a mis-aligned "
+        "marketer), and is **too few leads to judge** when the interval straddles it. A point at twice the "
+        "baseline is never a spin doctor: its interval always holds 2×."
+        if m.with_interval else
+        "With no alternate channel, delivers is split at the median point: about half the points fall below it "
+        "by construction, whatever they deliver, so a 'spin doctor' here only means 'below the median'. Name "
+        "the alternate channel on the Data page (settings) to judge against it.")
     st.markdown(
-        f"**Delivers value** (x) is the geometric mean of the lifts over the baseline ({esc(m.baseline.name)}) that "
-        "can be measured: revenue per lead (won revenue to date from the leads created in the window), sales' "
-        "acceptance rate of its handed-off leads (a lead sales rejects delivered nothing), and won revenue per "
-        "dollar of spend where both it and the baseline have spend. 1.0 = as good as the baseline.\n\n"
+        f"**Delivers value** (x) is the lift over {base_words} in {measure_words}, for leads created in "
+        f"{esc(window.describe())} and followed to today (the point and the baseline equally mature). 1× = as "
+        f"good as the baseline. {interval_words}\n\n"
         "**Demonstrates value** (y) is the mean of the closed-loop evidence that applies: the share of its "
         "leads that name a campaign, the share of its won revenue whose deal names a campaign, and the "
         "completeness of its campaign record (content, targeting, start and end dates, channel).\n\n"
         f"Thresholds: delivers {esc(format.lift(m.x_threshold))}, demonstrates {esc(format.pct(m.y_threshold))} "
-        f"({'set by you' if custom else 'the medians of the points with at least ' + str(m.min_leads) + ' leads; where points tie on a median, the middle of the nearest gap, so no point sits on the line'}); "
-        "a point exactly on a threshold counts as meeting it. Points with fewer leads are hollow and left out "
-        "of the medians. Named on the chart: the three largest spenders and the three largest spin doctors and "
-        "silent operatives.")
+        f"({'set by you' if custom else 'demonstrates at the median of the points with at least ' + str(m.min_leads) + ' leads; where points tie on a median, the middle of the nearest gap, so no point sits on the line'}); "
+        "a point exactly on a threshold counts as meeting it. Points with fewer leads, or whose interval "
+        "straddles the delivers threshold, are hollow: too few leads to judge. Named on the chart: the three "
+        "largest spenders and the three largest spin doctors and silent operatives. Acceptance and won revenue "
+        "per dollar of spend are shown beside the lift, not in it.")
 
 st.subheader("What to do")
 presc = matrix.prescriptions(m)
 UNITS = {"leads": "count", "spend": "money", "revenue_per_lead": "money", "lift_revenue_per_lead": "lift",
+         "lift_text": "text",
          "acceptance": "pct", "revenue_per_spend": "money_per_dollar", "leads_traceable": "pct",
          "record_completeness": "pct"}
 LABELS = {"entity": entity.capitalize(), "spend": "Spend", "revenue_per_lead": "Revenue per lead",
-          "lift_revenue_per_lead": "vs baseline", "acceptance": "Accepted by sales",
+          "lift_revenue_per_lead": "vs baseline", "lift_text": "Lift (95% interval)", "acceptance": "Accepted by sales",
           "revenue_per_spend": "Won per $1 spent", "leads_traceable": "Leads attributed",
           "record_completeness": "Record complete"}
 # each quadrant with the figures its advice rests on
-SHOW = {"spin doctor": ["entity", "leads", "spend", "revenue_per_lead", "lift_revenue_per_lead", "acceptance",
+SHOW = {"spin doctor": ["entity", "leads", "spend", "revenue_per_lead", "lift_text", "acceptance",
                         "revenue_per_spend"],
-        "silent operative": ["entity", "leads", "spend", "revenue_per_lead", "lift_revenue_per_lead",
+        "silent operative": ["entity", "leads", "spend", "revenue_per_lead", "lift_text",
                              "leads_traceable", "record_completeness"],
-        "mis-aligned marketer": ["entity", "leads", "spend", "lift_revenue_per_lead", "acceptance",
+        "mis-aligned marketer": ["entity", "leads", "spend", "lift_text", "acceptance",
                                  "leads_traceable", "record_completeness"]}
 if len(presc):
     for q, cols in SHOW.items():
@@ -108,9 +141,9 @@ if entity == "campaign":
 
 st.subheader("All points")
 tbl = matrix.table(m)
-shown = ["entity", "quadrant", "delivers", "demonstrates", "spend", "leads", "acceptance"]
-st.dataframe(format.table(tbl[shown], {"delivers": "lift", "demonstrates": "pct", **UNITS},
-                          labels={**LABELS, "acceptance": "Accepted"}),
+shown = ["entity", "quadrant", "lift_text", "demonstrates", "spend", "leads", "acceptance"]
+st.dataframe(format.table(tbl.assign(lift_text=matrix.lift_texts(tbl))[shown],
+                          {"demonstrates": "pct", **UNITS}, labels={**LABELS, "acceptance": "Accepted"}),
              hide_index=True, width="stretch")
 st.caption("Every component of both scores is in the download.")
 d1, d2 = st.columns(2)

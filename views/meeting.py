@@ -88,20 +88,24 @@ if st.session_state.get("present"):
     elif slide == "Revenue SLA":
         q = story["sla"]
         c1, c2, c3, c4 = st.columns(4)
-        c1.metric("MQLs (marketing)", format.count(q["mqls"]), border=True)
-        c2.metric("Of the MQL quota", format.pct(q.get("quota_share")), border=True)
-        c3.metric(f"Touched ≤ {q['hours']:g} h (sales)", format.pct(q["within"]), border=True)
+        c1.metric("Marketing-sourced MQLs", format.count(q["mqls"]), border=True,
+                  help=esc(f"{format.count(q['sales_sourced_mqls'])} sales-sourced MQLs beside them, not in them."))
+        c2.metric("Of the MQL quota (marketing)", format.pct(q.get("quota_share")), border=True)
+        if q["hours"] is not None:
+            c3.metric(f"Touched ≤ {q['hours']:g} h (sales)", format.pct(q["within"]), border=True)
+        else:
+            c3.metric("Never touched (sales)", format.pct(q["never_touched"]), border=True)
         c4.metric("Leads breaching", format.count(q["breaches"]), border=True)
         sla = cache.call(metrics.sla_by_territory, period.label, filt)
         if len(sla) and sla["mqls"].sum() > 0:
             st.altair_chart(charts.for_room(charts.sla_compliance(sla, period.describe(), q["hours"], q["min_attempts"])), width="stretch")
     elif slide == "Marketer matrix":
         mw = story["matrix_window"]
-        m = cache.call(matrix.build, mw.label, filt, "campaign", "median", 30)
+        m = cache.call(matrix.build, mw.label, filt, "campaign", None, 30)  # the team's alternate channel
         if len(m.points):
             st.altair_chart(charts.for_room(charts.marketer_matrix(m.points, m.x_threshold, m.y_threshold, "campaign",
                                                                    mw.describe(), m.baseline.name, height=420,
-                                                                   legends=False)),
+                                                                   legends=False, measure=m.measure)),
                             width="stretch")
     else:
         open_items = items[items.status == "open"]

@@ -1,8 +1,10 @@
 -- scorecard: the numerators and denominators of the shared scorecard (domain.md "The shared
 -- scorecard", "Revenue SLA"), for several periods at once.
 -- Grain: one row per period in $labels (period i = [$starts[i], $ends[i]) ).
--- Parameters: $labels, $starts, $ends (lists, same length); $territory, $channel, $owner,
---   $sourced_by (lists; empty = all); $sla_hours; $min_attempts; $currency: '' = every deal, else
+-- Parameters: $labels, $starts, $ends (lists, same length); $shift_days (list, same length: how
+--   many days before the period looked at this period starts; 0 for that period itself); $territory,
+--   $channel, $owner, $sourced_by (lists; empty = all); $sla_hours (the first-touch SLA of the MQL
+--   stage; NULL: none set); $min_attempts; $currency: '' = every deal, else
 --   only the money of deals in that currency (money is never added across currencies: with several
 --   currencies and no exchange rates, metrics.py runs this once per currency for the money figures).
 -- Ratios are formed afterwards from these sums (revmachine/metrics.py), never averaged averages.
@@ -14,10 +16,28 @@
 -- Open pipeline (open_*): deals open on the data's as-of date, whatever the period (one value,
 -- repeated on every row); won_undated / lost_undated: won / lost deals with no close date, in no
 -- period (likewise one value).
+-- Like with like: a cohort followed to today (leads created in a period and what became of them;
+-- MQLs handed off in a period and whether sales accepted or touched them) is compared at the same
+-- age: a period compared with the one looked at counts only the outcomes before
+-- observed_until = the data's as-of date minus $shift_days (an undated outcome counts always).
+-- Sides (domain.md "sourced"): the revenue SLA and lead acceptance count marketing-sourced
+-- handoffs (a sales-sourced lead is a rep's own, not a handoff); sales-sourced and unmapped MQLs
+-- are counted beside them (sales_sourced_mqls, unmapped_mqls), never in marketing's figures.
 with
 
 periods as (
-    select * from periods_of($labels, $starts, $ends)
+    select
+        p.*,
+        case when x.shift_days <> 0
+            then (select max(data_as_of) from funnel_records) - to_days(x.shift_days)
+        end as observed_until
+    from periods_of($labels, $starts, $ends) as p
+    inner join (select unnest($labels) as period, unnest($shift_days) as shift_days) as x
+        on p.period = x.period
+),
+
+as_of as (
+    select max(data_as_of) as data_as_of from funnel_records
 ),
 
 records as not materialized (
@@ -26,35 +46,65 @@ records as not materialized (
     select * from filtered_records($territory, $channel, $owner, $sourced_by)
 ),
 
--- counts per created day and per SQL day, then summed per period: a period join over a few
--- hundred days instead of a million records (the same sums)
+-- counts per created day (and outcome day: the same-age cut below) and per SQL day, then summed per
+-- period: a period join over a few hundred thousand groups instead of a million records
 created_by_day as (
     select
         created_date as day,
+        cast(case when is_won then won_at when exit_kind is not null then exit_at end as date) as outcome_day,
         count(*) filter (where record_type = 'lead') as leads_created,
+        count(*) filter (where record_type = 'lead' and sourced_by = 'marketing') as marketing_leads_created,
+        count(*) filter (where record_type = 'lead' and sourced_by = 'sales') as sales_leads_created,
         count(*) filter (where record_type = 'lead' and is_won) as cohort_won,
         count(*) as cohort_entered,
-        count(*) filter (where exit_reason is not null) as cohort_exited,
+        count(*) filter (where exit_kind is not null) as cohort_exited,
         count(*) filter (where exit_kind = 'lost') as cohort_lost,
         count(*) filter (where exit_kind = 'disqualified') as cohort_disqualified,
-        count(*) filter (where exit_kind = 'rejected') as cohort_rejected,
-        count(*) filter (where exit_kind = 'stale') as cohort_stale
+        count(*) filter (where exit_kind = 'rejected') as cohort_rejected
     from records
     where created_date >= list_min($starts)
         and created_date < list_max($ends)
-    group by created_date
+    group by all
 ),
 
 sql_by_day as (
     select
         sql_date as day,
         count(*) as sqls,
+        count(*) filter (where sourced_by = 'marketing') as marketing_sqls,
+        count(*) filter (where sourced_by = 'sales') as sales_sqls,
         sum(touch_count) as sql_touches,
         count(touch_count) as sqls_with_touch_data
     from records
     where sql_date >= list_min($starts)
         and sql_date < list_max($ends)
     group by sql_date
+),
+
+-- recycled (a state, not an exit): leads whose quiet spell began on the day, and leads that came
+-- back (re-engaged) on the day
+recycled_by_day as (
+    select
+        cast(recycled_at as date) as day,
+        count(*) as went_quiet,
+        count(*) filter (where is_recycled) as still_quiet,
+        0 as came_back
+    from records
+    where record_type = 'lead' and recycled_at is not null
+        and cast(recycled_at as date) >= list_min($starts)
+        and cast(recycled_at as date) < list_max($ends)
+    group by all
+    union all
+    select
+        cast(came_back_at as date) as day,
+        0 as went_quiet,
+        0 as still_quiet,
+        count(*) as came_back
+    from records
+    where record_type = 'lead' and came_back_at is not null
+        and cast(came_back_at as date) >= list_min($starts)
+        and cast(came_back_at as date) < list_max($ends)
+    group by all
 ),
 
 won as (
@@ -213,24 +263,35 @@ undated as (
 
 created_by_period as (
     select
-        p.period,
+        r.period,
         sum(r.leads_created) as leads_created,
-        sum(r.cohort_won) as cohort_won,
+        sum(r.marketing_leads_created) as marketing_leads_created,
+        sum(r.sales_leads_created) as sales_leads_created,
         sum(r.cohort_entered) as cohort_entered,
-        sum(r.cohort_exited) as cohort_exited,
-        sum(r.cohort_lost) as cohort_lost,
-        sum(r.cohort_disqualified) as cohort_disqualified,
-        sum(r.cohort_rejected) as cohort_rejected,
-        sum(r.cohort_stale) as cohort_stale
-    from periods as p
-    inner join created_by_day as r on r.day >= p.period_start and r.day < p.period_end
-    group by p.period
+        -- outcomes up to the same age as the period looked at (observed_until)
+        sum(r.cohort_won) filter (where seen) as cohort_won,
+        sum(r.cohort_exited) filter (where seen) as cohort_exited,
+        sum(r.cohort_lost) filter (where seen) as cohort_lost,
+        sum(r.cohort_disqualified) filter (where seen) as cohort_disqualified,
+        sum(r.cohort_rejected) filter (where seen) as cohort_rejected
+    from (
+        select
+            p.period,
+            r.*,
+            p.observed_until is null or r.outcome_day is null or r.outcome_day <= cast(p.observed_until as date)
+                as seen
+        from periods as p
+        inner join created_by_day as r on r.day >= p.period_start and r.day < p.period_end
+    ) as r
+    group by r.period
 ),
 
 sql_by_period as (
     select
         p.period,
         sum(lt.sqls) as sqls,
+        sum(lt.marketing_sqls) as marketing_sqls,
+        sum(lt.sales_sqls) as sales_sqls,
         sum(lt.sql_touches) as sql_touches,
         sum(lt.sqls_with_touch_data) as sqls_with_touch_data
     from periods as p
@@ -238,24 +299,51 @@ sql_by_period as (
     group by p.period
 ),
 
+recycled_by_period as (
+    select
+        p.period,
+        sum(r.went_quiet) as went_quiet,
+        sum(r.still_quiet) as still_quiet,
+        sum(r.came_back) as came_back
+    from periods as p
+    inner join recycled_by_day as r on r.day >= p.period_start and r.day < p.period_end
+    group by p.period
+),
+
+-- the revenue SLA and acceptance: marketing-sourced handoffs (sales-sourced and unmapped beside)
 handoff_by_period as (
     select
         p.period,
         count(*) as mqls,
-        count(*) filter (where lt.is_accepted) as mqls_accepted,
-        count(lt.first_touch_at) as mqls_touched,
+        count(*) filter (where lt.sourced_by = 'sales') as sales_sourced_mqls,
+        count(*) filter (where lt.sourced_by not in ('marketing', 'sales')) as unmapped_mqls,
+        count(*) filter (where m) as marketing_mqls,
+        count(*) filter (where m and lt.is_accepted
+            and (p.observed_until is null or lt.accepted_at is null or lt.accepted_at < p.observed_until))
+            as mqls_accepted,
+        count(lt.first_touch_at) filter (where m) as mqls_touched,
         median(datediff('second', lt.mql_at, lt.first_touch_at) / 3600.0)
-            filter (where lt.first_touch_at >= lt.mql_at) as response_hours_median,
+            filter (where m and lt.first_touch_at >= lt.mql_at) as response_hours_median,
         count(*) filter (
-            where lt.first_touch_at >= lt.mql_at
+            where m and lt.first_touch_at >= lt.mql_at
             and datediff('second', lt.mql_at, lt.first_touch_at) <= $sla_hours * 3600
         ) as mqls_within_sla,
         median(datediff('second', lt.assigned_at, lt.first_touch_at) / 3600.0)
-            filter (where lt.first_touch_at >= lt.assigned_at) as sla_response_hours_median,
-        count(*) filter (where lt.touch_count >= $min_attempts) as mqls_min_attempts,
-        count(lt.touch_count) as mqls_with_touch_data
+            filter (where m and lt.first_touch_at >= lt.assigned_at) as sla_response_hours_median,
+        count(*) filter (where m and lt.touch_count >= $min_attempts) as mqls_min_attempts,
+        count(lt.touch_count) filter (where m) as mqls_with_touch_data,
+        -- never touched: no sales touch since the handoff by the as-of date (or by the same age), among
+        -- the leads whose first-touch window has run out by then (one handed off an hour ago is not
+        -- ignored yet); a Follow-ups count above 0 with no date is a touch
+        count(*) filter (where m and datediff('second', lt.mql_at, coalesce(p.observed_until, a.data_as_of))
+            > coalesce($sla_hours, 0) * 3600) as mqls_past_window,
+        count(*) filter (where m and never_touched_by(lt.mql_at, lt.first_touch_at, lt.followup_count,
+            coalesce(p.observed_until, a.data_as_of), $sla_hours))
+            as mqls_never_touched
     from periods as p
-    inner join handoffs as lt on lt.mql_date >= p.period_start and lt.mql_date < p.period_end
+    inner join (select *, sourced_by = 'marketing' as m from handoffs) as lt
+        on lt.mql_date >= p.period_start and lt.mql_date < p.period_end
+    cross join as_of as a
     group by p.period
 ),
 
@@ -295,17 +383,28 @@ final as (
         s.sales_spend,
         coalesce(s.spend_covers_period, false) as spend_covers_period,
         coalesce(c.leads_created, 0) as leads_created,
+        coalesce(c.marketing_leads_created, 0) as marketing_leads_created,
+        coalesce(c.sales_leads_created, 0) as sales_leads_created,
         coalesce(c.cohort_won, 0) as cohort_won,
         coalesce(c.cohort_entered, 0) as cohort_entered,
         coalesce(c.cohort_exited, 0) as cohort_exited,
         coalesce(c.cohort_lost, 0) as cohort_lost,
         coalesce(c.cohort_disqualified, 0) as cohort_disqualified,
         coalesce(c.cohort_rejected, 0) as cohort_rejected,
-        coalesce(c.cohort_stale, 0) as cohort_stale,
+        coalesce(rc.went_quiet, 0) as went_quiet,
+        coalesce(rc.still_quiet, 0) as still_quiet,
+        coalesce(rc.came_back, 0) as came_back,
         coalesce(q.sqls, 0) as sqls,
+        coalesce(q.marketing_sqls, 0) as marketing_sqls,
+        coalesce(q.sales_sqls, 0) as sales_sqls,
         q.sql_touches,
         coalesce(q.sqls_with_touch_data, 0) as sqls_with_touch_data,
         coalesce(h.mqls, 0) as mqls,
+        coalesce(h.marketing_mqls, 0) as marketing_mqls,
+        coalesce(h.sales_sourced_mqls, 0) as sales_sourced_mqls,
+        coalesce(h.unmapped_mqls, 0) as unmapped_mqls,
+        coalesce(h.mqls_past_window, 0) as mqls_past_window,
+        coalesce(h.mqls_never_touched, 0) as mqls_never_touched,
         coalesce(h.mqls_accepted, 0) as mqls_accepted,
         coalesce(h.mqls_touched, 0) as mqls_touched,
         h.response_hours_median,
@@ -323,6 +422,7 @@ final as (
     left join created_by_period as c on p.period = c.period
     left join sql_by_period as q on p.period = q.period
     left join handoff_by_period as h on p.period = h.period
+    left join recycled_by_period as rc on p.period = rc.period
 )
 
 select * from final

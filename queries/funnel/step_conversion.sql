@@ -8,7 +8,9 @@
 -- days between the dates and use recorded dates only (inferred stage dates are left out, and so is
 -- a step whose dates run backwards); measured: converted records with recorded dates at both ends,
 -- and records_inferred: records whose step has an inferred date (maturity and the bottleneck rest
--- on measured steps only).
+-- on measured steps only). recycled: records that did not convert and went quiet (a state, not an
+-- exit: they are not in exits); a step converted only after a quiet spell (the lead came back) is
+-- left out of days in stage.
 -- Segment ($by): channel | territory | owner | campaign | sourced_by | anything else = 'All'.
 -- Parameters: $view, $by, $period_start, $period_end, $territory, $channel, $owner, $sourced_by,
 --   $campaign ('' = all campaigns). Reads the funnel_steps mart (one row per record x step).
@@ -24,11 +26,13 @@ step_records as (
         segment_of($by, channel, territory, owner, campaign, sourced_by) as segment,
         to_at is not null as is_converted,
         -- whole days in the step: recorded dates only, never backwards
-        case when to_at is not null and not has_inferred_date and cast(to_at as date) >= cast(from_at as date)
+        case when to_at is not null and not has_inferred_date and not spans_quiet_spell
+            and cast(to_at as date) >= cast(from_at as date)
             then date_diff('day', cast(from_at as date), cast(to_at as date)) end as days,
         to_at is not null and not has_inferred_date as is_measured,
         has_inferred_date,
         exit_reason,
+        is_recycled,
         is_won
     from filtered_steps($territory, $channel, $owner, $sourced_by)
     where
@@ -44,6 +48,7 @@ by_step as (
         count(*) as entered,
         count(*) filter (where is_converted) as converted,
         count(*) filter (where not is_converted and exit_reason is not null) as exits,
+        count(*) filter (where not is_converted and is_recycled) as recycled,
         count(*) filter (where is_converted and is_won) as converted_and_won,
         count(*) filter (where is_measured) as measured,
         count(*) filter (where has_inferred_date) as records_inferred,
@@ -75,6 +80,7 @@ final as (
         coalesce(b.entered, 0) as entered,
         coalesce(b.converted, 0) as converted,
         coalesce(b.exits, 0) as exits,
+        coalesce(b.recycled, 0) as recycled,
         coalesce(b.converted_and_won, 0) as converted_and_won,
         coalesce(b.measured, 0) as measured,
         coalesce(b.records_inferred, 0) as records_inferred,

@@ -8,10 +8,20 @@
 -- owner's (owners sheet), else 'Unassigned'.
 -- Outcomes (issue 13 rules 2 and 7): a deal is lost only when the export says it is closed and not
 -- won (deal_links); an open deal is open, never an exit. Exits: disqualified / rejected / lost as
--- loaded, or 'stale' (the age rule) for a lead that is neither won, converted (reached the SQL
--- stage or flagged converted) nor exited and has not moved for `stale_days` before data_as_of.
--- exit_kind: lost | disqualified | rejected | stale (from the reason's words, else lost at or after
+-- loaded. exit_kind: lost | disqualified | rejected (from the reason's words, else lost at or after
 -- the SQL stage and disqualified before it).
+-- Recycled (seed 000: prospects go quiet and come back; find, engage, close, grow): a state, never
+-- an exit. A lead that is neither won, converted (reached the SQL stage or flagged converted) nor
+-- exited, whose last movement (a stage date, a sales touch or its creation) is more than
+-- `stale_days` before data_as_of, is_recycled; recycled_at is when its latest quiet spell began
+-- (last movement + stale_days). A loaded exit reason that only says so ('stale', 'recycled',
+-- 'nurture') is this state too, not an exit.
+-- Came back: a lead whose movements (stage dates and touches, in time order) have a gap of more
+-- than `stale_days` while it was still before the SQL stage re-engaged: came_back_at is the first
+-- movement after its latest such gap (a later touch or a new stage date, e.g. a new MQL date),
+-- reentry_index the stage it re-entered at (the furthest stage dated at or before came_back_at:
+-- the stage its new dates show), and recycled_at the start of that quiet spell when it is not
+-- quiet now.
 -- data_as_of (rule 5): the latest created, stage, close (won or lost) or activity date that is not
 -- in the future (after today: marts.rebuild sets the variable revmachine_today); an expected
 -- close date never moves it.
@@ -31,9 +41,10 @@
 -- step_from_min / step_from_max: the earliest / latest from-date of the record's steps (stage_at
 --   over entry_index .. the last stage but one it reached): a step query for a period first drops
 --   the records whose steps all lie outside it, before the funnel_steps view unnests the rest.
--- Facts the scorecard reads: sql_at (entered the SQL stage), is_accepted (reached 'sal'),
--- first_touch_at (the earliest activity at or after the handoff, or First Response, whichever is
--- earlier) and touch_count (the lead's activities, else its Follow-ups column).
+-- Facts the scorecard reads: sql_at (entered the SQL stage), is_accepted (reached 'sal') and
+-- accepted_at (its date), first_touch_at (the earliest activity at or after the handoff, or First
+-- Response, whichever is earlier), touch_count (the lead's activities, else its Follow-ups
+-- column) and last_touch_at (its latest activity or First Response).
 -- No parameters.
 with
 
@@ -147,7 +158,9 @@ touches as (
     select
         a.lead_id,
         count(a.activity_id) as activity_count,
-        min(a.occurred_at) filter (where a.occurred_at >= l.mql_at) as first_activity_at
+        min(a.occurred_at) filter (where a.occurred_at >= l.mql_at) as first_activity_at,
+        -- the touches in time order: a touch after a quiet spell is a re-engagement
+        list(distinct a.occurred_at) filter (where a.occurred_at is not null) as touch_times
     from activities as a
     inner join leads as l on a.lead_id = l.lead_id
     group by a.lead_id
@@ -190,7 +203,9 @@ lead_records as (
         coalesce(dl.won_amount, l.amount) as amount,
         x.dates as extra_dates,
         least(t.first_activity_at, l.first_response_at) as first_touch_at,
-        coalesce(t.activity_count, l.followup_count) as touch_count
+        coalesce(t.activity_count, l.followup_count) as touch_count,
+        list_filter(list_concat(coalesce(t.touch_times, []), [l.first_response_at]), lambda x: x is not null)
+            as touch_times
     from leads as l
     left join deals_by_lead as dl on l.lead_id = dl.lead_id
     left join owner_ids as oi on l.owner = oi.key
@@ -231,7 +246,8 @@ deal_records as (
         k.amount,
         x.dates as extra_dates,
         cast(null as timestamp) as first_touch_at,
-        cast(null as bigint) as touch_count
+        cast(null as bigint) as touch_count,
+        cast([] as timestamp[]) as touch_times
     from deals as d
     inner join links as k on d.deal_id = k.deal_id
     left join owner_ids as oi on d.owner = oi.key
@@ -386,21 +402,54 @@ reached as (
     cross join funnel as f
 ),
 
-staled as (
+-- quiet spells: the record's movements (its known stage dates, its touches, its creation) in time
+-- order; a gap of more than stale_days before the SQL stage is a quiet spell
+moves as (
     select
         r.*,
-        coalesce(list_max(r.known_at), r.created_at) as last_moved_at,
-        not r.is_won_record
-            and not r.is_converted
-            and r.exit_at_raw is null
-            and r.exit_reason_raw is null
-            and coalesce(list_max(r.known_at), r.created_at) < a.data_as_of - to_days(s.stale_days)
-            as is_stale,
+        list_sort(list_distinct(list_filter(
+            list_concat(r.known_at, r.touch_times, [r.created_at]), lambda x: x is not null
+        ))) as moved_at,
+        r.stage_at[f.sql_index] as sql_stage_at,
+        -- a loaded exit that only says the lead went quiet is the recycled state, not an exit
+        coalesce(lower(trim(r.exit_reason_raw)) in ('stale', 'recycled', 'nurture', 'nurturing'), false)
+            as is_quiet_reason
+    from reached as r
+    cross join funnel as f
+),
+
+spells as (
+    select
+        m.*,
+        list_max(m.moved_at) as last_moved_at,
+        -- the index of the first movement after the latest quiet spell (NULL: none)
+        list_max(list_filter(range(2, len(m.moved_at) + 1), lambda i:
+            m.moved_at[i] - m.moved_at[i - 1] > to_days(s.stale_days)
+            and m.moved_at[i - 1] < coalesce(m.sql_stage_at, m.moved_at[i])
+        )) as return_index,
         a.data_as_of,
         s.stale_days
-    from reached as r
+    from moves as m
     cross join as_of as a
     cross join settings as s
+),
+
+quiet as (
+    select
+        r.* exclude (moved_at, return_index),
+        r.record_type = 'lead'
+            and not r.is_won_record
+            and not r.is_converted
+            and (
+                r.is_quiet_reason
+                or (r.exit_at_raw is null and r.exit_reason_raw is null
+                    and r.last_moved_at < r.data_as_of - to_days(r.stale_days))
+            )
+            as is_recycled,
+        case when r.record_type = 'lead' then r.moved_at[r.return_index] end as came_back_at,
+        case when r.record_type = 'lead' then r.moved_at[r.return_index - 1] + to_days(r.stale_days) end
+            as quiet_from
+    from spells as r
 ),
 
 final as (
@@ -426,30 +475,40 @@ final as (
         r.is_won_record as is_won,
         r.is_converted,
         case
-            when r.is_won_record then null
+            when r.is_won_record or r.is_quiet_reason then null
             when r.exit_at_raw is not null or r.exit_reason_raw is not null then r.exit_at_raw
-            when r.is_stale then r.last_moved_at + to_days(r.stale_days)
         end as exit_at,
         case
-            when r.is_won_record then null
+            when r.is_won_record or r.is_quiet_reason then null
             when r.exit_at_raw is not null or r.exit_reason_raw is not null
                 then coalesce(r.exit_reason_raw, 'exited')
-            when r.is_stale then 'stale'
         end as exit_reason,
         case
-            when r.is_won_record then null
+            when r.is_won_record or r.is_quiet_reason then null
             when r.exit_kind_raw is not null then r.exit_kind_raw
             when r.exit_at_raw is not null or r.exit_reason_raw is not null then case
                 when lower(r.exit_reason_raw) like '%disqualif%' or lower(r.exit_reason_raw) like '%unqualif%'
                     then 'disqualified'
                 when lower(r.exit_reason_raw) like '%reject%' then 'rejected'
                 when lower(r.exit_reason_raw) like '%lost%' then 'lost'
-                when lower(trim(r.exit_reason_raw)) = 'stale' then 'stale'
                 when r.reached_index >= r.sql_index then 'lost'
                 else 'disqualified'
             end
-            when r.is_stale then 'stale'
         end as exit_kind,
+        r.is_recycled,
+        case
+            when r.is_recycled then coalesce(
+                case when r.is_quiet_reason then r.exit_at_raw end,
+                r.last_moved_at + to_days(r.stale_days)
+            )
+            else r.quiet_from
+        end as recycled_at,
+        r.came_back_at,
+        case when r.came_back_at is not null then list_max(list_transform(
+            range(r.entry_index, r.reached_index + 1),
+            lambda i: case when r.stage_at[i] <= r.came_back_at then i end
+        )) end as reentry_index,
+        r.last_moved_at,
         r.assigned_at,
         r.first_response_at,
         r.followup_count,
@@ -465,9 +524,12 @@ final as (
         r.stage_at[r.sql_index] as sql_at,
         cast(r.stage_at[r.sql_index] as date) as sql_date,
         r.sal_index between r.entry_index and r.reached_index as is_accepted,
+        case when r.sal_index between r.entry_index and r.reached_index then r.stage_at[r.sal_index] end
+            as accepted_at,
         r.first_touch_at,
-        r.touch_count
-    from staled as r
+        r.touch_count,
+        list_max(r.touch_times) as last_touch_at
+    from quiet as r
     left join channel_map as m on r.channel_raw is not distinct from m.channel_raw
 )
 

@@ -4,7 +4,9 @@
 -- Grain: one row per record x step (funnel_step_list: between consecutive stages the data has)
 -- whose from-stage it reached; from_at / to_at are funnel_records.stage_at at the step's ends.
 -- to_at is when it reached the step's to-stage (NULL: not converted); has_inferred_date marks a
--- step with an inferred date on either side (left out of days-in-stage and maturity).
+-- step with an inferred date on either side (left out of days-in-stage and maturity);
+-- spans_quiet_spell marks a step a record converted only after going quiet and coming back (a
+-- re-engaged lead re-enters at the stage its new dates show: the quiet months are not days in stage).
 -- The record's columns (step_from_min/max, entry_index, reached_index and the dimensions) are
 -- passed through unchanged, so a filter on them is applied before the unnest (in_view does so
 -- for a period; velocity_and_deal_size for records that converted at all).
@@ -43,6 +45,10 @@ final as (
         campaign,
         exit_reason,
         exit_kind,
+        is_recycled,
+        came_back_at is not null
+            and stage_at[idx[step_index]] < came_back_at
+            and stage_at[idx[step_index + 1]] >= came_back_at as spans_quiet_spell,
         is_won,
         entry_index,
         reached_index,

@@ -104,6 +104,20 @@ create or replace macro handoffs_in(ps, pe, f_territory, f_channel, f_owner, f_s
         and cast(mql_at as date) >= ps
         and cast(mql_at as date) < pe;
 
+-- the handoffs the revenue SLA judges: marketing-sourced leads handed off in [ps, pe) (a lead sales
+-- sourced itself is a rep's own, not a handoff: it is counted beside, never in, either side's figure)
+create or replace macro marketing_handoffs_in(ps, pe, f_territory, f_channel, f_owner, f_sourced_by) as table
+    select *
+    from handoffs_in(ps, pe, f_territory, f_channel, f_owner, f_sourced_by)
+    where sourced_by = 'marketing';
+
+-- a handed-off lead no sales touch reached by `as_at` (an activity at or after the handoff, First
+-- Response, or a Follow-ups count above 0 with no date), once its first-touch window (sla_hours;
+-- NULL: none) has run out by then
+create or replace macro never_touched_by(mql_at, first_touch_at, followup_count, as_at, sla_hours) as
+    datediff('second', mql_at, as_at) > coalesce(sla_hours, 0) * 3600
+    and ((first_touch_at is null and coalesce(followup_count, 0) = 0) or first_touch_at >= as_at);
+
 -- the segment a record falls in for a breakdown ('All' when none is asked for)
 create or replace macro segment_of(f_by, channel, territory, owner, campaign, sourced_by) as
     case f_by

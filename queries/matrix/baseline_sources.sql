@@ -2,7 +2,9 @@
 -- to the baseline source (configurable: purchased lists / sales-sourced / the overall median)").
 -- Grain: one row per channel and one per sourced-by group ('sourced:marketing', 'sourced:sales'),
 -- for leads created in [$period_start, $period_end), followed to today.
--- won_revenue is NULL (unknown, not 0) while no won revenue in the data is traced to a lead.
+-- won_revenue is NULL (unknown, not 0) while no won revenue in the data is traced to a lead;
+-- won_leads and won_revenue_sq (the leads with won revenue and the sum of its squares) give the
+-- lift's interval its sample (revmachine/matrix.py).
 -- Parameters: $period_start, $period_end, $territory, $channel, $owner, $sourced_by.
 with
 
@@ -48,7 +50,9 @@ by_channel as (
         count(*) as leads,
         count(*) filter (where is_handed_off) as handed_off,
         count(*) filter (where is_accepted) as accepted,
-        sum(won_revenue) as won_revenue
+        sum(won_revenue) as won_revenue,
+        count(*) filter (where won_revenue > 0) as won_leads,
+        sum(won_revenue * won_revenue) filter (where won_revenue > 0) as won_revenue_sq
     from rows_
     group by channel
 ),
@@ -59,7 +63,9 @@ by_sourced as (
         count(*) as leads,
         count(*) filter (where is_handed_off) as handed_off,
         count(*) filter (where is_accepted) as accepted,
-        sum(won_revenue) as won_revenue
+        sum(won_revenue) as won_revenue,
+        count(*) filter (where won_revenue > 0) as won_leads,
+        sum(won_revenue * won_revenue) filter (where won_revenue > 0) as won_revenue_sq
     from rows_
     group by sourced_by
 ),

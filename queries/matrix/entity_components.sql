@@ -2,8 +2,10 @@
 -- for each campaign, channel or marketer (campaign owner), $entity.
 -- Grain: one row per entity with leads created in [$period_start, $period_end) (a created-date
 -- cohort, followed to today), plus campaigns with spend in the period and no leads.
--- Delivers value inputs: leads, handed-off and accepted leads, won revenue from the cohort, spend
---   (campaign spend prorated by the campaign's dates overlapping the period; undated: all of it).
+-- Delivers value inputs: leads, handed-off and accepted leads, won revenue from the cohort, the
+--   leads it came from (won_leads) and the sum of their squares (won_revenue_sq: the spread of what a
+--   won lead brings, for the lift's interval), spend (campaign spend prorated by the campaign's
+--   dates overlapping the period; undated: all of it).
 -- Demonstrates value inputs: leads naming a campaign, won revenue whose deal names a campaign
 --   (deal_campaign), and the completeness of the campaign record (content, targeting, start date,
 --   end date, channel: share of the five filled), averaged over an entity's campaigns.
@@ -80,6 +82,8 @@ by_entity as (
         count(*) filter (where is_handed_off) as handed_off,
         count(*) filter (where is_accepted) as accepted,
         sum(won_revenue) as won_revenue,
+        count(*) filter (where won_revenue > 0) as won_leads,
+        sum(won_revenue * won_revenue) filter (where won_revenue > 0) as won_revenue_sq,
         sum(traceable_revenue) as traceable_revenue,
         sum(won_deals) as won_deals
     from lead_rows
@@ -113,6 +117,8 @@ final as (
         case when (select has_traced_revenue from traced) then coalesce(b.traceable_revenue, 0) end
             as traceable_revenue,
         coalesce(b.won_deals, 0) as won_deals,
+        coalesce(b.won_leads, 0) as won_leads,
+        case when (select has_traced_revenue from traced) then coalesce(b.won_revenue_sq, 0) end as won_revenue_sq,
         f.spend,
         f.completeness,
         coalesce(f.campaigns, 0) as campaigns,

@@ -190,4 +190,4 @@ def test_demo_bottleneck_is_the_planted_one(demo_db, capsys):
     rows = {r["step"]: r for r in out["rows"]}
     assert rows["SAL → Opportunity"]["rate"] < 0.35 and rows["SAL → Opportunity"]["benchmark"] == 0.5
     assert set(out["rows"][0]) == {"step", "from_stage", "to_stage", "entered", "converted", "rate",
-                                   "benchmark", "median_days", "exits", "revenue_at_stake"}
+                                   "benchmark", "median_days", "exits", "recycled", "revenue_at_stake"}

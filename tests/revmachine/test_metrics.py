@@ -77,10 +77,12 @@ def test_q3_scorecard_by_hand(con):
     assert v["attainment"].on_target is False
     assert v["leads_created"].value == 4             # L1-L4
     assert v["sql_growth_mom"].value == pytest.approx(-1.0)  # Sep 0 vs Aug 1 (L3)
-    assert v["sql_growth_qoq"].value == pytest.approx(2.0)   # Q3: L1, L3, D3 = 3 vs Q2: L5 = 1
-    assert v["lead_response_hours"].value == pytest.approx(4.0)  # median of 4, 30, 2
-    assert "67% of 3" in v["lead_response_hours"].note            # 2 of 3 within 24 h
-    assert v["lead_response_hours"].on_target is True
+    # Q3: L1, L3, D3 = 3 in 92 days vs Q2: L5 = 1 in 91 days: the daily pace, like with like
+    assert v["sql_growth_qoq"].value == pytest.approx((3 / 92) / (1 / 91) - 1)
+    # marketing-sourced handoffs only: L1 4 h, L2 30 h (L3 is Outbound, a rep's own lead)
+    assert v["lead_response_hours"].value == pytest.approx(17.0)
+    assert "50% of 2" in v["lead_response_hours"].note            # 1 of 2 within 24 h
+    assert v["lead_response_hours"].on_target is True  # 17 h within the MQL stage's 24 h
     assert v["exit_rate"].value == pytest.approx(1 / 5)  # L2 of L1-L4 + D3
     assert v["followups_per_sql"].value == pytest.approx(2.0)  # L1 3 touches, L3 1 (D3 has no data)
     assert v["avg_sales_deal"].value == pytest.approx(30000)   # D3 referral
@@ -88,7 +90,9 @@ def test_q3_scorecard_by_hand(con):
     assert v["sales_cycle_days"].value == pytest.approx((36 + 71) / 2)
     assert v["cost_to_revenue"].value == pytest.approx(15000 / 40000)  # 3x3,000 + 3x2,000
     assert v["lead_to_customer"].value == pytest.approx(1 / 4)  # L1 won of 4 leads
-    assert v["lead_acceptance"].value == pytest.approx(2 / 3)  # L1, L3 accepted of 3 MQLs
+    # of the marketing-sourced MQLs (L1, L2): L1 accepted; L3 (Outbound) is beside it, not in it
+    assert v["lead_acceptance"].value == pytest.approx(1 / 2)
+    assert v["lead_acceptance"].detail["sales_sourced_mqls"] == 1
     assert v["marketing_revenue_share"].value == pytest.approx(0.25)
     assert v["won_revenue"].change == pytest.approx((40000 - 20000) / 20000)  # relative
     assert v["won_revenue"].yoy is None  # no 2025-Q3 data... but a zero base
@@ -148,7 +152,8 @@ def test_sla_breaches_and_scoreboard(con):
     sla = metrics.sla_by_territory(con, "2026-Q3").set_index("territory")
     assert sla.loc["East", "mqls"] == 2 and sla.loc["East", "within_sla"] == 1  # L1 4 h, L2 30 h
     assert sla.loc["East", "mql_quota"] == pytest.approx(2)
-    assert sla.loc["West", "mqls"] == 1 and sla.loc["West", "within_sla"] == 1
+    # West's only MQL (L3) is sales-sourced: beside marketing's count, not in it
+    assert sla.loc["West", "mqls"] == 0 and sla.loc["West", "sales_sourced_mqls"] == 1
     b = metrics.sla_breaches(con, "2026-Q3")
     assert "L2" in set(b.lead_id) and "late first touch" in b.set_index("lead_id").loc["L2", "breach"]
     assert "L1" not in set(b.lead_id)  # touched in 4 h, 3 attempts, accepted

@@ -205,9 +205,10 @@ def test_as_of_ignores_expected_and_future_dates():
         activities=[dict(activity_id="A1", lead_id="NEW", occurred_at="2026-06-20")])
     assert con.execute("select distinct data_as_of from funnel_records").fetchall() == [(dt.datetime(2026, 6, 30),)]
     assert metrics.default_period_label(con) == "2026-Q2"
-    # stale after 180 days without movement, before 2026-06-30: OLD (2025-12-01) only
-    stale = con.execute("select lead_id from funnel_records where exit_kind = 'stale'").fetchall()
-    assert stale == [("OLD",)]
+    # recycled (quiet, not an exit) after 180 days without movement or touch, before 2026-06-30:
+    # OLD (2025-12-01) only
+    quiet = con.execute("select lead_id, exit_kind from funnel_records where is_recycled").fetchall()
+    assert quiet == [("OLD", None)]
     checks = marts.data_checks(con, dt.date(2026, 12, 1))
     assert checks["future_dated"] == {"deals.created_at": 1}
 
@@ -266,18 +267,18 @@ def test_inferred_dates_never_make_the_bottleneck():
     assert "inferred stage dates" in f.sentence
 
 
-# --- rule 7: stale is its own reason ------------------------------------------------------------------
+# --- rule 7 (revised): a quiet lead is recycled, a state and not an exit -------------------------------
 
-def test_stale_only_for_unconverted_leads_and_exit_parts():
+def test_recycled_only_for_unconverted_leads_and_never_an_exit():
     con = memory_db(
         leads=[
-            # created in Q1, as-of 2026-09-30: 180+ days still at MQL: stale
+            # created in Q1, as-of 2026-09-30: 180+ days still at MQL: recycled, not an exit
             dict(lead_id="S", created_at="2026-01-05", mql_at="2026-01-05", stage="mql"),
-            # converted (opportunity) long ago and quiet since: never stale
+            # converted (opportunity) long ago and quiet since: never recycled
             dict(lead_id="C", created_at="2026-01-05", opportunity_at="2026-01-06", stage="opportunity"),
-            # flagged converted by the export, no date: never stale
+            # flagged converted by the export, no date: never recycled
             dict(lead_id="K", created_at="2026-01-05", is_converted=True),
-            # won: never stale
+            # won: never recycled
             dict(lead_id="W", created_at="2026-01-05", won_at="2026-01-20", stage="won", amount=10),
             dict(lead_id="D", created_at="2026-01-05", exit_at="2026-01-07", exit_reason="Disqualified: student"),
             dict(lead_id="R", created_at="2026-01-05", exit_at="2026-01-07", exit_reason="rejected: not ICP"),
@@ -287,15 +288,19 @@ def test_stale_only_for_unconverted_leads_and_exit_parts():
                     is_won=False, is_lost=True, lost_reason="price"),
                won("LAST", "2026-09-01", "2026-09-30", 5)])
     kinds = dict(con.execute("select record_id, exit_kind from funnel_records").fetchall())
-    assert kinds == {"L:S": "stale", "L:C": None, "L:K": None, "L:W": None, "L:D": "disqualified",
+    assert kinds == {"L:S": None, "L:C": None, "L:K": None, "L:W": None, "L:D": "disqualified",
                      "L:R": "rejected", "L:X": "disqualified", "D:LOST": "lost", "D:LAST": None}
+    quiet = dict(con.execute("select record_id, recycled_at from funnel_records where is_recycled").fetchall())
+    assert quiet == {"L:S": dt.datetime(2026, 7, 4)}  # 2026-01-05 + 180 days
     v = card(con, "2026-Q1")
-    # Q1 cohort: 8 records (7 leads + LOST); exits S, D, R, X, LOST = 5
-    assert v["exit_rate"].value == pytest.approx(5 / 8)
-    assert v["exit_rate"].detail == {"entered": 8, "exited": 5, "lost": 1 / 8, "disqualified": 2 / 8,
-                                     "rejected": 1 / 8, "stale": 1 / 8, "stale_days": 180}
-    assert v["exit_rate"].note == ("lost 12%, disqualified 25%, rejected 12%, "
-                                   "stale (no movement for 180 days) 12%")
+    # Q1 cohort: 8 records (7 leads + LOST); exits D, R, X, LOST = 4 (S is recycled, not an exit)
+    assert v["exit_rate"].value == pytest.approx(4 / 8)
+    assert v["exit_rate"].detail == {"entered": 8, "exited": 4, "lost": 1 / 8, "disqualified": 2 / 8,
+                                     "rejected": 1 / 8}
+    assert v["exit_rate"].note == ("lost 12%, disqualified 25%, rejected 12%; leads that went quiet are "
+                                   "recycled, not exits")
+    # it went quiet on 4 Jul: one lead recycled in Q3, none in Q1
+    assert card(con, "2026-Q3")["recycled_leads"].value == 1 and v["recycled_leads"].value == 0
 
 
 # --- rule 8: one buyer, one record --------------------------------------------------------------------
