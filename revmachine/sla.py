@@ -57,8 +57,11 @@ def handoffs(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = 
     rows = sql.df(con, "sla/handoff_clocks", period_start=p.start, period_end=p.end, **filt.params())
     configured = con.execute("""
         select s.stage_index, s.stage, s.label, s.sla_hours, s.owner,
-               (select n.label from funnel_stages as n where n.stage_index > s.stage_index and n.in_funnel
-                order by n.stage_index limit 1) as to_label
+               coalesce(
+                   (select n.label from funnel_stages as n where n.stage_index > s.stage_index and n.in_funnel
+                    order by n.stage_index limit 1),
+                   (select n.label from funnel_stages as n where n.stage_index = s.stage_index + 1)
+               ) as to_label
         from funnel_stages as s
         where s.sla_hours is not null and s.in_funnel
         order by s.stage_index

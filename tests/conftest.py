@@ -24,6 +24,17 @@ def demo_db(tmp_path_factory):
     return p
 
 
+@pytest.fixture(scope="session")
+def demo_full_db(tmp_path_factory):
+    """The demo at its full size (30,000 leads): the planted story needs it (a campaign is judged
+    against the alternate channel with an interval from its sample, and 6,000 leads are too few)."""
+    from revmachine import demo
+
+    p = tmp_path_factory.mktemp("demo_full") / "demo.duckdb"
+    demo.build(p)
+    return p
+
+
 @pytest.fixture
 def demo_env(demo_db, monkeypatch, tmp_path):
     import shutil

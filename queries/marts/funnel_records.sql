@@ -438,12 +438,12 @@ quiet as (
     select
         r.* exclude (moved_at, return_index),
         r.record_type = 'lead'
-            and not r.is_won_record
-            and not r.is_converted
+            and not coalesce(r.is_won_record, false)
+            and not coalesce(r.is_converted, false)
             and (
                 r.is_quiet_reason
                 or (r.exit_at_raw is null and r.exit_reason_raw is null
-                    and r.last_moved_at < r.data_as_of - to_days(r.stale_days))
+                    and coalesce(r.last_moved_at < r.data_as_of - to_days(r.stale_days), false))
             )
             as is_recycled,
         case when r.record_type = 'lead' then r.moved_at[r.return_index] end as came_back_at,

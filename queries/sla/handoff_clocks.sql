@@ -24,10 +24,12 @@ stages as (
         s.sla_hours,
         n.label as next_label
     from funnel_stages as s
-    -- the next stage the funnel has: the handoff's other side
+    -- the handoff's other side: the next stage the funnel has, else the next configured one (an MQL
+    -- clock stops at a touch, whatever the data has after it)
     inner join funnel_stages as n
-        on n.stage_index = (
-            select min(x.stage_index) from funnel_stages as x where x.stage_index > s.stage_index and x.in_funnel
+        on n.stage_index = coalesce(
+            (select min(x.stage_index) from funnel_stages as x where x.stage_index > s.stage_index and x.in_funnel),
+            s.stage_index + 1
         )
     where s.sla_hours is not null and s.in_funnel
 ),
