@@ -36,6 +36,16 @@ def demo_full_db(tmp_path_factory):
 
 
 @pytest.fixture
+def demo_full_env(demo_full_db, monkeypatch, tmp_path):
+    import shutil
+
+    p = tmp_path / "demo_full.duckdb"
+    shutil.copyfile(demo_full_db, p)
+    monkeypatch.setenv("REVMACHINE_DB", str(p))
+    return p
+
+
+@pytest.fixture
 def demo_env(demo_db, monkeypatch, tmp_path):
     import shutil
 
