@@ -178,7 +178,7 @@ def marketer_matrix(points: pd.DataFrame, x_thr: float, y_thr: float, entity: st
     enc = dict(
         x=alt.X("delivers:Q", scale=x_scale,
                 title=f"Delivers value: lift in {measure} over {baseline} (1 = as good)",
-                axis=alt.Axis(values=[v for v in (0, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128) if v <= x_max],
+                axis=alt.Axis(values=[v for v in (0, 0.5, 1, 2, 4, 8, 16, 32, 64, 128) if v <= x_max],
                               format="~g", labelExpr="datum.label + '×'")),
         y=alt.Y("demonstrates:Q", scale=y_scale, title="Demonstrates value (evidence)" if legends else "Demonstrates",
                 axis=alt.Axis(format=".0%", values=[0, 0.25, 0.5, 0.75, 1.0])),

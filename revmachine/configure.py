@@ -104,7 +104,7 @@ def _baseline_key(text: str) -> str:
     t = text.strip()
     if t in ("", "median", "none"):
         return ""
-    if t == "sales" or t.startswith("channel:") and t[len("channel:"):].strip():
+    if t == "sales" or (t.startswith("channel:") and t[len("channel:"):].strip()):
         return t if t == "sales" else "channel:" + t[len("channel:"):].strip()
     raise UserError(f"matrix baseline '{t}': use a channel (channel:Purchased List), 'sales' for sales-sourced "
                     "leads, or leave it empty.")

@@ -10,7 +10,6 @@ quarter's campaigns have too few leads to judge), the open actions from meeting.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import duckdb

@@ -169,7 +169,7 @@ def delivery(lift_value: float | None, low: float | None, high: float | None, th
     return "unclear"
 
 
-def classify(delivers: float | None | str, demonstrates: float | None, x_thr: float, y_thr: float) -> str:
+def classify(delivers: float | str | None, demonstrates: float | None, x_thr: float, y_thr: float) -> str:
     """Quadrant; a point exactly on a threshold counts as meeting it. `delivers` is the lift (the
     median split) or a delivery verdict ('above', 'below', 'unclear': too few leads to judge)."""
     if isinstance(delivers, str):

@@ -574,9 +574,7 @@ def scorecard(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters =
               and m.id not in {"sales_cycle_yoy", "attainment_yoy", *as_of_point} else None)
         trend = ([] if m.id in as_of_point else [value(vs, m.id, t) if t.label in vs else None for t in trend_ps])
         on = None
-        if m.id == "attainment" and cur is not None:
-            on = cur >= 1.0
-        elif m.id == "mql_quota_attainment" and cur is not None:
+        if (m.id == "attainment" and cur is not None) or (m.id == "mql_quota_attainment" and cur is not None):
             on = cur >= 1.0
         elif m.id == "lead_response_hours" and cur is not None and cfg["sla_hours"] is not None:
             on = cur <= cfg["sla_hours"]

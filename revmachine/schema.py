@@ -8,6 +8,8 @@ entry in MIGRATIONS; `schema_migrations` records what was applied.
 
 from __future__ import annotations
 
+import contextlib
+
 import duckdb
 
 # name -> (columns DDL, natural key used for append-upserts and duplicate detection)
@@ -469,10 +471,8 @@ def _v5(con: duckdb.DuckDBPyConnection) -> None:
     old = con.execute("select value from config_settings where key = 'sla_first_touch_hours'").fetchall()
     if old and "config_stages" in tables:
         hours = None
-        try:
+        with contextlib.suppress(TypeError, ValueError):
             hours = float(old[0][0])
-        except (TypeError, ValueError):
-            pass
         if hours is not None and hours > 0 and hours != 24.0:
             con.execute("update config_stages set sla_hours = ? where stage = 'mql'", [hours])
     con.execute("delete from config_settings where key = 'sla_first_touch_hours'")

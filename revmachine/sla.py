@@ -4,9 +4,8 @@ scoreboard per handoff that has SLA hours set in the stage settings, each with i
 The clock starts when a record enters the stage and stops at the first sales touch for the MQL
 stage (speed to lead) and, at any other stage, when the record moves on or exits
 (queries/sla/handoff_clocks.sql). A stage marketing owns counts only marketing-sourced records.
-The worst territory and owner are those with the smallest share within the SLA among the records
-whose clock has run (the waiting ones are not judged yet); an owner or territory needs at least
-MIN_JUDGED of them to be named, unless none has.
+The worst territory and owner are those with the most breaches (the smallest share within the SLA
+among the records whose clock has run, on a tie; the waiting ones are not judged yet).
 """
 
 from __future__ import annotations
@@ -19,25 +18,22 @@ import pandas as pd
 from revmachine import metrics, periods, sql
 from revmachine.filters import Filters
 
-MIN_JUDGED = 5
-
 
 def _share(within: float, judged: float) -> float | None:
     return metrics.ratio(within, judged) if judged else None
 
 
 def _worst(rows: pd.DataFrame, key: str) -> dict[str, Any] | None:
-    """The territory or owner with the smallest share within the SLA (most breaches on a tie)."""
+    """The territory or owner with the most breaches (the smallest share within the SLA on a tie);
+    None when nobody breaches."""
     if rows.empty:
         return None
     judged = rows.assign(judged=rows.entered - rows.waiting)
-    judged = judged[judged.judged > 0]
-    big = judged[judged.judged >= MIN_JUDGED]
-    pool = big if len(big) else judged
-    if pool.empty:
+    judged = judged[(judged.judged > 0) & (judged.breaches > 0)]
+    if judged.empty:
         return None
-    pool = pool.assign(share=pool.within_sla / pool.judged)
-    r = pool.sort_values(["share", "breaches", key], ascending=[True, False, True]).iloc[0]
+    pool = judged.assign(share=judged.within_sla / judged.judged)
+    r = pool.sort_values(["breaches", "share", key], ascending=[False, True, True]).iloc[0]
     return {"name": r[key], "within": float(r.share), "breaches": int(r.breaches), "judged": int(r.judged)}
 
 

@@ -99,23 +99,30 @@ if len(sla) and (sla["mqls"].sum() > 0 or sla["sales_sourced_mqls"].sum() > 0):
     st.caption("Each side is judged on what it owns: marketing's quota counts the marketing-sourced MQLs only "
                "(sales-sourced MQLs are shown beside it, not in it); sales' follow-up is judged on those same "
                "marketing-sourced handoffs (a lead sales sourced itself is a rep's own, not a handoff).")
-    view = pd.DataFrame({
+    ratio = metrics.ratio
+    marketing_side = pd.DataFrame({
         "Territory": sla.territory,
         "Marketing MQLs": [format.count(v) for v in sla.mqls],
         "MQL quota": [format.count(v) for v in sla.mql_quota],
-        "% of quota": [format.pct(metrics.ratio(m, q)) for m, q in zip(sla.mqls, sla.mql_quota, strict=True)],
-        "Sales-sourced MQLs (beside)": [format.count(v) for v in sla.sales_sourced_mqls],
-        (f"Touched ≤ {hours:g} h" if hours is not None else "Touched (no SLA set)"): [
-            format.pct(metrics.ratio(w, m)) if hours is not None else format.pct(metrics.ratio(t, m))
+        "% of quota": [format.pct(ratio(m, q)) for m, q in zip(sla.mqls, sla.mql_quota, strict=True)],
+        "Sales-sourced MQLs (beside, not in it)": [format.count(v) for v in sla.sales_sourced_mqls],
+    })
+    sales_side = pd.DataFrame({
+        "Territory": sla.territory,
+        (f"Touched ≤ {hours:g} h" if hours is not None else "Touched"): [
+            format.pct(ratio(w if hours is not None else t, m))
             for w, t, m in zip(sla.within_sla, sla.touched, sla.mqls, strict=True)],
-        "Never touched": [format.pct(metrics.ratio(n, w)) for n, w in
+        "Never touched": [format.pct(ratio(n, w)) for n, w in
                           zip(sla.never_touched, sla.past_first_touch_window, strict=True)],
-        f"≥ {cfg['min_attempts']} attempts": [format.pct(metrics.ratio(a, m)) for a, m in
+        f"≥ {cfg['min_attempts']} attempts": [format.pct(ratio(a, m)) for a, m in
                                               zip(sla.min_attempts_met, sla.mqls, strict=True)],
-        "Feedback given": [format.pct(metrics.ratio(f, m)) for f, m in zip(sla.with_feedback, sla.mqls, strict=True)],
+        "Feedback given": [format.pct(ratio(f, m)) for f, m in zip(sla.with_feedback, sla.mqls, strict=True)],
         "Median response": [format.hours(v) for v in sla.median_response_hours],
     })
-    st.dataframe(view, hide_index=True, width="stretch")
+    st.markdown("**Marketing's side**: its own MQLs against its quota")
+    st.dataframe(marketing_side, hide_index=True, width="stretch")
+    st.markdown("**Sales' side**: follow-up on marketing's handoffs")
+    st.dataframe(sales_side, hide_index=True, width="stretch")
     if sla["mqls"].sum() > 0:
         st.altair_chart(charts.sla_compliance(sla, period.describe(), hours, cfg["min_attempts"]), width="stretch")
     breaches = cache.call(metrics.sla_breaches, period.label, filt)
@@ -123,7 +130,7 @@ if len(sla) and (sla["mqls"].sum() > 0 or sla["sales_sourced_mqls"].sum() > 0):
     st.markdown(f"**{format.count(len(breaches))} marketing-sourced handed-off leads breach the SLA** ({late}never "
                 f"touched, fewer than {cfg['min_attempts']} attempts, or no accept/reject decision within "
                 f"{cfg['decision_days']:g} days).")
-    shown = breaches.head(200).drop(columns=[c for c in ("channel",) if c in breaches.columns])
+    shown = breaches.head(200).drop(columns=[c for c in ("channel", "first_touch_at") if c in breaches.columns])
     st.dataframe(format.table(shown, {"response_hours": "hours", "touch_count": "count"}),
                  hide_index=True, width="stretch")
     st.caption("The first 200, newest first; the download has them all, with the channel.")
@@ -151,7 +158,8 @@ if clocks:
     for h in clocks:
         with st.container(border=True, key=f"handoff_{h['stage']}"):
             c1, c2, c3, c4 = st.columns([1.3, 1, 1.3, 1.3])
-            c1.metric(esc(f"{h['handoff']}: within {format.hours(h['sla_hours'])}"), format.pct(h["within"]),
+            limit = f"{h['sla_hours']:g} h" if h["sla_hours"] < 72 else format.hours(h["sla_hours"])
+            c1.metric(esc(f"{h['handoff']}: within {limit}"), format.pct(h["within"]),
                       help=esc(f"The clock runs {h['clock']}. Share of the records whose clock has run that "
                                f"stopped within the SLA hours ({format.count(h['entered'])} entered the stage in "
                                f"the window; {format.count(h['waiting'])} still inside the hours)."))
@@ -159,8 +167,10 @@ if clocks:
                       help="Stopped later than the SLA hours, or still waiting past them at the data's as-of date.")
             for col, key, what in ((c3, "worst_territory", "Worst territory"), (c4, "worst_owner", "Worst owner")):
                 w = h[key]
-                col.metric(what, esc(w["name"]) if w else format.DASH,
-                           delta=f"{format.pct(w['within'])} within" if w else None, delta_color="off")
+                col.metric(what, esc(w["name"]) if w else "none",
+                           help="The most breaches (the smallest share within the SLA on a tie).")
+                if w:
+                    col.caption(esc(f"{format.count(w['breaches'])} breaches, {format.pct(w['within'])} within"))
             whose = "marketing-sourced records" if h["marketing_sourced_only"] else "every record at the stage"
             st.caption(esc(f"Clock: {h['clock']}. Median {format.hours(h['median_hours'])}. Counts {whose}."))
 else:

@@ -19,7 +19,7 @@ window_choice = w1.selectbox(
          "complete quarters unless you pick the sidebar's period.")
 window = four if window_choice == "four" else period
 
-c1, c2, c3 = st.columns([1.2, 1.5, 1])
+c1, c2, c3 = st.columns([1.45, 1.5, 1])
 entity = c1.segmented_control("Points are", list(matrix.ENTITIES), default="campaign", key="matrix_entity",
                               format_func=lambda e: e + "s") or "campaign"
 min_leads = c3.number_input("Judge only with at least N leads", 1, 100000, 30, key="matrix_min_leads")

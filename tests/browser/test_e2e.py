@@ -289,10 +289,10 @@ def test_matrix_switch_entity_and_baseline(page: Page, demo_server):
     shot(page, "matrix_campaigns")
     page.get_by_test_id("stButtonGroup").get_by_text("channels", exact=True).click()
     expect(chart.get_by_text("Marketer matrix by channel")).to_be_visible()
-    page.get_by_test_id("stSelectbox").filter(has_text="Baseline").click()
+    page.get_by_test_id("stSelectbox").filter(has_text="Compared with").click()
     page.get_by_role("option", name="sales-sourced leads").click()
-    expect(page.get_by_text("baseline: sales-sourced leads")).to_be_visible()
-    expect(chart.get_by_text("lift over sales-sourced leads")).to_be_visible()
+    expect(page.get_by_text("over sales-sourced leads ·")).to_be_visible()
+    expect(chart.get_by_text("revenue per lead over sales-sourced leads", exact=False)).to_be_visible()
     chart.scroll_into_view_if_needed()
     chart.screenshot(path=str(ARTIFACTS / "matrix_channels_chart.png"))
 
