@@ -196,7 +196,8 @@ def marketer_matrix(points: pd.DataFrame, x_thr: float, y_thr: float, entity: st
     hrule = alt.Chart(rules).mark_rule(strokeDash=[6, 4], color="#444").encode(y=alt.Y("y:Q", scale=y_scale))
     x_text = (f"delivers threshold {x_thr:.2f}" if x_thr != 1.0 or baseline == "the median point"
               else f"delivers threshold 1.00: {baseline}")
-    x_label = alt.Chart(pd.DataFrame({"x": [x_thr], "y": [1.085], "t": [x_text]})).mark_text(
+    # low on the line, above the bottom corner's name: the top row is where the named points sit
+    x_label = alt.Chart(pd.DataFrame({"x": [x_thr], "y": [0.045], "t": [x_text]})).mark_text(
         align="left", dx=4, fontSize=FONT - 3, color="#444").encode(
         x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale), text="t:N")
     y_label = alt.Chart(pd.DataFrame({"x": [x_max * 0.995], "y": [y_thr], "t": [f"demonstrates threshold {y_thr:.0%}"]})).mark_text(

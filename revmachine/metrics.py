@@ -170,7 +170,8 @@ METRICS: list[Metric] = [
 ]
 BY_ID = {m.id: m for m in METRICS}
 # a rise in these is bad news (their deltas are coloured the other way round)
-LOWER_IS_BETTER = {"lead_response_hours", "exit_rate", "sales_cycle_days", "cost_to_revenue", "sales_cycle_yoy"}
+LOWER_IS_BETTER = {"lead_response_hours", "exit_rate", "sales_cycle_days", "cost_to_revenue", "sales_cycle_yoy",
+                   "never_touched"}
 
 
 def ratio(num: Any, den: Any) -> float | None:
