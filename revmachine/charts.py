@@ -131,16 +131,21 @@ def gap_heatmap(steps: pd.DataFrame, by: str, period: str) -> alt.Chart:
         height=alt.Step(34)))
 
 
-def response_histogram(hours: pd.Series, sla_hours: float, period: str) -> alt.Chart:
-    d = pd.DataFrame({"hours": hours.clip(upper=sla_hours * 4)})
+def response_histogram(hours: pd.Series, sla_hours: float | None, period: str) -> alt.Chart:
+    """Hours from handoff to first touch, with the MQL stage's SLA hours as a rule (none when unset)."""
+    cap = (sla_hours or 24.0) * 4
+    d = pd.DataFrame({"hours": hours.clip(upper=cap)})
     bars = alt.Chart(d).mark_bar(color="#56B4E9").encode(
-        x=alt.X("hours:Q", bin=alt.Bin(maxbins=40), title=f"Hours from handoff to first touch (capped at {sla_hours * 4:g})"),
+        x=alt.X("hours:Q", bin=alt.Bin(maxbins=40), title=f"Hours from handoff to first touch (capped at {cap:g})"),
         y=alt.Y("count():Q", title="Handed-off leads"))
-    rule = alt.Chart(pd.DataFrame({"sla": [sla_hours]})).mark_rule(color="#D55E00", strokeWidth=3).encode(x="sla:Q")
-    label = alt.Chart(pd.DataFrame({"sla": [sla_hours], "t": [f"SLA {sla_hours:g} h"]})).mark_text(
-        align="left", dx=6, dy=-8, color="#D55E00", fontSize=FONT).encode(x="sla:Q", y=alt.value(12), text="t:N")
-    return _style((bars + rule + label).properties(title=_title("Speed to lead", f"leads handed off in {period}"),
-                                                   height=260))
+    layers = [bars]
+    if sla_hours is not None:
+        layers.append(alt.Chart(pd.DataFrame({"sla": [sla_hours]})).mark_rule(color="#D55E00", strokeWidth=3)
+                      .encode(x="sla:Q"))
+        layers.append(alt.Chart(pd.DataFrame({"sla": [sla_hours], "t": [f"SLA {sla_hours:g} h"]})).mark_text(
+            align="left", dx=6, dy=-8, color="#D55E00", fontSize=FONT).encode(x="sla:Q", y=alt.value(12), text="t:N"))
+    return _style(alt.layer(*layers).properties(
+        title=_title("Speed to lead", f"marketing-sourced leads handed off in {period}"), height=260))
 
 
 QUADRANT_COLORS = {"aligned marketer": "#009E73", "spin doctor": "#E69F00",

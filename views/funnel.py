@@ -167,9 +167,10 @@ st.subheader("Handoff: MQL → SAL")
 h = cache.call(funnel.handoff, period.label, filt, campaign)
 if h["handed_off"]:
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Handed off (MQLs)", format.count(h["handed_off"]), border=True)
+    m1.metric("Handed off (marketing MQLs)", format.count(h["handed_off"]), border=True,
+              help="Marketing-sourced leads handed off in the window; a lead sales sourced itself is not a handoff.")
     m2.metric("Acceptance rate", format.pct(h["acceptance_rate"], 1), border=True,
-              help="Accepted by sales (reached SAL) ÷ handed off.")
+              help="Marketing-sourced MQLs accepted by sales (reached SAL) ÷ those handed off, as on the dashboard.")
     m3.metric("Rejected with a reason", format.count(h["rejected"]), border=True)
     m4.metric(f"Waiting > {h['decision_days']:g} days", format.count(len(h["waiting_too_long"])), border=True,
               help="Neither accepted nor rejected within the SLA's decision window.")

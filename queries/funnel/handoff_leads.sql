@@ -1,5 +1,7 @@
 -- handoff_leads: the MQL -> SAL handoff lead by lead (domain.md "Revenue SLA", seeds 000/002:
--- the feedback loop). Grain: one row per lead handed off (mql_at) in [$period_start, $period_end).
+-- the feedback loop): marketing's handoffs, the marketing-sourced leads (a lead sales sourced itself
+-- is a rep's own, not a handoff; acceptance is "sales from marketing").
+-- Grain: one row per marketing-sourced lead handed off (mql_at) in [$period_start, $period_end).
 -- status: accepted (reached SAL) | rejected (exited with a reason before SAL) | waiting (neither);
 -- waiting_hours: how long a waiting lead has waited, at the data's latest timestamp.
 -- Parameters: $period_start, $period_end, $territory, $channel, $owner, $sourced_by, $campaign.
@@ -7,7 +9,7 @@ with
 
 records as (
     select *
-    from handoffs_in(cast($period_start as date), cast($period_end as date),
+    from marketing_handoffs_in(cast($period_start as date), cast($period_end as date),
         $territory, $channel, $owner, $sourced_by)
     where $campaign = '' or campaign = $campaign
 ),

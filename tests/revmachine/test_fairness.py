@@ -53,9 +53,13 @@ def test_a_sales_sourced_mql_does_not_count_toward_marketings_quota(con):
     assert "2 sales-sourced MQLs beside it, not in it" in q.note
     # acceptance "sales from marketing": M1 of M1-M3
     assert v["lead_acceptance"].value == pytest.approx(1 / 3)
-    # the per-territory scoreboard counts the same way
+    # the per-territory scoreboard and the funnel page's handoff count the same way
     s = metrics.sla_by_territory(con, "2026-Q3").set_index("territory")
     assert s.loc["East", "mqls"] == 3 and s.loc["East", "sales_sourced_mqls"] == 2
+    from revmachine import funnel
+
+    h = funnel.handoff(con, "2026-Q3")
+    assert h["handed_off"] == 3 and h["acceptance_rate"] == pytest.approx(1 / 3)
 
 
 def test_never_touched_counts_marketing_leads_with_no_sales_touch(con):
