@@ -442,6 +442,14 @@ def _existing_customers(leads: pd.DataFrame, deals: pd.DataFrame, campaigns: pd.
     return leads, deals, acc
 
 
+def _accounts_sheet(accounts: pd.DataFrame) -> pd.DataFrame:
+    """The accounts sheet with Salesforce-style headers (a custom status, churn date and potential)."""
+    return accounts.drop(columns=["source_row"]).rename(columns={
+        "company": "Account Name", "account_id": "Account ID", "territory": "Sales Territory",
+        "industry": "Industry", "owner": "Account Owner", "country": "Billing Country",
+        "status": "Account Status", "churned_at": "Churn Date", "potential": "Account Potential"})
+
+
 def _accounts_as_they_stood(accounts: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
     """The accounts sheet at `cut`: a churn after it had not happened yet."""
     acc = accounts.copy()
@@ -515,12 +523,15 @@ def write_spreadsheets(out_dir: Path | None = None, n_leads: int = 30000, seed: 
         "mql_at": "MQL Date", "sal_at": "SAL Date", "opportunity_at": "Opportunity Date",
         "proposal_at": "Proposal Date", "won_at": "Won Date", "exit_at": "Exit Date",
         "exit_reason": "Exit Reason", "assigned_at": "Assigned Date", "first_response_at": "First Response"})
-    deals = t["deals"].drop(columns=["source_row", "stage", "is_won", "is_lost"]).rename(columns={
+    d = t["deals"].copy()
+    if "expected_close_at" in d:  # an open deal's Close Date is its expected close (as Salesforce writes it)
+        d["closed_at"] = d["closed_at"].fillna(d.pop("expected_close_at"))
+    deals = d.drop(columns=["source_row", "stage", "is_won", "is_lost"]).rename(columns={
         "deal_id": "Opportunity ID", "lead_id": "Lead ID", "deal_name": "Opportunity Name",
         "company": "Account Name", "owner": "Opportunity Owner", "territory": "Region",
         "channel": "Lead Source", "campaign": "Primary Campaign Source", "product": "Product",
         "current_stage": "Stage", "created_at": "Created Date", "closed_at": "Close Date",
-        "amount": "Amount", "lost_reason": "Loss Reason"})
+        "amount": "Amount", "lost_reason": "Loss Reason", "deal_type": "Type"})
     acts = t["activities"].drop(columns=["source_row"]).rename(columns={
         "activity_id": "Activity ID", "lead_id": "Lead ID", "occurred_at": "Activity Date",
         "activity_type": "Activity Type", "owner": "Assigned To"})
@@ -548,5 +559,7 @@ def write_spreadsheets(out_dir: Path | None = None, n_leads: int = 30000, seed: 
         spend.to_excel(xw, sheet_name="Spend", index=False)
         tg.to_excel(xw, sheet_name="Targets", index=False)
         owners.to_excel(xw, sheet_name="Sales Team", index=False)
+        if "accounts" in t:
+            _accounts_sheet(t["accounts"]).to_excel(xw, sheet_name="Accounts", index=False)
     paths.append(p)
     return paths
