@@ -336,19 +336,19 @@ def rows(con: duckdb.DuckDBPyConnection, p: periods.Period, filt: Filters, trend
 
 OUTCOMES = [
     # (seed 000's outcome, the scorecard figure that measures it, how, benchmark for aligned organisations)
-    ("Growth in number of qualified leads", "qualified_leads", "MQLs handed off to sales",
+    ("Growth in number of qualified leads", "qualified_leads", "qualified leads: MQLs handed off to sales",
      "— (seed 000 names the outcome; no published figure)"),
     ("Increase in lead conversion rates", "win_rate", "win rate: deals won ÷ deals closed",
      "38% higher win rates (seed 002, MarketingProfs)"),
-    ("Growth in new account acquisition", "new_accounts", "accounts buying for the first time",
+    ("Growth in new account acquisition", "new_accounts", "new accounts: buying for the first time",
      "— (seed 000 names the outcome; no published figure)"),
     ("Growth in customer retention rates", "customer_retention",
-     "accounts that bought in the year before and bought again",
+     "customer retention: accounts that bought in the year before and bought again",
      "36% higher customer retention (seed 002, MarketingProfs)"),
     ("Growth in average account billing size", "account_billing_size",
-     "won revenue per active account, trailing twelve months",
+     "average account billing size: won revenue per active account, trailing twelve months",
      "— (seed 000 names the outcome; no published figure)"),
-    ("Revenue growth", "won_revenue", "won revenue against the same period a year earlier",
+    ("Revenue growth", "won_revenue", "won revenue, against the same period a year earlier",
      "32% annual revenue growth; less aligned: a 7% decline (seeds 002 and 004, Aberdeen / Forrester)"),
 ]
 
@@ -373,7 +373,7 @@ def six_outcomes(card: dict[str, Any]) -> pd.DataFrame:
         m = metrics.BY_ID[mid]
         value = r.value if r else None
         ly = year_ago_value(r) if r else None
-        out.append({"outcome": outcome, "measured_as": f"{m.label}: {how}", "metric": mid, "unit": m.unit,
+        out.append({"outcome": outcome, "measured_as": how[:1].upper() + how[1:], "metric": mid, "unit": m.unit,
                     "value": value, "year_ago": ly, "growth": r.yoy if r else None,
                     "benchmark": bench,
                     "unlock": (r.note if r and value is None else None) or (

@@ -73,24 +73,25 @@ st.subheader("Six outcomes of aligned organisations")
 st.caption(esc("Seed 000's outcomes, each measured by a scorecard figure for " + period.describe()
                + ", against a year earlier; the benchmarks are what aligned organisations report (seeds 002, 004)."))
 oc = accounts.six_outcomes(card)
-st.dataframe(pd.DataFrame({
+# a static table: its long sentences wrap instead of pushing columns out of the projector's width
+st.table(pd.DataFrame({
     "Outcome": oc.outcome,
     "Measured as": oc.measured_as,
     "This period": [format.value(v, u, cur) for v, u in zip(oc.value, oc.unit, strict=True)],
     "A year earlier": [format.value(v, u, cur) for v, u in zip(oc.year_ago, oc.unit, strict=True)],
     "Change": [format.delta(g, u) or format.DASH for g, u in zip(oc.growth, oc.unit, strict=True)],
     "Aligned organisations": oc.benchmark,
-    "What it needs": [n if isinstance(n, str) else "" for n in oc.unlock],
-}), hide_index=True, width="stretch", key="six_outcomes")
+    **({"What it needs": [n if isinstance(n, str) else "" for n in oc.unlock]} if oc.unlock.notna().any() else {}),
+}).set_index("Outcome"))
 
 st.subheader("Growth by source: new logos, expansion, renewals")
 growth = cache.call(accounts.growth_by, period.label, filt, "sourced_by")
 if len(growth) and growth.won_deals.sum() > 0:
-    st.dataframe(format.table(growth[["segment", "currency", "won_deals", "new_accounts", "new_revenue",
-                                      "expansion_revenue", "renewal_revenue", "new_share_of_revenue"]],
-                              {"won_deals": "count", "new_accounts": "count", "new_revenue": "money",
-                               "expansion_revenue": "money", "renewal_revenue": "money",
-                               "new_share_of_revenue": "pct", "currency": "text"}, cur,
+    shown = [c for c in ["segment", "currency", "won_deals", "new_accounts", "new_revenue", "expansion_revenue",
+                         "renewal_revenue", "new_share_of_revenue"] if c != "currency" or growth.currency.nunique() > 1]
+    st.dataframe(format.table(growth[shown], {"won_deals": "count", "new_accounts": "count", "new_revenue": "money",
+                                              "expansion_revenue": "money", "renewal_revenue": "money",
+                                              "new_share_of_revenue": "pct", "currency": "text"}, cur,
                               labels={"segment": "Sourced by", "new_revenue": "New business",
                                       "expansion_revenue": "Expansion", "renewal_revenue": "Renewals",
                                       "new_share_of_revenue": "New business share"}),

@@ -109,8 +109,9 @@ if entity == "campaign":
 st.subheader("Growth: new logos, expansion or both")
 grow = cache.call(accounts.growth_by, window.label, filt, entity)
 if len(grow) and grow.won_deals.sum() > 0:
-    st.dataframe(format.table(grow[["segment", "currency", "won_deals", "new_accounts", "new_revenue",
-                                    "expansion_revenue", "renewal_revenue", "new_share_of_revenue"]],
+    cols = [c for c in ["segment", "currency", "won_deals", "new_accounts", "new_revenue", "expansion_revenue",
+                        "renewal_revenue", "new_share_of_revenue"] if c != "currency" or grow.currency.nunique() > 1]
+    st.dataframe(format.table(grow[cols],
                               {"won_deals": "count", "new_accounts": "count", "new_revenue": "money",
                                "expansion_revenue": "money", "renewal_revenue": "money",
                                "new_share_of_revenue": "pct", "currency": "text"},

@@ -4,7 +4,8 @@
 -- Grain: one row per segment of $by ('sourced_by' | 'channel' | 'campaign' | 'marketer': the owner of
 --   the deal's campaign) with a won deal closed in [$period_start, $period_end) under the shared filters.
 -- A deal's campaign is its own, else its lead's; a campaign id is shown as the campaigns sheet's name.
--- Money is summed in $currency ('' = every deal's money: one currency, or all converted).
+-- Money is summed in $currency ('' = every deal's money: one currency, or all converted); a kind with
+-- no deal is a known 0, one whose deals have no amount NULL.
 -- Parameters: $by, $period_start, $period_end, $territory, $channel, $owner, $sourced_by, $currency.
 with
 
@@ -53,9 +54,18 @@ final as (
         count(*) filter (where deal_kind = 'expansion') as expansion_deals,
         count(*) filter (where deal_kind = 'renewal') as renewal_deals,
         sum(amount) filter (where in_currency) as won_revenue,
-        sum(amount) filter (where in_currency and deal_kind = 'new') as new_revenue,
-        sum(amount) filter (where in_currency and deal_kind = 'expansion') as expansion_revenue,
-        sum(amount) filter (where in_currency and deal_kind = 'renewal') as renewal_revenue,
+        case
+            when count(*) filter (where in_currency and deal_kind = 'new') = 0 then 0
+            else sum(amount) filter (where in_currency and deal_kind = 'new')
+        end as new_revenue,
+        case
+            when count(*) filter (where in_currency and deal_kind = 'expansion') = 0 then 0
+            else sum(amount) filter (where in_currency and deal_kind = 'expansion')
+        end as expansion_revenue,
+        case
+            when count(*) filter (where in_currency and deal_kind = 'renewal') = 0 then 0
+            else sum(amount) filter (where in_currency and deal_kind = 'renewal')
+        end as renewal_revenue,
         sum(amount) filter (where in_currency and deal_kind is null) as unclassified_revenue
     from deduped
     group by segment

@@ -416,7 +416,7 @@ def test_dashboard_customer_figures_and_the_six_outcomes(demo_env):
                   "Average account billing size", "Customer retention", "Churned accounts",
                   "Net revenue retention", "Wallet share"):
         assert metric(at, label) not in ("", "—"), label  # the demo grows customers: every figure shows
-    table = next(d.value for d in at.dataframe if "Outcome" in d.value.columns)
+    table = next(t.value for t in at.table if "This period" in t.value.columns).reset_index()
     assert list(table["Outcome"]) == [
         "Growth in number of qualified leads", "Increase in lead conversion rates",
         "Growth in new account acquisition", "Growth in customer retention rates",
@@ -444,7 +444,7 @@ def test_dashboard_outcomes_say_what_unlocks_them(db_path):
                    "D1,Closed Won,2026-08-01,1000,2026-07-01\nD2,Closed Lost,2026-08-02,500,2026-07-02\n")
     assert main(["load", str(csv), "--db", str(db_path)]) == 0
     at = _dashboard({"period": "2026-Q3"})
-    table = next(d.value for d in at.dataframe if "Outcome" in d.value.columns)
+    table = next(t.value for t in at.table if "This period" in t.value.columns).reset_index()
     row = table.set_index("Outcome").loc["Growth in new account acquisition"]
     assert row["This period"] == "—" and "Account ID or Account Name" in row["What it needs"]
     row = table.set_index("Outcome").loc["Growth in number of qualified leads"]
