@@ -200,3 +200,30 @@ def test_growth_by_source_and_the_six_outcomes(book1):
 def pd_isna(x):
     import math
     return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def test_report_json_carries_the_customer_figures_with_their_detail(demo_db, capsys):
+    import json
+
+    from revmachine.cli import main
+
+    assert main(["report", "--db", str(demo_db), "--period", "2026-Q3", "--format", "json"]) == 0
+    rows = {r["metric"]: r for r in json.loads(capsys.readouterr().out) if "segment" not in r}
+    for m in ("new_accounts", "won_revenue_new", "won_revenue_expansion", "won_revenue_renewal",
+              "account_billing_size", "customer_retention", "churned_accounts"):
+        assert rows[m]["value"] is not None and rows[m]["detail"], m  # the demo grows customers
+    d = rows["customer_retention"]["detail"]
+    assert d["retained"] <= d["base_accounts"] and rows["customer_retention"]["value"] == pytest.approx(
+        d["retained"] / d["base_accounts"])
+    assert set(rows["churned_accounts"]["detail"]) >= {"renewal_lost", "no_purchase_for_twelve_months",
+                                                        "accounts_sheet"}
+    assert rows["won_revenue_new"]["currency"] is None or isinstance(rows["won_revenue_new"]["currency"], str)
+    # the revenue split adds up to the won revenue
+    parts = sum(rows[m]["value"] for m in ("won_revenue_new", "won_revenue_expansion", "won_revenue_renewal"))
+    assert parts + (rows["won_revenue_new"]["detail"]["unclassified_revenue"] or 0) == pytest.approx(
+        rows["won_revenue"]["value"])
+    # and with a sourced-by filter
+    assert main(["report", "--db", str(demo_db), "--period", "2026-Q3", "--sourced-by", "marketing",
+                 "--format", "json"]) == 0
+    mk = {r["metric"]: r for r in json.loads(capsys.readouterr().out) if "segment" not in r}
+    assert mk["new_accounts"]["value"] <= rows["new_accounts"]["value"]
