@@ -334,7 +334,7 @@ DEALS = (
     # new business, existing business (expansion) or a renewal, as the export types the deal; the
     # values are read by queries/marts/account_deals.sql (vocabulary and vendor pages there)
     F("deal_type", "text", P("type:0.7", "opportunity type", "deal type", "dealtype", "deal type name",
-                             "opportunity type name", "sales type", "sale type", "business type:0.5",
+                             "opportunity type name", "sales type", "sale type",
                              "sales cycle type", "new or existing", "new existing", "revenue type:0.7",
                              "booking type:0.8", "deal category:0.6"), (), 0.8),
     F("deal_signal", "text", P("forecast category", "forecast category name", "next step", "fiscal period",
