@@ -376,8 +376,8 @@ def six_outcomes(card: dict[str, Any]) -> pd.DataFrame:
         out.append({"outcome": outcome, "measured_as": how[:1].upper() + how[1:], "metric": mid, "unit": m.unit,
                     "value": value, "year_ago": ly, "growth": r.yoy if r else None,
                     "benchmark": bench,
-                    "unlock": (r.note if r and value is None else None) or (
-                        None if value is not None else "Money in several currencies: see the per-currency tiles."
+                    "unlock": None if value is not None else (
+                        r.note if r is not None else "Money in several currencies: see the per-currency tiles."
                         if any(x.metric == mid for x in card["rows"]) else None)})
     return pd.DataFrame(out)
 
