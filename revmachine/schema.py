@@ -84,7 +84,8 @@ BUSINESS_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
         contact_id varchar,
         account_id varchar,
         pipeline varchar,
-        id_generated boolean
+        id_generated boolean,
+        deal_type varchar
         """,
         ("deal_id",),
     ),
@@ -171,7 +172,11 @@ BUSINESS_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
         territory varchar,
         industry varchar,
         owner varchar,
-        country varchar
+        country varchar,
+        status varchar,
+        is_churned boolean,
+        churned_at timestamp,
+        potential decimal(18, 2)
         """,
         ("account_id", "company"),
     ),
@@ -479,6 +484,19 @@ def _v5(con: duckdb.DuckDBPyConnection) -> None:
 
 
 MIGRATIONS.append((5, "one first-touch SLA: the MQL stage's SLA hours", _v5))  # type: ignore[arg-type]
+
+
+def _v8(con: duckdb.DuckDBPyConnection) -> None:
+    """Customers after the first deal: the deal type as exported (New Business, Existing Business,
+    Renewal...) on deals; an account's status, churn flag and date, and its potential (the wallet
+    an account could spend) on accounts. Only these two tables (and their _history twins) change."""
+    for name in ("deals", "accounts"):
+        cols = BUSINESS_TABLES[name][0]
+        _rebuild_table(con, name, cols)
+        _rebuild_table(con, f"{name}_history", cols + ", superseded_by integer")
+
+
+MIGRATIONS.append((8, "customers after the first deal: deal type; account status, churn, potential", _v8))  # type: ignore[arg-type]
 
 SCHEMA_VERSION = max(v for v, *_ in MIGRATIONS)
 
