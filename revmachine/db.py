@@ -12,6 +12,12 @@ then nobody else may open it, not even read-only. So no process keeps the databa
 
 The data version is the live file's (inode, mtime, size): cache keys use it, so a load or an undo
 invalidates every cached result without opening the database.
+
+A reader opens the file in a database instance of its own (an in-memory instance that attaches the
+file read-only), never through DuckDB's per-process instance cache: that cache hands a new
+`duckdb.connect(path)` the instance a connection from before the swap still holds, which reads the
+old file, and its answer would be cached under the new file's version. A fresh instance opens what
+the path names now, so what a reader reads is never older than the version it was asked under.
 """
 
 from __future__ import annotations
@@ -64,19 +70,60 @@ def memory() -> duckdb.DuckDBPyConnection:
     return con
 
 
+# the catalog name a reader's instance gives the attached database file
+_READ_ALIAS = "revmachine"
+# DuckDB's words for "another process holds the file read-write": worth waiting for, unlike the rest
+_LOCKED_TEXT = ("could not set lock", "conflicting lock")
+
+
+def check_is_database(p: Path) -> None:
+    """Refuse a path that is a folder or a file that is not a DuckDB database (DuckDB writes its magic
+    bytes `DUCK` at offset 8), before anything opens or copies it."""
+    if p.is_dir():
+        raise UserError(f"{p} is a folder, not a database file.",
+                        hint="Point --db / REVMACHINE_DB at a .duckdb file (a new name creates one).")
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(12)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise UserError(f"the database file {p} cannot be read ({exc.strerror}).",
+                        hint="Check its permissions, or use another --db.") from None
+    if head[8:12] != b"DUCK":
+        raise UserError(f"{p} is not a Revenue Machine database (not a DuckDB file); nothing was changed.",
+                        hint="Point --db / REVMACHINE_DB at the .duckdb file the app made, or at a new name to "
+                             "start a new database.")
+
+
+def _open_read_only(p: Path) -> duckdb.DuckDBPyConnection:
+    """The file as it is now, in an instance of this reader's own (see the module's docstring)."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"attach $path as {_READ_ALIAS} (read_only)", {"path": str(p)})
+        con.execute(f"use {_READ_ALIAS}")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
 @contextlib.contextmanager
 def read(path: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection, closed on exit. Raises FileNotFoundError when there is no database."""
+    """A read-only connection, closed on exit. Raises FileNotFoundError when there is no database,
+    a UserError when the path is a folder or not a database."""
     p = resolve(path)
     if not p.exists():
         raise FileNotFoundError(p)
+    check_is_database(p)
     deadline = time.monotonic() + _RETRY_SECONDS
     while True:
         try:
-            con = duckdb.connect(str(p), read_only=True)
+            con = _open_read_only(p)
             break
-        except duckdb.IOException:
-            if time.monotonic() > deadline:
+        except duckdb.IOException as exc:
+            # another process holds the file read-write (not this app: its writers swap a copy in)
+            if not any(t in str(exc).lower() for t in _LOCKED_TEXT) or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
     try:
@@ -169,6 +216,7 @@ def write(path: str | Path | None = None, *, rebuilds_marts: bool = False
     from revmachine import schema
 
     p = resolve(path)
+    check_is_database(p)
     check_writable(p)
     try:
         with _writer_lock(p):
