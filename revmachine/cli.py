@@ -141,6 +141,8 @@ def cmd_load(args) -> int:
                "batch_id": result.batch_id if result else None,
                "rows_written": result.rows_written if result else {},
                "rows_superseded": result.rows_superseded if result else {},
+               "columns_updated": result.columns_updated if result else {},
+               "columns_kept": result.columns_kept if result else {},
                "sheets": [{"file": s.raw.file_name, "sheet": s.raw.sheet_name, "kind": s.kind,
                            "rows": s.rows_out,
                            "mapping": {s.raw.headers[c]: f for c, f in s.mapping.items()}}
@@ -152,6 +154,8 @@ def cmd_load(args) -> int:
         if result:
             print(f"Loaded batch {result.batch_id} into {path}: "
                   + ", ".join(f"{k} {v:,}" for k, v in result.rows_written.items()))
+            for line in result.merge_lines():
+                print(line)
     if not staged.ok:
         print(f"Nothing was loaded: {len(staged.errors)} blocking error(s).", file=sys.stderr)
         return 2

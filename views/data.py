@@ -190,6 +190,14 @@ if st.session_state.get("last_load"):
     st.success(f"Loaded batch {r['batch_id']}: "
                + ", ".join(f"{format.label(k).lower()} {v:,} rows" for k, v in r["rows_written"].items()),
                icon=":material/check_circle:")
+    # an append over rows already loaded updates the columns the upload has and keeps the others
+    for table, updated in r.get("columns_updated", {}).items():
+        kept = r.get("columns_kept", {}).get(table, [])
+        n = r["rows_superseded"].get(table, 0)
+        st.info(esc(f"{format.label(table)}: {n:,} already loaded, updated in "
+                    f"{', '.join(format.label(c) for c in updated) or 'no column'}"
+                    + (f"; kept as they were (not in this upload): {', '.join(format.label(c) for c in kept)}"
+                       if kept else "") + "."))
 
 st.subheader("Load history")
 if path.exists():
