@@ -5,7 +5,7 @@ batch that superseded them), then the new rows are inserted, each merged with th
 the columns the upload has come from the file, the others keep their values (ingest/merge.py).
 Replace: every current row of the table is superseded and the table is exactly the upload. Undo of
 the newest batch deletes its rows and restores what it superseded.
-The raw files are kept beside the database (<db>_uploads/) so a batch can be reloaded.
+The raw files are kept beside the database (<db file name>_uploads/) so a batch can be reloaded.
 """
 
 from __future__ import annotations
@@ -56,7 +56,11 @@ class BatchResult:
 
 
 def uploads_dir(path: Path) -> Path:
-    return path.with_name(path.stem + "_uploads")
+    """The kept raw files' folder: named after the whole file name (rm.duckdb_uploads/), so two
+    databases with the same stem (rm.duckdb and a backup rm.bak) never share one and a command on one
+    never removes the other's files. (Databases from before kept theirs in <stem>_uploads/: batch_files
+    names each file by its path, so they still reload; that folder is never cleaned.)"""
+    return path.with_name(path.name + "_uploads")
 
 
 def write_tables(con: duckdb.DuckDBPyConnection, staged: Staged, batch_id: int, modes: dict[str, str]
