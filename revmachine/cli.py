@@ -217,10 +217,11 @@ def _print_rows(rows: list[dict], fmt: str, extra: dict | None = None) -> None:
         return
     if not rows:
         return
-    w = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
+    w = csv.DictWriter(sys.stdout, fieldnames=[export.csv_cell(str(k)) for k in rows[0]],
+                       quoting=csv.QUOTE_NONNUMERIC)
     w.writeheader()
     for r in rows:
-        w.writerow({k: export.neutralise(v) for k, v in r.items()})
+        w.writerow({export.csv_cell(str(k)): export.csv_cell(v) for k, v in r.items()})
 
 
 def cmd_funnel(args) -> int:
