@@ -10,6 +10,7 @@
   plan [--db PATH] --period P [--target AMOUNT] --format json|csv
   undo [--db PATH] [--batch N]
   history [--db PATH] [--format text|json]
+  serve [--address A] [--port P]
   template OUT.xlsx
   bench [--quick]
 """
@@ -308,6 +309,12 @@ def cmd_history(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from revmachine import serving
+
+    return serving.serve(args.address, args.port)
+
+
 def cmd_template(args) -> int:
     from revmachine import template
 
@@ -411,6 +418,11 @@ def build_parser() -> argparse.ArgumentParser:
     dbopt(sp)
     sp.add_argument("--format", choices=["text", "json"], default="text")
     sp.set_defaults(fn=cmd_history)
+
+    sp = sub.add_parser("serve", help="start the app bound to an address, answering to its own host names only")
+    sp.add_argument("--address", help="address to bind (default: $REVMACHINE_ADDRESS or 127.0.0.1; 0.0.0.0: all)")
+    sp.add_argument("--port", type=int, help="port (default: Streamlit's, 8501)")
+    sp.set_defaults(fn=cmd_serve)
 
     sp = sub.add_parser("template", help="write the upload template workbook")
     sp.add_argument("out")
