@@ -204,3 +204,13 @@ def link(page: str, text: str) -> None:
         st.page_link(page, label=f"{text} →")
     except Exception:
         st.caption(f"{text} →")
+
+
+def progress_callback(bar):
+    """`progress(fraction, text)` for a st.progress bar: the text names files and sheets from the
+    upload (a file called `![i](http://host/x.png).csv`), so it is escaped: the bar's text is markdown."""
+
+    def update(fraction: float, text: str) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=esc(text))
+
+    return update

@@ -40,7 +40,7 @@ def _kind_label(k: str) -> str:
 def _stage(upload: list[stage.UploadFile], overrides: dict, orders: dict, names: dict, profiles: list) -> stage.Staged:
     bar = st.progress(0.0, text="Reading files...")
     staged = uploads.prepare(upload, overrides, orders, names, profiles, path,
-                             progress=lambda f, t: bar.progress(min(f, 1.0), text=t))
+                             progress=ui.progress_callback(bar))
     bar.progress(1.0, text="Checked: see the report below.")
     return staged
 

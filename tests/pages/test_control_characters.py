@@ -42,3 +42,25 @@ def test_pages_survive_control_characters_in_names(demo_env, staged_hostile, pag
     at = run(APP)
     at.switch_page(page).run()
     assert not at.exception, at.exception
+
+
+def test_progress_text_naming_an_upload_is_escaped():
+    """The Data page's progress bar names each file it reads: a file name that is markdown (an image
+    pointing at another host) must show as text, never make the browser fetch the image."""
+    from revmachine import ui
+    from revmachine.format import esc
+
+    from .hostile import plain
+
+    shown: list[str] = []
+
+    class Bar:
+        def progress(self, fraction, text):
+            shown.append(text)
+
+    name = "[click](http://127.0.0.1:9/name) ![i](http://127.0.0.1:9/nameimg.png).csv"
+    stage.prepare([stage.UploadFile(name, b"Lead ID,Create Date\nL1,2026-01-05\n")],
+                  progress=ui.progress_callback(Bar()))
+    reading = [t for t in shown if "nameimg" in t]
+    assert reading and all(t == esc(plain(t)) for t in shown)
+    assert f"Reading {name}" in [plain(t) for t in reading]
