@@ -59,10 +59,16 @@ def _stage_files(args):
     from revmachine.ingest import stage
 
     files = []
+    from revmachine import config
+
     for name in args.files:
         p = Path(name)
         if not p.is_file():
             raise UserError("no such file.", file=name)
+        size, limit = p.stat().st_size, config.max_upload_bytes()
+        if size > limit:  # refused before it is read (a sparse file of 6 GB is 6 GB in memory)
+            raise UserError(f"is {size / 2**20:,.0f} MB, over the {limit / 2**20:,.0f} MB limit; nothing was read.",
+                            file=name, hint="Split the export, or raise REVMACHINE_MAX_UPLOAD_MB.")
         try:
             files.append(stage.UploadFile(p.name, p.read_bytes()))
         except OSError as exc:
@@ -305,6 +311,8 @@ def cmd_history(args) -> int:
     if args.format == "json":
         print(df.to_json(orient="records", date_format="iso", indent=2))
     else:
+        # a batch with no file (the demo, a change made in the app) has no file name: "—", not NaN
+        df["files"] = df["files"].astype(object).where(df["files"].notna(), "—")
         print(df.to_string(index=False))
     return 0
 
