@@ -210,7 +210,9 @@ def _open(args):
     path = db.resolve(args.db)
     if not path.exists():
         raise UserError(f"no database at {path}.", hint="Load a file or run `python -m revmachine demo`.")
-    db.ensure_current(path)
+    notice = db.ensure_current(path)
+    if notice:
+        print(f"note: {notice}", file=sys.stderr)
     return db.read(path)
 
 

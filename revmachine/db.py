@@ -116,10 +116,11 @@ def read(path: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     if not p.exists():
         raise FileNotFoundError(p)
     check_is_database(p)
+    source = _reading_from(p)
     deadline = time.monotonic() + _RETRY_SECONDS
     while True:
         try:
-            con = _open_read_only(p)
+            con = _open_read_only(source)
             break
         except duckdb.IOException as exc:
             # another process holds the file read-write (not this app: its writers swap a copy in)
@@ -317,16 +318,91 @@ def _remove_dead_staging() -> list[Path]:
     return removed
 
 
-def ensure_current(path: str | Path | None = None) -> None:
-    """Upgrade an existing database whose schema or marts are older than this code (one write)."""
+def ensure_current(path: str | Path | None = None) -> str | None:
+    """Upgrade an existing database whose schema or marts are older than this code (one write).
+
+    A database that cannot be written (a read-only file or folder: an archive, a colleague's copy)
+    is not refused for reading: its marts are rebuilt in a private copy in the temp folder, made once
+    per version of the file, and every read of this process goes there (`read`). Returns a notice
+    saying so, or None when the file itself is read."""
     from revmachine import schema
 
     p = resolve(path)
     if not p.exists():
-        return
+        return None
+    check_is_database(p)
     cleanup(p)  # once per process: what a killed load left behind
     with read(p) as con:
         old = schema.needs_upgrade(con)
-    if old:
-        with write(p):
-            pass  # write() upgrades the schema and rebuilds stale marts, then swaps the file in
+    if not old:
+        return _private_notice(p)
+    try:
+        check_writable(p)
+    except UserError:
+        copy = _private_upgrade(p)
+        _private_copies[p] = (data_version(p), copy)
+        return _private_notice(p)
+    with write(p):
+        pass  # write() upgrades the schema and rebuilds stale marts, then swaps the file in
+    return None
+
+
+# live database -> (its data version, the private upgraded copy reads go to while it has that version)
+_private_copies: dict[Path, tuple[str, Path]] = {}
+
+
+def _reading_from(p: Path) -> Path:
+    """The file a reader opens for database `p`: its private upgraded copy while `p` is unchanged."""
+    entry = _private_copies.get(p)
+    if entry and entry[0] == data_version(p) and entry[1].exists():
+        return entry[1]
+    return p
+
+
+def _private_notice(p: Path) -> str | None:
+    copy = _reading_from(p)
+    if copy == p:
+        return None
+    return (f"{p} is read-only and was built by an older version of Revenue Machine: its summaries were rebuilt "
+            f"in a private copy for reading ({copy}); nothing was written to it. Make it writable (or load into "
+            "it) to upgrade it for good.")
+
+
+def _private_upgrade(p: Path) -> Path:
+    """A copy of `p` in the temp folder with the schema and marts of this code (reused while `p` is
+    unchanged; copies of older versions of `p` are removed)."""
+    import hashlib
+    import tempfile
+
+    from revmachine import schema
+
+    version = data_version(p)
+    stem = f"revmachine-upgraded-{hashlib.sha256(str(p).encode()).hexdigest()[:12]}"
+    folder = Path(tempfile.gettempdir())
+    target = folder / f"{stem}-{hashlib.sha256(version.encode()).hexdigest()[:12]}.duckdb"
+    if target.exists():
+        return target
+    for old in folder.glob(f"{stem}-*.duckdb*"):
+        with contextlib.suppress(OSError):
+            old.unlink()
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        shutil.copyfile(p, tmp)
+        os.chmod(tmp, 0o600)
+        con = duckdb.connect(str(tmp))
+        try:
+            _settings(con)
+            schema.ensure(con)
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        os.replace(tmp, target)
+    except (OSError, duckdb.Error) as exc:
+        raise UserError(f"{p} is read-only and was built by an older version; rebuilding its summaries in a "
+                        f"private copy failed ({str(exc)[:160]}).",
+                        hint="Make the file writable, or free space in the temp folder.") from None
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+    return target

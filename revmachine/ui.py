@@ -40,7 +40,9 @@ def ensure_database() -> bool:
 
             demo.build(path, config.demo_leads())
         return True
-    db.ensure_current(path)
+    notice = db.ensure_current(path)
+    if notice:  # a read-only database built by an older version: read from a private upgraded copy
+        st.info(esc(notice), icon=":material/info:")
     return True
 
 
