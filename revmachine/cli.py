@@ -226,9 +226,9 @@ def _print_rows(rows: list[dict], fmt: str, extra: dict | None = None) -> None:
         return
     if not rows:
         return
-    w = csv.DictWriter(sys.stdout, fieldnames=[export.csv_cell(str(k)) for k in rows[0]],
-                       quoting=csv.QUOTE_NONNUMERIC)
-    w.writeheader()
+    names = [export.csv_cell(str(k)) for k in rows[0]]
+    csv.writer(sys.stdout).writerow(names)  # the header: our field names, quoted only where needed
+    w = csv.DictWriter(sys.stdout, fieldnames=names, quoting=csv.QUOTE_NONNUMERIC)
     for r in rows:
         w.writerow({export.csv_cell(str(k)): export.csv_cell(v) for k, v in r.items()})
 

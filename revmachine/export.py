@@ -49,15 +49,19 @@ def csv_cell(value: Any) -> Any:
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    """The frame as CSV: every text cell quoted and neutralised (csv_cell), numbers as numbers."""
+    """The frame as CSV: every text cell quoted and neutralised (csv_cell), numbers as numbers; the
+    header (our column names) quoted only where it needs it, as any CSV reader expects."""
     import csv
+    import io
 
     out = df.copy()
     for c in out.columns:
         if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
             out[c] = out[c].map(csv_cell)
-    out.columns = [csv_cell(str(c)) for c in out.columns]
-    return out.to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC).encode("utf-8")
+    head = io.StringIO()
+    csv.writer(head, lineterminator="\n").writerow([csv_cell(str(c)) for c in out.columns])
+    body = out.to_csv(index=False, header=False, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
+    return (head.getvalue() + body).encode("utf-8")
 
 
 def sheet_title(title: object, taken: list[str] | tuple[str, ...] = ()) -> str:
