@@ -67,8 +67,8 @@ def _stage_files(args):
             raise UserError("no such file.", file=name)
         size, limit = p.stat().st_size, config.max_upload_bytes()
         if size > limit:  # refused before it is read (a sparse file of 6 GB is 6 GB in memory)
-            raise UserError(f"is {size / 2**20:,.0f} MB, over the {limit / 2**20:,.0f} MB limit; nothing was read.",
-                            file=name, hint="Split the export, or raise REVMACHINE_MAX_UPLOAD_MB.")
+            raise UserError(f"the file is {size / 1e6:,.1f} MB, over the upload limit of {limit / 1e6:,.0f} MB; "
+                            "nothing was read.", file=name, hint="Split the export, or raise REVMACHINE_MAX_UPLOAD_MB.")
         try:
             files.append(stage.UploadFile(p.name, p.read_bytes()))
         except OSError as exc:
