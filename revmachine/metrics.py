@@ -186,9 +186,10 @@ _GROWTH = " On target when above the same period a year earlier (seed 000's outc
 _MONEY = (" Money is never added across currencies: in several currencies without exchange rates there is "
           "one figure per currency.")
 ACCOUNT_METRICS: list[Metric] = [
-    Metric("qualified_leads", "Qualified leads (MQLs)", "lead generation", "marketing", "count",
-           "Leads handed off to sales (MQL date) in the period: seed 000's 'growth in number of qualified leads'."
-           + _GROWTH, ("leads",), "a leads sheet with an MQL date or a lead status that reaches MQL"),
+    Metric("qualified_leads", "Qualified leads (MQLs)", "lead generation", "shared", "count",
+           "Leads handed off to sales (MQL date) in the period, whatever their source: seed 000's 'growth in "
+           "number of qualified leads', an outcome of the whole revenue machine, so it is shared; marketing's own "
+           "figure is the MQL quota, which counts marketing-sourced MQLs only." + _GROWTH, ("leads",), "a leads sheet with an MQL date or a lead status that reaches MQL"),
     Metric("new_accounts", "New accounts", CUSTOMERS, "shared", "count",
            "Accounts whose first won deal (in the data) closed in the period, unless every typed deal of that "
            "first day says existing business or renewal (a customer from before the data starts). "
