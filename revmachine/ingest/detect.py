@@ -457,6 +457,11 @@ def _links(st: Staging, sheets: list[SheetResult]) -> dict[int, dict[int, recogn
         own = next((i for i, f in res.mapping.items() if f == OWN_ID[res.kind]), None)
         if own is None:
             continue
+        # a sheet whose 'own id' repeats is no table of those records (a history of the opportunities, a
+        # program's members): its ids are no target, so a sheet beside it keeps the kind it has alone
+        prof = res.profiles[own] if own < len(res.profiles) else None
+        if prof is not None and prof.n >= 4 and prof.distinct < 0.95 * prof.n:
+            continue
         ids = _column_values(st, res, own)
         if ids:
             targets.append((res.kind, res.label, ids))
