@@ -82,7 +82,8 @@ BUSINESS_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
         contact_id varchar,
         account_id varchar,
         pipeline varchar,
-        id_generated boolean
+        id_generated boolean,
+        deal_type varchar
         """,
         ("deal_id",),
     ),
@@ -169,7 +170,11 @@ BUSINESS_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
         territory varchar,
         industry varchar,
         owner varchar,
-        country varchar
+        country varchar,
+        status varchar,
+        is_churned boolean,
+        churned_at timestamp,
+        potential decimal(18, 2)
         """,
         ("account_id", "company"),
     ),
@@ -458,6 +463,20 @@ def _v2(con: duckdb.DuckDBPyConnection) -> None:
 
 
 MIGRATIONS.append((2, "real exports: outcomes, links, currencies, accounts, stage history, ad spend", _v2))  # type: ignore[arg-type]
+
+
+
+def _v8(con: duckdb.DuckDBPyConnection) -> None:
+    """Customers after the first deal: the deal type as exported (New Business, Existing Business,
+    Renewal...) on deals; an account's status, churn flag and date, and its potential (the wallet
+    an account could spend) on accounts. Only these two tables (and their _history twins) change."""
+    for name in ("deals", "accounts"):
+        cols = BUSINESS_TABLES[name][0]
+        _rebuild_table(con, name, cols)
+        _rebuild_table(con, f"{name}_history", cols + ", superseded_by integer")
+
+
+MIGRATIONS.append((8, "customers after the first deal: deal type; account status, churn, potential", _v8))  # type: ignore[arg-type]
 
 SCHEMA_VERSION = max(v for v, *_ in MIGRATIONS)
 
