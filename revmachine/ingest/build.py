@@ -1,4 +1,8 @@
-"""From a sheet's typed columns to business-table rows: one SELECT per kind of sheet.
+"""Stage typed tables: from a sheet's typed columns to business-table rows, one SELECT per kind of sheet.
+
+`union(st, kind, parts)` puts the rows of every sheet of a kind into table u_<table> of the staging
+(`__part` = the sheet's place among them, `source_row` = its row in the sheet); checks.py then works
+on those rows, and `arrow(st, table)` hands the table's columns over for loading.
 
 Each `select_<kind>(st, res, t, c, i)` returns the SQL that turns typed table `t` (one column per mapped
 field, named after the field, plus source_row) into the rows of the kind's table. `c(name, cast)` is
@@ -17,15 +21,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from typing import TYPE_CHECKING
 
 import pandas as pd
+import pyarrow as pa
 
 from revmachine import periods
+from revmachine.ingest.fields import KINDS
+from revmachine.ingest.platforms import platform_of
+from revmachine.ingest.state import SheetResult, Staging
+from revmachine.schema import columns
 from revmachine.textsafe import cut_list
-
-if TYPE_CHECKING:
-    from revmachine.ingest.stage import SheetResult, _Stager
 
 
 def generated_id(res: SheetResult, prefix: str) -> str:
@@ -66,14 +71,14 @@ def blank_is_false(expr: str) -> str:
             f"when bool_or({expr}) over () then false end)")
 
 
-def currency(st: _Stager, res: SheetResult, c, field: str = "amount") -> str:
+def currency(st: Staging, res: SheetResult, c, field: str = "amount") -> str:
     """The row's currency: the currency column, else the code or sign in its amount, else the unit in the
     amount header ('Amount (USD)')."""
     unit = st.header_unit(res, field)
     return f"coalesce({c('currency')}, {c('__cur_' + field)}{', ' + repr(unit) if unit else ''})"
 
 
-def select_leads(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
+def select_leads(st: Staging, res: SheetResult, t: str, c, i: int) -> str:
     stage = "sm.v"
     sql_stage = st.sql_stage
     extra = [f for f in res.mapping.values() if f.startswith("stage:")]
@@ -110,28 +115,35 @@ def select_leads(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
     """
 
 
-def select_deals(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
+def select_deals(st: Staging, res: SheetResult, t: str, c, i: int) -> str:
     stage, status = "sm.v", "sw.v"
     won_flag = blank_is_false(c("is_won", "boolean"))
     closed_flag = blank_is_false(c("is_closed", "boolean"))
     won_time, lost_time = c("won_time", "timestamp"), c("lost_time", "timestamp")
     close_col = c("closed_at", "timestamp")
     has = st.columns_of(t)
-    # won: the flag, else the status, else the stage, else a won time
-    won_parts = [won_flag, f"case when {status} is not null then {status} = 'won' end",
-                 f"case when {stage} is not null and {stage} <> 'converted' then {stage} = 'won' end"]
+    # Outcome precedence, the one rule every deals sheet follows: an explicit won / closed flag, else a
+    # stage column holding won / lost vocabulary, else a status column (open / won / lost), else a won or
+    # lost time. A stage or status that is no outcome word (Prospecting; lifecycle statuses such as
+    # customer, churned, new, qualified, accepted, opportunity) decides nothing and the next source is read.
+    stage_d = f"case when {stage} = 'won' then 'won' when {stage} like 'exit:%' then 'lost' end"
+    status_d = f"case when {status} = 'won' then 'won' when {status} = 'lost' then 'lost' end"
+    won_parts = [won_flag, f"case when {stage_d} is not null then {stage_d} = 'won' end",
+                 f"case when {status_d} is not null then {status_d} = 'won' end"]
     if "won_time" in has:
         won_parts.append(f"{won_time} is not null")
     is_won = f"coalesce({', '.join(won_parts)}, false)"
-    # closed: the flag, else the status, else the stage, else a won or lost time
     active = blank_is_false(c("active", "boolean"))
     closed_parts = [closed_flag, f"case when {active} = false then true end",
-                    f"case when {status} is not null then {status} in ('won', 'lost') end",
-                    f"case when {stage} is not null and {stage} <> 'converted' "
-                    f"then {stage} = 'won' or {stage} like 'exit:%' end"]
+                    f"case when {stage_d} is not null then true end",
+                    f"case when {status_d} is not null then true when {status} = 'open' then false end"]
     if "won_time" in has or "lost_time" in has:
         closed_parts.append(f"{won_time} is not null or {lost_time} is not null")
     is_closed = f"({is_won} or coalesce({', '.join(closed_parts)}, false))"
+    flag_d = (f"case when {won_flag} then 'won' when {won_flag} = false and {closed_flag} then 'lost' "
+              f"when {won_flag} is null and {closed_flag} = false then 'open' end")
+    # the sources that say something and disagree (the report counts the rows; the first source wins)
+    conflict = f"len(list_distinct([{flag_d}, {stage_d}, {status_d}])) > 1"
     # a sheet whose only close column is an expected close date (SuiteCRM's date_closed, labelled
     # "Expected Close Date") closes its closed deals on it; one with an actual close column does not guess
     close_fallback = "" if "closed_at" in has else f", {c('expected_close_at', 'timestamp')}"
@@ -166,12 +178,13 @@ def select_deals(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
             {c('contact_id')} as contact_id, {c('account_id')} as account_id, {c('pipeline')} as pipeline,
             {c('deal_type')} as deal_type,
             {c('current_stage')} is not null and {stage} is null as __unknown_stage,
-            {c('status')} is not null and {status} is null and {stage} is null as __unknown_status
+            {c('status')} is not null and {status} is null and {stage} is null as __unknown_status,
+            coalesce({conflict}, false) as __outcome_conflict
         from {t} {stage_join(t, c)} {status_join(t, c)}
     """
 
 
-def select_campaigns(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
+def select_campaigns(st: Staging, res: SheetResult, t: str, c, i: int) -> str:
     return f"""
         select {i} as __part, source_row,
             coalesce({c('campaign_id')}, {c('campaign_name')}) as campaign_id,
@@ -185,66 +198,18 @@ def select_campaigns(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
     """
 
 
-PLATFORMS = (  # (header words that only this platform's reports use, platform name)
-    ({"amount spent", "reporting starts", "reporting ends", "ad set name", "result indicator", "cost per results",
-      "ad set delivery"}, "Meta Ads"),
-    ({"total spent", "campaign group name", "campaign group"}, "LinkedIn Ads"),
-    ({"time period", "spend", "account number", "campaign id time period"}, "Microsoft Advertising"),
-    ({"cost conversions", "interactions", "interaction rate", "conversions value", "search impression share",
-      "customer id"}, "Google Ads"),
-)
-
-
-def platform_of(res: SheetResult) -> str | None:
-    """The ad platform a report comes from, by its name or the headers only its reports use (a fixed
-    name); None when nothing tells."""
-    from revmachine.ingest.headers import normalize
-
-    texts = {normalize(h) for h in res.raw.headers}
-    preamble = " ".join(res.raw.preamble).lower()
-    named = {"google ads": "Google Ads", "facebook": "Meta Ads", "meta": "Meta Ads", "linkedin": "LinkedIn Ads",
-             "microsoft advertising": "Microsoft Advertising", "bing ads": "Microsoft Advertising"}
-    for word, name in named.items():
-        if word in preamble or word in res.raw.file_name.lower():
-            return name
-    scored = sorted(((len(words & texts), name) for words, name in PLATFORMS), reverse=True)
-    if scored[0][0] and scored[0][0] > scored[1][0]:
-        return scored[0][1]
-    return None
-
-
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december|" \
-          "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-_DATE_TEXT = (rf"(?:(?:{_MONTHS})\.?\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+(?:{_MONTHS})\.?,?\s+\d{{4}}|"
-              r"\d{4}-\d{2}-\d{2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4})")
-
-
-def preamble_range(lines: list[str]) -> tuple[dt.date, dt.date] | None:
-    """A report's date range from the lines above its header: 'January 1, 2026 - January 31, 2026',
-    'Report Start: 1/1/2026' / 'Report End: 1/31/2026', 'Date range: 2026-01-01 to 2026-01-31'."""
-    text = " | ".join(lines)
-    found = re.findall(_DATE_TEXT, text, flags=re.I)
-    if len(found) < 2:
-        return None
-    try:
-        a, b = (pd.Timestamp(x.replace(",", "")).date() for x in found[:2])
-    except (ValueError, OverflowError):
-        return None
-    return (a, b) if a <= b else None
-
-
 # Meta result indicators that count reach, clicks, views or engagement, not conversions
 NOT_CONVERSIONS = ("link_click|reach|impressions|video_view|thruplay|post_engagement|page_engagement|"
                    "landing_page_view|estimated_ad_recallers|profile_visit|like|follow")
 
 
-def _monthly(st: _Stager, t: str, col: str) -> bool:
+def _monthly(st: Staging, t: str, col: str) -> bool:
     """Every date of the column is a month's first day, and there are several months."""
     r = st.q(f'select bool_and(day("{col}") = 1), count(distinct date_trunc(\'month\', "{col}")) from {t}')[0]
     return bool(r[0]) and (r[1] or 0) >= 2
 
 
-def select_ads(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
+def select_ads(st: Staging, res: SheetResult, t: str, c, i: int) -> str:
     has = st.columns_of(t)
     rng = res.report_range
     words = set(st.header_words(res, "period"))
@@ -266,7 +231,7 @@ def select_ads(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
         start, end = f"date '{rng[0].isoformat()}'", f"date '{rng[1].isoformat()}'"
     else:
         start = end = "cast(null as date)"
-    platform = platform_of(res)
+    platform = platform_of(res.raw)
     conversions = c("conversions", "double")
     if "result_indicator" in has:  # Meta: a result is a conversion only for conversion objectives
         conversions = (f"case when regexp_matches(lower(coalesce({c('result_indicator')}, '')), "
@@ -284,7 +249,7 @@ def select_ads(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
     """
 
 
-def period_table(st: _Stager, res: SheetResult, t: str) -> str:
+def period_table(st: Staging, res: SheetResult, t: str) -> str:
     """period text -> (period_start, period_end) for the distinct values of one sheet ('2026-Q3',
     'Quarter 1' with a Fiscal Year column 'FY2025', 'Jan 2026', a date: that month)."""
     name = f"periods_{t}"
@@ -323,7 +288,7 @@ def period_table(st: _Stager, res: SheetResult, t: str) -> str:
     return name
 
 
-def _period_bounds(st: _Stager, res: SheetResult, t: str, c) -> tuple[str, str, str]:
+def _period_bounds(st: Staging, res: SheetResult, t: str, c) -> tuple[str, str, str]:
     """(FROM clause, start, end): start and end date columns, else a period column joined to its
     parsed periods."""
     has = st.columns_of(t)
@@ -335,7 +300,7 @@ def _period_bounds(st: _Stager, res: SheetResult, t: str, c) -> tuple[str, str, 
     return f"{t} inner join {pt} as p on {on}", "p.s", "p.e"
 
 
-def select_spend(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
+def select_spend(st: Staging, res: SheetResult, t: str, c, i: int) -> str:
     src, start, end = _period_bounds(st, res, t, c)
     fn = c("function")
     return f"""
@@ -352,7 +317,7 @@ def select_spend(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
 COUNT_GOALS = r"count|quantity|number|no\. of|won deals|deals won|calls|meetings|activities|units|\bqty\b"
 
 
-def select_targets(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
+def select_targets(st: Staging, res: SheetResult, t: str, c, i: int) -> str:
     if res.wide_periods:
         return " union all ".join(_select_target_column(st, res, t, c, i, ci, a, b)
                                   for ci, (a, b) in sorted(res.wide_periods.items()))
@@ -382,7 +347,7 @@ def select_targets(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
     """
 
 
-def _select_target_column(st: _Stager, res: SheetResult, t: str, c, i: int, ci: int, a, b) -> str:
+def _select_target_column(st: Staging, res: SheetResult, t: str, c, i: int, ci: int, a, b) -> str:
     """One period column of a wide targets sheet: each territory's (or owner's) target for that period."""
     scope = f"case when {c('owner')} is not null and {c('territory')} is null then 'personal' else 'team' end"
     return f"""
@@ -394,7 +359,7 @@ def _select_target_column(st: _Stager, res: SheetResult, t: str, c, i: int, ci: 
     """
 
 
-def select_activities(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
+def select_activities(st: Staging, res: SheetResult, t: str, c, i: int) -> str:
     key = (f"concat_ws('|', {c('lead_id')}, {c('deal_id')}, cast({c('occurred_at', 'timestamp')} as varchar), "
            f"{c('activity_type')}, {c('subject')}, {c('owner')}, cast(source_row as varchar))")
     return f"""
@@ -407,7 +372,7 @@ def select_activities(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
     """
 
 
-def select_owners(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
+def select_owners(st: Staging, res: SheetResult, t: str, c, i: int) -> str:
     full = f"nullif(trim(concat_ws(' ', {c('first_name')}, {c('last_name')})), '')"
     return f"""
         select {i} as __part, source_row, coalesce({c('owner')}, {full}, {c('email')}, {c('owner_id')}) as owner,
@@ -417,7 +382,7 @@ def select_owners(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
     """
 
 
-def select_accounts(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
+def select_accounts(st: Staging, res: SheetResult, t: str, c, i: int) -> str:
     return f"""
         select {i} as __part, source_row, coalesce({c('company')}, {c('account_id')}) as company,
             {c('account_id')} as account_id, {c('territory')} as territory, {c('industry')} as industry,
@@ -432,7 +397,7 @@ STAGE_FIELDS = ("stage", "stagename", "dealstage", "stageid", "lifecyclestage", 
                 "salesstage", "hsleadstatus", "pipelinestage")
 
 
-def select_stage_history(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
+def select_stage_history(st: Staging, res: SheetResult, t: str, c, i: int) -> str:
     has = st.columns_of(t)
     rid_words = set(st.header_words(res, "record_id"))
     record_type = "lead" if rid_words & {"lead", "contact", "person", "prospect"} else "deal"
@@ -441,7 +406,9 @@ def select_stage_history(st: _Stager, res: SheetResult, t: str, c, i: int) -> st
         keep = (f"lower(regexp_replace({c('field')}, '[^A-Za-z0-9]', '', 'g')) in "
                 f"({', '.join(repr(f) for f in STAGE_FIELDS)})")
     return f"""
-        select {i} as __part, source_row, {c('record_id')} as record_id, '{record_type}' as record_type,
+        select {i} as __part, source_row, coalesce({c('record_id')}, {c('record_name')}) as record_id,
+            '{record_type}' as record_type, {c('record_id')} is null as __by_name,
+            {c('amount', 'decimal(18,2)')} as __amount, {currency(st, res, c)} as __currency,
             {c('stage')} as stage_raw,
             case when sm.v = 'converted' then '{st.sql_stage}' else sm.v end as stage,
             {c('entered_at', 'timestamp')} as entered_at,
@@ -454,3 +421,60 @@ def select_stage_history(st: _Stager, res: SheetResult, t: str, c, i: int) -> st
 SELECTS = {"leads": select_leads, "deals": select_deals, "campaigns": select_campaigns, "ads": select_ads,
            "spend": select_spend, "targets": select_targets, "activities": select_activities,
            "owners": select_owners, "accounts": select_accounts, "stage_history": select_stage_history}
+
+
+def union(st: Staging, kind: str, parts: list[tuple[SheetResult, str]]) -> str:
+    """Table u_<table>: the rows of every sheet of a kind (parts: (sheet, its typed view)), in upload
+    order (parts in order, each in file order). Returns the table's name."""
+    def c(tname: str, name: str, cast: str = "varchar") -> str:
+        return f"\"{name}\"" if name in st.columns_of(tname) else f"cast(null as {cast})"
+
+    table = KINDS[kind].table
+    selects = [SELECTS[kind](st, res, t, lambda n, cast="varchar", t=t: c(t, n, cast), i)
+               for i, (res, t) in enumerate(parts)]
+    body = " union all by name ".join(f"({s})" for s in selects)
+    st.con.execute(f"create or replace table u_{table} as {body}")
+    return f"u_{table}"
+
+
+def arrow(st: Staging, table: str) -> pa.Table:
+    """The staged rows of a business table as Arrow, with the table's columns that the rows have."""
+    have = st.columns_of(f"u_{table}")
+    cols = [c for c in columns(table, with_batch=False) if c in have]
+    # u_<table> is in upload order already (a dedupe sorts back): no sort here. The relation API hands
+    # the rows to Arrow without the extra copy a DB-API result makes.
+    return st.con.sql(f"select {', '.join(cols)} from u_{table}").to_arrow_table()
+
+
+def derive_deals(st: Staging) -> int:
+    """Deals from a stage history when the upload has no deals sheet: one deal per record of type deal;
+    its stage is the latest row's, it is won or lost by its outcome row (the close date is that row's
+    date), created on its first row, and its amount is the latest row's that has one. Returns how many."""
+    if "__amount" not in st.columns_of("u_stage_history"):
+        return 0
+    st.con.execute("""
+        create or replace table u_deals as
+        with h as (
+            select * from u_stage_history where record_type = 'deal'
+        ),
+        per as (
+            select record_id,
+                arg_max(stage_raw, (entered_at, source_row)) as current_stage,
+                arg_max(stage, (entered_at, source_row)) as last_stage,
+                coalesce(bool_or(stage = 'won'), false) as won,
+                coalesce(bool_or(stage like 'exit:%'), false) as lost,
+                max(entered_at) filter (where stage = 'won' or stage like 'exit:%') as closed_at,
+                min(entered_at) as created_at,
+                arg_max(__amount, (entered_at, source_row)) filter (where __amount is not null) as amount,
+                arg_max(__currency, (entered_at, source_row)) filter (where __amount is not null) as currency,
+                bool_or(__by_name) as by_name,
+                min(source_row) as source_row
+            from h group by record_id
+        )
+        select -1 as __part, source_row, record_id as deal_id, by_name as id_generated,
+            case when by_name then record_id end as deal_name, current_stage,
+            case when won then 'won' when last_stage like 'exit:%' then null else last_stage end as stage,
+            created_at, case when won or lost then closed_at end as closed_at, amount, won as is_won,
+            lost and not won as is_lost, won or lost as is_closed, currency
+        from per order by source_row""")
+    return st.q("select count(*) from u_deals")[0][0]

@@ -11,23 +11,26 @@ candidates and is not loaded until the user picks one.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 
+from revmachine import periods
 from revmachine.errors import UserError
 from revmachine.ingest import recognise, sniff
-from revmachine.ingest.build import preamble_range
 from revmachine.ingest.fields import KINDS
 from revmachine.ingest.headers import normalize
-from revmachine.ingest.readers import read_upload
+from revmachine.ingest.platforms import preamble_range, vendor_date_order
+from revmachine.ingest.readers import RawSheet, read_upload
+from revmachine.ingest.recognise import OWN_ID
+from revmachine.ingest.stages import STANDARD_STAGES
+from revmachine.ingest.state import SheetResult, Staging, UploadFile
 from revmachine.textsafe import cut_list
-
-if TYPE_CHECKING:
-    from revmachine.ingest.stage import SheetResult, UploadFile, _Stager
 
 PROFILE_ROWS = sniff.SAMPLE_ROWS
 MAX_LISTED = 8  # headers named in a message before '... and N more'
@@ -40,19 +43,18 @@ NEEDS: dict[str, list[tuple[str, ...]]] = {
     "targets": [("period", "period_start", "period_end"), ("revenue_target", "mql_quota")],
     "owners": [("owner", "first_name", "last_name", "owner_id", "email")],
     "accounts": [("company", "account_id")],
-    "stage_history": [("record_id",), ("stage",), ("entered_at",)],
+    "stage_history": [("record_id", "record_name"), ("stage",), ("entered_at",)],
 }
 
-# the field a column linking to a sheet of this kind feeds, per kind of the sheet holding the column
-LINK_FIELDS = {
-    "leads": {"deals": "lead_id", "activities": "lead_id", "stage_history": "record_id"},
-    "deals": {"leads": "converted_deal_id", "activities": "deal_id", "stage_history": "record_id"},
-    "accounts": {"leads": "account_id", "deals": "account_id"},
-    "owners": {"leads": "owner", "deals": "owner", "activities": "owner", "accounts": "owner", "targets": "owner"},
-    "campaigns": {"leads": "campaign", "deals": "campaign"},
+# the plausibility questions a load can stop on, and what answering each means (--accept SHEET:QUESTION)
+QUESTIONS = {
+    "no_records": "load the sheet although none of its rows becomes a record",
+    "no_money": "load the ad or spend sheet with no cost (its spend is unknown)",
+    "no_outcomes": "load the deals although none is won or lost",
+    "merge_differs": "keep the last of the rows that share an id although their other values differ",
+    "drop_rows_with_ids": "drop rows with their own id that look like totals lines",
+    "keep_rows_with_ids": "keep rows with their own id that look like totals lines",
 }
-OWN_ID = {"leads": "lead_id", "deals": "deal_id", "accounts": "account_id", "owners": "owner_id",
-          "campaigns": "campaign_id"}
 
 
 @dataclass
@@ -64,6 +66,7 @@ class Choices:
     kinds: dict[str, str | None] = field(default_factory=dict)
     columns: dict[str, dict[str, str | None]] = field(default_factory=dict)  # sheet -> header -> field
     stages: dict[str, str] = field(default_factory=dict)
+    accept: dict[str, set[str]] = field(default_factory=dict)  # sheet -> plausibility questions answered
     profile_sheets: list[dict] = field(default_factory=list)  # entries of loaded profile files
 
     @staticmethod
@@ -89,6 +92,10 @@ class Choices:
                 out.update(cols)
         return out
 
+    def accepted_for(self, res: SheetResult) -> set[str]:
+        refs = self.refs(res)
+        return set().union(*(qs for ref, qs in self.accept.items() if ref.lower() in refs or ref == "*"))
+
     def profile_for(self, res: SheetResult) -> dict | None:
         """The profile entry with the same headers, else one naming the same sheet."""
         for entry in self.profile_sheets:
@@ -98,9 +105,16 @@ class Choices:
         return next((e for e in self.profile_sheets if str(e.get("sheet", "")).lower() in refs), None)
 
     @classmethod
-    def parse(cls, kinds: list[str] = (), maps: list[str] = (), stages: list[str] = ()) -> Choices:
-        """From the command line's --kind SHEET=KIND, --map SHEET:HEADER=FIELD, --stage NAME=STAGE."""
+    def parse(cls, kinds: list[str] = (), maps: list[str] = (), stages: list[str] = (),
+              accepts: list[str] = ()) -> Choices:
+        """From the command line's --kind SHEET=KIND, --map SHEET:HEADER=FIELD, --stage NAME=STAGE,
+        --accept SHEET:QUESTION."""
         out = cls()
+        for a in accepts:
+            ref, colon, question = a.rpartition(":")
+            if not colon or not ref.strip() or question.strip() not in QUESTIONS:
+                raise UserError(f"--accept {a!r}: expected SHEET:QUESTION, QUESTION one of {', '.join(QUESTIONS)}.")
+            out.accept.setdefault(ref.strip(), set()).add(question.strip())
         for k in kinds:
             ref, eq, kind = k.rpartition("=")
             kind = kind.strip().lower()
@@ -192,8 +206,6 @@ def profile_document(sheets: list[SheetResult], stages: dict[str, str] | None = 
 
 def signature(headers: list[str]) -> str:
     """Identifies 'the same headers' for remembered mapping corrections."""
-    import hashlib
-
     return hashlib.sha256(json.dumps([normalize(h) for h in headers]).encode()).hexdigest()[:32]
 
 
@@ -232,13 +244,13 @@ def _check_fields(res: SheetResult, kind: str, mp: dict[int, str | None]) -> Non
                             f"{', '.join(sorted(names))}.", file=res.raw.file_name, sheet=res.raw.sheet_name)
 
 
-def detect_sheets(st: _Stager, files: list[UploadFile], overrides: dict, choices: Choices,
+def detect_sheets(st: Staging, files: list[UploadFile], overrides: dict, choices: Choices,
               sheets: list[SheetResult], progress) -> None:
     """Read every file and decide each sheet's kind and column mapping (appended to `sheets`)."""
-    from revmachine.ingest.stage import SheetResult
-
     ctx = st.ctx
     seen: set[str] = set()
+    names_used: set[str] = set()
+    samples: dict[int, str] = {}  # sheet -> its sample table
     pending: list[SheetResult] = []
     for fi, f in enumerate(files):
         if progress:
@@ -251,13 +263,19 @@ def detect_sheets(st: _Stager, files: list[UploadFile], overrides: dict, choices
             bid, at, name = ctx.loaded_files[f.sha256]
             st.add("warning", f"was already loaded as batch {bid} ('{name}', {at[:16]}). Loading it "
                    "again replaces those rows with the same ones.", file=f.name, code="already_loaded")
+        # two files of one name (exports from two folders) are two sheets, never one: the second is
+        # named 'leads (2).csv' in the report, on the Data page and in --kind / --map
+        name = _unique(f.name, names_used)
         try:
-            raws = read_upload(f.name, f.data)
+            raws = read_upload(name, f.data)
         except UserError as exc:
             st.add("error", exc.message + (f" {exc.hint}" if exc.hint else ""), file=f.name,
                    sheet=exc.sheet, row=exc.row, code="unreadable")
             continue
+        sheet_names: set[str] = set()
         for raw in raws:
+            if raw.sheet_name is not None:  # a workbook with two sheets of one name (a sheet name differing only in case)
+                raw.sheet_name = _unique(raw.sheet_name, sheet_names, is_file=False)
             for note in raw.notes if raw.headers else ():  # the encoding it was read in
                 st.add("warning", note, file=raw.file_name, sheet=raw.sheet_name, code="encoding")
             res = SheetResult(raw, None, {}, signature(raw.headers), "proposed")
@@ -270,7 +288,8 @@ def detect_sheets(st: _Stager, files: list[UploadFile], overrides: dict, choices
                 st.add("info", "is a hidden sheet (the workbook hides it; Dynamics 365 keeps its export "
                        "metadata in one); skipped. Choose its kind to load it.", res, code="hidden_sheet")
                 continue
-            res.profiles = sniff.profile_table(st.con, st.sample(raw), len(raw.headers))
+            samples[id(res)] = _sample(st, raw)
+            res.profiles = sniff.profile_table(st.con, samples[id(res)], len(raw.headers))
             pending.append(res)
     if progress:
         progress(0.55, "Recognising sheets and columns")
@@ -281,12 +300,92 @@ def detect_sheets(st: _Stager, files: list[UploadFile], overrides: dict, choices
     for res in pending:
         if link_map.get(id(res)) and res.source == "proposed":
             _decide(st, res, overrides, choices, links=link_map[id(res)])
+    for res in pending:
+        if res.source == "proposed":
+            _history_shape(st, res, samples[id(res)], link_map.get(id(res), {}))
     _date_orders(st, pending)
     for res in pending:
         _report(st, res)
 
 
-def _decide(st: _Stager, res: SheetResult, overrides: dict, choices: Choices, links: dict) -> None:
+def _history_shape(st: Staging, res: SheetResult, sample: str, links: dict) -> None:
+    """A sheet where one key repeats with a stage and a date on each row is a stage history, with or
+    without ids (the deal named by its company or name), whatever kind its headers suggest: each key's
+    rows hold different stages, and a key with a stage is (nearly) never written twice."""
+    if res.kind not in {"deals", "leads"} and not (res.ambiguous and any(k == "stage_history" for k, _ in res.candidates)):
+        return
+    by = {f: i for i, f in res.mapping.items()}
+    if res.kind in {"deals", "leads"} and recognise.OWN_ID[res.kind] in by:
+        col_id = by[recognise.OWN_ID[res.kind]]
+        if col_id < len(res.profiles) and res.profiles[col_id].unique:
+            return  # the sheet's own ids are unique: one row per record
+    stage = by.get("current_stage", by.get("stage"))
+    key = next((by[f] for f in ("deal_id", "lead_id", "record_id", "deal_name", "company", "record_name")
+                if f in by), None)
+    # a date on each row, read or not by the kind the headers suggest ('Date' names no deal date)
+    dates = [p.index for p in res.profiles if p.n and p.date >= 0.8]
+    if stage is None or key is None or not dates:
+        return
+    r = st.q(f"""
+        with s as (select trim(c{key}) as k, trim(c{stage}) as v from {sample}
+                   where nullif(trim(c{key}), '') is not null and nullif(trim(c{stage}), '') is not null),
+        g as (select k, count(*) as n, count(distinct v) as nv from s group by k)
+        select (select count(*) from s), sum(n) filter (where n >= 2), count(*) filter (where n >= 2),
+               avg(nv) filter (where n >= 2), (select count(*) from (select distinct k, v from s))
+        from g""")[0]
+    rows, in_repeated, keys, stages_per_key, pairs = r
+    if not rows or rows < 6 or not keys or keys < 2:
+        return
+    if in_repeated < 0.6 * rows or (stages_per_key or 0) < 2 or pairs < 0.95 * rows:
+        return
+    hint = f"{res.raw.sheet_name or ''} {res.raw.file_name}"
+    p = recognise.propose(res.raw.headers, res.profiles, hint, links, kind="stage_history")
+    if not {"stage", "entered_at"} <= set(p.mapping.values()) or not {"record_id", "record_name"} & set(p.mapping.values()):
+        return
+    was = KINDS[res.kind].label if res.kind and not res.ambiguous else "ambiguous"
+    res.kind, res.mapping, res.decisions = "stage_history", p.mapping, p.decisions
+    res.ambiguous, res.confidence = False, max(res.confidence, 0.8)
+    st.add("info", f"one key ('{res.raw.headers[key]}') repeats with a different stage and a date on each row: read "
+           f"as a stage history (record, stage, when), not as {was}.", res, code="history_shape")
+
+
+def _unique(name: str, used: set[str], is_file: bool = True) -> str:
+    """The name, or 'name (2).ext' when the upload already has one of that name (case-insensitive)."""
+    suffix = Path(name).suffix if is_file else ""
+    stem, ext = (name[: -len(suffix)], suffix) if suffix else (name, "")
+    out, n = name, 1
+    while out.lower() in used:
+        n += 1
+        out = f"{stem} ({n}){ext}"
+    used.add(out.lower())
+    return out
+
+
+def _sample(st: Staging, raw: RawSheet) -> str:
+    """Table sample_<n>: the first rows of a sheet as text (for the column profiles)."""
+    name = st.new_name("sample")
+    if raw.csv is not None:
+        for attempt in range(2):
+            q, params = raw.csv.select(parallel=False, lenient=True)
+            try:
+                st.con.execute(f"create or replace table {name} as select * from ({q}) "
+                               f"limit {PROFILE_ROWS}", params)
+                break
+            except duckdb.Error:
+                if attempt == 0 and raw.csv.transcode():
+                    continue
+                # no sample (the load's strict read reports what is wrong with the file, by row)
+                cols = ", ".join(f"cast(null as varchar) as c{i}" for i in range(raw.csv.ncols))
+                st.con.execute(f"create or replace table {name} as select {cols} limit 0")
+                break
+    else:
+        st.con.register(f"{name}__src", raw.table.slice(0, PROFILE_ROWS))
+        st.con.execute(f"create table {name} as select * exclude (source_row) from {name}__src")
+        st.con.unregister(f"{name}__src")
+    return name
+
+
+def _decide(st: Staging, res: SheetResult, overrides: dict, choices: Choices, links: dict) -> None:
     raw = res.raw
     hint = f"{raw.sheet_name or ''} {raw.file_name}"
     forced, kind = choices.kind_for(res)
@@ -343,13 +442,9 @@ def _decide(st: _Stager, res: SheetResult, overrides: dict, choices: Choices, li
         _extra_stage_columns(st, res)
 
 
-def _wide_periods(st: _Stager, res: SheetResult) -> dict[int, tuple]:
+def _wide_periods(st: Staging, res: SheetResult) -> dict[int, tuple]:
     """Columns whose headers are periods ('Q1 2026', '2026-Q2', 'Jan 2026', 'FY2026') and whose cells are
     amounts: a targets sheet laid out wide. Totals columns ('FY2026 Total') are not periods."""
-    import re
-
-    from revmachine import periods
-
     out = {}
     for i, h in enumerate(res.raw.headers):
         text = re.sub(r"(?i)\bquarter\s*(\d)", r"Q\1", h).strip()
@@ -363,14 +458,12 @@ def _wide_periods(st: _Stager, res: SheetResult) -> dict[int, tuple]:
         except ValueError:
             continue
         if per.grain in {"month", "quarter", "year"}:
-            out[i] = (per.start, per.end - __import__("datetime").timedelta(days=1))
+            out[i] = (per.start, per.end - dt.timedelta(days=1))
     return out if len(out) >= 2 else {}
 
 
-def _extra_stage_columns(st: _Stager, res: SheetResult) -> None:
+def _extra_stage_columns(st: Staging, res: SheetResult) -> None:
     """'Demo Date' -> 'stage:demo' for a configured stage with no fixed column of its own."""
-    from revmachine.ingest.stages import STANDARD_STAGES
-
     extra = {k: lbl for k, lbl in st.ctx.stages if k not in STANDARD_STAGES}
     for i, h in enumerate(res.raw.headers):
         if i in res.mapping:
@@ -384,7 +477,7 @@ def _extra_stage_columns(st: _Stager, res: SheetResult) -> None:
                                                       f"the header names the date of the '{label}' stage")
 
 
-def _links(st: _Stager, sheets: list[SheetResult]) -> dict[int, dict[int, recognise.Link]]:
+def _links(st: Staging, sheets: list[SheetResult]) -> dict[int, dict[int, recognise.Link]]:
     """Per sheet, {column: Link} for its id-like columns whose sampled values are (nearly) all ids of
     another sheet of the upload, or of the loaded leads / deals."""
     targets: list[tuple[str, str, set[str]]] = []  # (kind, label, ids)
@@ -393,6 +486,11 @@ def _links(st: _Stager, sheets: list[SheetResult]) -> dict[int, dict[int, recogn
             continue
         own = next((i for i, f in res.mapping.items() if f == OWN_ID[res.kind]), None)
         if own is None:
+            continue
+        # a sheet whose 'own id' repeats is no table of those records (a history of the opportunities, a
+        # program's members): its ids are no target, so a sheet beside it keeps the kind it has alone
+        prof = res.profiles[own] if own < len(res.profiles) else None
+        if prof is not None and prof.n >= 4 and prof.distinct < 0.95 * prof.n:
             continue
         ids = _column_values(st, res, own)
         if ids:
@@ -423,7 +521,7 @@ def _links(st: _Stager, sheets: list[SheetResult]) -> dict[int, dict[int, recogn
     return out
 
 
-def _column_values(st: _Stager, res: SheetResult, index: int, limit: int = 20000) -> set[str]:
+def _column_values(st: Staging, res: SheetResult, index: int, limit: int = 20000) -> set[str]:
     """Distinct non-blank values of one column of a sheet (its sample for a CSV, the whole column of a
     workbook sheet), for link detection."""
     name = f"sample_vals_{index}"
@@ -441,7 +539,7 @@ def _column_values(st: _Stager, res: SheetResult, index: int, limit: int = 20000
     return {r[0] for r in rows}
 
 
-def _date_orders(st: _Stager, sheets: list[SheetResult]) -> None:
+def _date_orders(st: Staging, sheets: list[SheetResult]) -> None:
     """The day/month order each sheet's numeric dates follow, and the upload's, from the columns that
     show it (a 31/01 or a 01/31 somewhere): an export writes all its dates one way, so a date column
     that cannot tell on its own (only days up to 12) follows its sheet, else the upload."""
@@ -457,26 +555,13 @@ def _date_orders(st: _Stager, sheets: list[SheetResult]) -> None:
         dates = [res.profiles[i] for i, f in res.mapping.items()
                  if i < len(res.profiles) and res.field_type(f) in {"timestamp", "date"}]
         all_dates += dates
-        o = order(dates) or _vendor_order(res)
+        o = order(dates) or (vendor_date_order(res.raw) if res.kind == "ads" else None)
         if o:
             st.sheet_orders[res.label] = o
     st.upload_order = order(all_dates)
 
 
-# platforms whose reports write numeric dates one way whatever the user's locale: LinkedIn Campaign
-# Manager's exports write M/D/YYYY ("Start Date (in UTC)")
-VENDOR_DATE_ORDER = {"LinkedIn Ads": "mdy"}
-
-
-def _vendor_order(res: SheetResult) -> str | None:
-    if res.kind != "ads":
-        return None
-    from revmachine.ingest.build import platform_of
-
-    return VENDOR_DATE_ORDER.get(platform_of(res) or "")
-
-
-def _report(st: _Stager, res: SheetResult) -> None:
+def _report(st: Staging, res: SheetResult) -> None:
     raw = res.raw
     res.ignored_columns = [h for ci, h in enumerate(raw.headers) if ci not in res.mapping
                            and not h.startswith("column_")]

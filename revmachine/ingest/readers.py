@@ -23,7 +23,8 @@ import pyarrow as pa
 
 from revmachine import config
 from revmachine.errors import UserError
-from revmachine.ingest import encoding, recognise, safety, sandbox
+from revmachine.ingest import encoding, safety, sandbox
+from revmachine.ingest.fields import is_known_header
 from revmachine.textsafe import cut_list
 
 csv.field_size_limit(encoding.MAX_LINE_BYTES)  # Python's reader takes the rows DuckDB's does (2 MB)
@@ -82,7 +83,7 @@ def find_header_row(rows: list[list[object]]) -> int:
     best, best_score = -1, 0
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         texts = [str(c) for c in row if c is not None and str(c).strip()]
-        score = sum(1 for t in texts if recognise.is_known_header(t))
+        score = sum(1 for t in texts if is_known_header(t))
         if score > best_score:
             best, best_score = i, score
     if best >= 0:

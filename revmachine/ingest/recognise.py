@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from revmachine.ingest import headers as hdr
 from revmachine.ingest.fields import KINDS, Field, Kind
-from revmachine.ingest.sniff import ColumnProfile
+from revmachine.ingest.sniff import SF_PREFIXES, ColumnProfile
 
 MIN_PAIR = 0.3  # a weaker (column, field) match is not used
 MIN_KIND_SCORE = 1.8  # below this the sheet is not recognised (one id column alone scores 2)
@@ -124,8 +124,33 @@ def name_score(f: Field, h: hdr.Header, kind: Kind) -> float:
     return best
 
 
+# the Salesforce key prefixes each field of a kind holds: a column of ids feeds the field its prefix names,
+# whatever its header (an 'ID' column of account ids on opportunities is the account, not the opportunity)
+SF_FIELDS: dict[str, dict[str, frozenset[str]]] = {
+    "deals": {"deal_id": frozenset({"006"}), "account_id": frozenset({"001"}), "contact_id": frozenset({"003"}),
+              "lead_id": frozenset({"00Q"}), "owner": frozenset({"005"}), "campaign": frozenset({"701"})},
+    "leads": {"lead_id": frozenset({"00Q", "003"}), "contact_id": frozenset({"003"}), "account_id": frozenset({"001"}),
+              "converted_deal_id": frozenset({"006"}), "owner": frozenset({"005"}), "campaign": frozenset({"701"})},
+    "activities": {"activity_id": frozenset({"00T", "00U"}), "lead_id": frozenset({"00Q", "003"}),
+                   "deal_id": frozenset({"006", "001"}), "owner": frozenset({"005"})},
+    "owners": {"owner_id": frozenset({"005"}), "manager": frozenset({"005"})},
+    "accounts": {"account_id": frozenset({"001"}), "owner": frozenset({"005"})},
+    "campaigns": {"campaign_id": frozenset({"701"}), "owner": frozenset({"005"})},
+    "stage_history": {"record_id": frozenset({"006", "00Q"})},
+}
+
+
 def pair_score(f: Field, h: hdr.Header, p: ColumnProfile, kind: Kind) -> tuple[float, str]:
     """(score, how) of one column for one field."""
+    if p.sf_prefix and kind.name in SF_FIELDS:
+        # a column of Salesforce ids: its key prefix says which field it is
+        if p.sf_prefix not in SF_FIELDS[kind.name].get(f.name, frozenset()):
+            return 0.0, ""
+        ns = name_score(f, h, kind)
+        if ns > 0:
+            return ns, "name"
+        # by its values alone, below any header that names the field ('CreatedById' is no owner)
+        return (0.0, "") if h.has("created", "modified", "by", "last") else (0.6, "content")
     ns = name_score(f, h, kind)
     c = compat(f, p)
     if ns > 0:
@@ -154,6 +179,8 @@ def pair_score(f: Field, h: hdr.Header, p: ColumnProfile, kind: Kind) -> tuple[f
 
 def _evidence(f: Field, h: hdr.Header, p: ColumnProfile, how: str) -> str:
     if how == "content":
+        if p.sf_prefix:
+            return f"its values are Salesforce {SF_PREFIXES[p.sf_prefix]} ids (key prefix {p.sf_prefix})"
         if f.type in {"stage", "status"}:
             shown = ", ".join(repr(v) for v in p.stage_values[:3])
             return f"{p.stage * 100 if f.type == 'stage' else p.status * 100:.0f}% of its values are " \
@@ -183,10 +210,21 @@ class Link:
     repeated: bool = False  # the same id on several rows: a reference, not this sheet's own id
 
 
+# the field a column linking to a sheet of this kind feeds, per kind of the sheet holding the column
+LINK_FIELDS = {
+    "leads": {"deals": "lead_id", "activities": "lead_id", "stage_history": "record_id"},
+    "deals": {"leads": "converted_deal_id", "activities": "deal_id", "stage_history": "record_id"},
+    "accounts": {"leads": "account_id", "deals": "account_id"},
+    "owners": {"leads": "owner", "deals": "owner", "activities": "owner", "accounts": "owner", "targets": "owner"},
+    "campaigns": {"leads": "campaign", "deals": "campaign"},
+}
+# each kind's own id field (a sheet whose ids another sheet's column can hold)
+OWN_ID = {"leads": "lead_id", "deals": "deal_id", "accounts": "account_id", "owners": "owner_id",
+          "campaigns": "campaign_id"}
+
+
 def link_field(kind: str, target_kind: str) -> str | None:
     """The field of a `kind` sheet that a column holding a `target_kind` sheet's ids feeds."""
-    from revmachine.ingest.detect import LINK_FIELDS
-
     return LINK_FIELDS.get(target_kind, {}).get(kind)
 
 
@@ -322,13 +360,3 @@ def _mapping(decisions: list[Decision]) -> dict[int, str]:
             d.field, d.how = None, "ignored"
             d.evidence = f"typical of this kind of sheet ({d.evidence}); not loaded"
     return {d.index: d.field for d in decisions if d.field}
-
-
-def is_known_header(text: str) -> bool:
-    """A header some field of some kind names (header-row detection counts these)."""
-    from revmachine.ingest.fields import ALL_PHRASES
-
-    h = hdr.parse(text)
-    if h.text in ALL_PHRASES:
-        return True
-    return any(r.matches(h) for k in KINDS.values() for f in k.fields for r in f.rules)

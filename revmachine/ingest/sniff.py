@@ -20,6 +20,12 @@ import duckdb
 from revmachine.ingest import stages
 
 SAMPLE_ROWS = 1000
+
+# Salesforce record ids (15 or 18 characters) tell their object by their first three characters, the key
+# prefix (Salesforce Help 000385203, "Salesforce record ID prefixes"), whatever the column's header
+SF_PREFIXES = {"001": "account", "003": "contact", "005": "user", "006": "opportunity", "00Q": "lead",
+               "701": "campaign", "00T": "task", "00U": "event", "008": "opportunity history"}
+_SF_ID = r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
 STAGE_DISTINCT_MAX = 60  # a column with more distinct values is not a stage or status
 
 # values that mean 'nothing here' in exports; compared after trim, case-insensitive
@@ -72,6 +78,7 @@ class ColumnProfile:
     min_number: float | None = None
     avg_len: float = 0.0
     examples: list[str] = field(default_factory=list)
+    sf_prefix: str | None = None  # the Salesforce key prefix ('001', '006'...) nearly all its values share
     stage_values: list[str] = field(default_factory=list)  # distinct values, when few
 
     @property
@@ -92,6 +99,26 @@ def null_if_sentinel(col: str) -> str:
     """SQL: the trimmed text, NULL when blank or a null sentinel."""
     lits = ", ".join("'" + s.replace("'", "''") + "'" for s in NULL_SENTINELS if s)
     return f"(case when lower(trim({col})) in ({lits}) then null else nullif(trim({col}), '') end)"
+
+
+def without_sentinel(col: str) -> str:
+    """SQL: a text value, NULL when it is a null sentinel ('--', 'N/A', Salesforce's all-zero id); the
+    test runs only on short values."""
+    return f"case when strlen({col}) <= 20 and regexp_full_match({col}, '{_SENTINEL_RE}') then null else {col} end"
+
+
+def is_sentinel(col: str) -> str:
+    """SQL: the (trimmed) text is a null sentinel."""
+    return f"(strlen({col}) <= 20 and regexp_full_match({col}, '{_SENTINEL_RE}'))"
+
+
+def _sentinel_re() -> str:
+    import re
+
+    return "(?i)\\s*(" + "|".join(re.escape(s) for s in NULL_SENTINELS if s) + ")\\s*"
+
+
+_SENTINEL_RE = _sentinel_re().replace("'", "''")
 
 
 PROFILE_CHUNK = 100  # columns measured per query (a sheet of 3,000 columns takes 30 small queries)
@@ -141,6 +168,10 @@ def _profile_chunk(con: duckdb.DuckDBPyConnection, sample: str, cols: range) -> 
         f"list(distinct {v})[1:4]",
         f"count(*) filter (where try_cast(regexp_extract({v}, '{_NUMERIC_DM}', 1) as integer) > 12)",
         f"count(*) filter (where try_cast(regexp_extract({v}, '{_NUMERIC_DM}', 2) as integer) > 12)",
+        f"list(distinct substr({v}, 1, 3)) filter (where regexp_full_match({v}, '{_SF_ID[1:-1]}') "
+        f"and regexp_matches({v}, '[A-Za-z]') and regexp_matches({v}, '[0-9]'))",
+        f"count(*) filter (where regexp_full_match({v}, '{_SF_ID[1:-1]}') and regexp_matches({v}, '[A-Za-z]') "
+        f"and regexp_matches({v}, '[0-9]'))",
     ]
     # unpivoted first, so the expressions below are written once, not once per column
     rows = con.execute(f"""
@@ -165,6 +196,9 @@ def _profile_chunk(con: duckdb.DuckDBPyConnection, sample: str, cols: range) -> 
             p.max_number, p.min_number, p.avg_len = r[15], r[16], float(r[17] or 0)
             p.examples = [str(x) for x in (r[18] or [])]
             p.day_first, p.month_first = r[19] or 0, r[20] or 0
+            prefixes, sf_n = r[21] or [], r[22] or 0
+            if len(prefixes) == 1 and prefixes[0] in SF_PREFIXES and sf_n >= 0.9 * n:
+                p.sf_prefix = prefixes[0]
         out.append(p)
     return out
 
