@@ -599,7 +599,7 @@ def currencies(st: Staging, staged: dict, sheets: list[SheetResult]) -> None:
 _CONTROL_SQL = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
 
 
-def control_characters(st: _Stager, res: SheetResult, t: str) -> None:
+def control_characters(st: Staging, res: SheetResult, t: str) -> None:
     """Text values holding control characters (a BEL or an ESC pasted into a campaign or owner name):
     loaded as they are, said in the report, and written as visible escapes (\\x07) in every export."""
     fields = [f for f in res.typed_fields if res.field_type(f) not in
