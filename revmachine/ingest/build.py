@@ -164,6 +164,7 @@ def select_deals(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
                 as expected_close_at,
             {currency(st, res, c)} as currency,
             {c('contact_id')} as contact_id, {c('account_id')} as account_id, {c('pipeline')} as pipeline,
+            {c('forecast_category')} as forecast_category,
             {c('current_stage')} is not null and {stage} is null as __unknown_stage,
             {c('status')} is not null and {status} is null and {stage} is null as __unknown_status
         from {t} {stage_join(t, c)} {status_join(t, c)}

@@ -529,6 +529,10 @@ def _type_and_check(st: _Stager, sheets: list[SheetResult]) -> dict[str, pa.Tabl
             res.preview = res.preview[[c for c in res.preview.columns if not c.startswith("__")]]
     if "leads" in typed:
         tables.update(_stage_date_rows(st, typed["leads"]))
+    if "stage_history" in typed or "deals" in typed:
+        from revmachine.ingest import history  # a deal's field history, HubSpot's stage-entry dates
+
+        tables.update(history.extra_tables(st, typed, tables))
     checks.links(st, tables, sheets)
     checks.currencies(st, tables, sheets)
     if "targets" in tables and "owners" in tables and checks.team_goals(st, typed["targets"]):
