@@ -734,3 +734,12 @@ def as_text(b: dict[str, Any]) -> str:
     h = b["hygiene"]
     lines += ["", "Hygiene: " + ", ".join(f"{n:,} {h['labels'][k]}" for k, n in h["counts"].items() if n)]
     return "\n".join(lines)
+
+
+def call_scopes(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Who a forecast call can be for: the territories and owners of the deals, and the company."""
+    t = [r[0] for r in con.execute("select distinct territory from deal_facts where deal_id is not null "
+                                   "order by 1").fetchall()]
+    o = [r[0] for r in con.execute("select distinct owner from deal_facts where deal_id is not null and "
+                                   "owner <> 'Unassigned' order by 1").fetchall()]
+    return {"territory": t, "owner": o, "company": ["All"]}
