@@ -295,15 +295,17 @@ def pipeline_waterfall(m: dict, title: str, subtitle: str, currency: str = "$") 
     d["top"] = d[["y0", "y1"]].max(axis=1)
     d["text"] = [f"{lbl} ({n:,})" for lbl, n in zip(d.label, d.deals, strict=True)]
     x = alt.X("bar:N", sort=alt.SortField("order"), title=None, axis=alt.Axis(labelAngle=0, labelLimit=200))
+    # room above the highest bar for its label, inside the plot (a label above it would push the title out)
+    y_scale = alt.Scale(domain=[0, float(d.top.max() or 1) * 1.18], nice=False)
     bars = alt.Chart(d).mark_bar(size=48).encode(
-        x=x, y=alt.Y("y0:Q", title="Open pipeline closing in the period",
+        x=x, y=alt.Y("y0:Q", title="Open pipeline closing in the period", scale=y_scale,
                      axis=alt.Axis(format="$~s" if currency == "$" else "~s")), y2="y1:Q",
         color=alt.Color("kind:N", title=None, legend=None, scale=alt.Scale(
             domain=["total", "up", "down", "none"], range=["#0072B2", "#009E73", "#D55E00", "#999999"])),
         tooltip=[alt.Tooltip("bar:N", title="Bar"), alt.Tooltip("label:N", title="Amount"),
                  alt.Tooltip("deals:Q", title="Deals", format=",")])
-    text = alt.Chart(d).mark_text(dy=-8, fontSize=FONT - 3).encode(x=x, y="top:Q", text="text:N")
-    return _style((bars + text).properties(title=_title(title, subtitle), height=300))
+    text = alt.Chart(d).mark_text(dy=-8, fontSize=FONT - 3).encode(x=x, y=alt.Y("top:Q", scale=y_scale), text="text:N")
+    return _style((bars + text).properties(title=_title(title, subtitle), height=300, padding={"top": 12}))
 
 
 def forecast_categories(df: pd.DataFrame, period: str, currency: str = "$") -> alt.Chart:

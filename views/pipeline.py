@@ -1,6 +1,8 @@
 """Pipeline: the sales half of the meeting - what moved, what will close, where coverage is short,
 who is on quota and whether the quotas are fair, and the forecast call for next week's accuracy."""
 
+import re
+
 import pandas as pd
 import streamlit as st
 
@@ -20,6 +22,13 @@ cur = f"{w.currency} " if w.currency else cache.call(metrics.settings)["currency
 
 def money(v) -> str:
     return fmt.money(v, cur)
+
+
+def dates(v) -> str:
+    """ISO dates in a deal's from / to read as dates ('lost on 19 Nov 2026')."""
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return fmt.DASH
+    return re.sub(r"\d{4}-\d{2}-\d{2}", lambda x: fmt.date(x.group()), str(v))
 
 
 def times(v) -> str:
@@ -46,7 +55,7 @@ reps = cache.call(pipeline.reps, period.label, filt)
 
 k1, k2, k3, k4 = st.columns(4)
 k1.metric(esc(f"Pipeline closing in {w.full.label}"), money(m["end"]["amount"]),
-          delta=money(m["end"]["amount"] - m["start"]["amount"]).replace("−", "-") + f" since {fmt.date(m['start_day'])}",
+          delta=money(m["end"]["amount"] - m["start"]["amount"]).replace("−", "-") + f" vs {m['start_day']:%-d %b}",
           help=esc(f"{m['end']['count']:,} open deals on {fmt.date(m['end_day'])} whose close date is in "
                    f"{w.full.label}."), border=True)
 roll = fc["rollup"]
@@ -78,10 +87,8 @@ if deals:
     view = pd.DataFrame({
         "Deal": d.deal_name.fillna(d.deal_id), "Account": d.company.fillna(fmt.DASH), "Owner": d.owner,
         "Territory": d.territory, "Amount": [money(v) for v in d.amount],
-        "From": [money(v) if money_cols else fmt.date(v) if isinstance(v, str) and v[:2] == "20" else (v or fmt.DASH)
-                 for v in d["from"]],
-        "To": [money(v) if money_cols else fmt.date(v) if isinstance(v, str) and v[:2] == "20" else (v or fmt.DASH)
-               for v in d["to"]]})
+        "From": [money(v) if money_cols else dates(v) for v in d["from"]],
+        "To": [money(v) if money_cols else dates(v) for v in d["to"]]})
     st.dataframe(view, hide_index=True, width="stretch")
     st.download_button("Download these deals (csv)", export.csv_bytes(d), f"pipeline_{bar}_{m['end_day']}.csv",
                        "text/csv", key="dl_bar")
@@ -149,12 +156,15 @@ with tabs[1]:
                 f"{r.segment} ({times(r.coverage)} against {times(r.required)})" for r in short.itertuples()) + "."))
         earlier = [p for p, _d in cv["periods"][1:]]
         table = pd.DataFrame({
-            by.capitalize(): rows.segment, "Open closing in period": [money(v) for v in rows.open_amount],
-            "Target": [money(v) for v in rows.target], "Won so far": [money(v) for v in rows.won_amount],
+            by.capitalize(): rows.segment, "Open": [money(v) for v in rows.open_amount],
+            "Target": [money(v) for v in rows.target], "Won": [money(v) for v in rows.won_amount],
             "Coverage": [times(v) for v in rows.coverage], "Required": [times(v) for v in rows.required],
-            **{f"{p} same day": [times(next((e["coverage"] for e in r if e["period"] == p), None))
-                                 for r in rows.earlier] for p in earlier[:4]}})
+            **{p: [times(next((e["coverage"] for e in r if e["period"] == p), None)) for r in rows.earlier]
+               for p in earlier[:4]}})
         st.dataframe(table, hide_index=True, width="stretch")
+        if earlier:
+            st.caption(esc(f"{', '.join(earlier[:4])}: the coverage held on the same day of those quarters "
+                           "(from the deal history)."))
     else:
         st.info("— No open deal closes in this period.")
     with st.expander("How is this computed? (coverage)"):
@@ -168,14 +178,20 @@ with tabs[2]:
                         f"{p} {fmt.pct(s)}" for p, s in list(reps["shares"].items())[1:])))
     if len(cur_reps):
         st.dataframe(pd.DataFrame({
-            "Rep": cur_reps.owner, "Manager": cur_reps.manager.fillna(fmt.DASH),
+            "Rep": cur_reps.owner,
             "Quota": [money(v) for v in cur_reps.quota], "Won": [money(v) for v in cur_reps.won_amount],
             "Attainment": [fmt.pct(v) for v in cur_reps.attainment],
-            "Pipeline created": [money(v) for v in cur_reps.created_amount],
+            "Created": [money(v) for v in cur_reps.created_amount],
             "Win rate": [fmt.pct(v) for v in cur_reps.win_rate],
             "Win rate ($)": [fmt.pct(v) for v in cur_reps.win_rate_amount],
             "Avg deal": [money(v) for v in cur_reps.avg_deal], "Cycle": [fmt.days(v) for v in cur_reps.cycle],
-            "Coverage": [times(v) for v in cur_reps.coverage]}), hide_index=True, width="stretch")
+            "Coverage": ["met" if (q or 0) > 0 and w_ >= q else times(v)
+                         for v, q, w_ in zip(cur_reps.coverage, cur_reps.quota, cur_reps.won_amount, strict=True)]}),
+            hide_index=True, width="stretch")
+        mg = reps["managers"]
+        st.caption(esc("Per manager: " + "; ".join(
+            f"{r.manager}: {fmt.pct(r.attainment)} of quota, {r.on_quota} of {r.with_quota} reps on it"
+            for r in mg.itertuples()) + ". Created = pipeline created in the period."))
     eq = cache.call(pipeline.quota_equity, period.label, filt)
     st.markdown("**Are the quotas fair?**")
     for s in eq["flags"]:
