@@ -273,7 +273,7 @@ def top_down_bottom_up(summary: pd.DataFrame, period: str) -> alt.Chart:
     ).properties(title=f"Top-down target vs bottom-up, {period}", height=alt.Step(22), width=480))
 
 
-def pipeline_waterfall(m: dict, title: str, subtitle: str, currency: str = "$") -> alt.Chart:
+def pipeline_waterfall(m: dict, title: str, subtitle: str, currency: str = "$", height: int = 300) -> alt.Chart:
     """The pipeline's movement as a waterfall: start, each bar rising or falling from where the last
     one ended, end; each bar labelled with its amount and number of deals."""
     from revmachine import format as fmt
@@ -298,14 +298,14 @@ def pipeline_waterfall(m: dict, title: str, subtitle: str, currency: str = "$") 
     # room above the highest bar for its label, inside the plot (a label above it would push the title out)
     y_scale = alt.Scale(domain=[0, float(d.top.max() or 1) * 1.18], nice=False)
     bars = alt.Chart(d).mark_bar(size=48).encode(
-        x=x, y=alt.Y("y0:Q", title="Open pipeline closing in the period", scale=y_scale,
+        x=x, y=alt.Y("y0:Q", title="Open pipeline", scale=y_scale,
                      axis=alt.Axis(format="$~s" if currency == "$" else "~s")), y2="y1:Q",
         color=alt.Color("kind:N", title=None, legend=None, scale=alt.Scale(
             domain=["total", "up", "down", "none"], range=["#0072B2", "#009E73", "#D55E00", "#999999"])),
         tooltip=[alt.Tooltip("bar:N", title="Bar"), alt.Tooltip("label:N", title="Amount"),
                  alt.Tooltip("deals:Q", title="Deals", format=",")])
     text = alt.Chart(d).mark_text(dy=-8, fontSize=FONT - 3).encode(x=x, y=alt.Y("top:Q", scale=y_scale), text="text:N")
-    return _style((bars + text).properties(title=_title(title, subtitle), height=300, padding={"top": 12}))
+    return _style((bars + text).properties(title=_title(title, subtitle), height=height, padding={"top": 12}))
 
 
 def forecast_categories(df: pd.DataFrame, period: str, currency: str = "$") -> alt.Chart:

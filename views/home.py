@@ -88,7 +88,7 @@ with row2[0].container(border=True, key="home_pipeline"):
         pc = None
     if pc:
         st.metric(esc(f"Pipeline closing in {pc['period']}"), money(pc["end"]),
-                  delta=money(pc["net"]).replace("−", "-") + f" since {format.date(pc['start_day'])}",
+                  delta=money(pc["net"]).replace("−", "-") + f" vs {pc['start_day']:%-d %b}",
                   help=esc(pc["sentence"]))
         cv = pc["coverage"]
         cov_text = (f"{cv['coverage']:.1f}× coverage, {cv['required']:.1f}× required"

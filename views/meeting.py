@@ -78,8 +78,8 @@ if st.session_state.get("present"):
                                           if cv["coverage"] is not None and cv["required"] else format.DASH), border=True)
         c3.metric("Reps on quota", format.pct(pc["reps_on_quota"]), border=True)
         st.altair_chart(charts.for_room(charts.pipeline_waterfall(
-            mv, "Pipeline movement", f"{format.date(mv['start_day'])} → {format.date(mv['end_day'])}", cur)).properties(
-            height=300), width="stretch")
+            mv, "Pipeline movement", f"{format.date(mv['start_day'])} → {format.date(mv['end_day'])}", cur,
+            height=280)), width="stretch")
     elif slide == "Funnel":
         f = cache.call(funnel.build, period.label, filt, "period", None, "")
         st.altair_chart(charts.for_room(charts.funnel_volume(f.steps, period.describe(), "period")),
