@@ -620,6 +620,8 @@ def _plain(v: Any) -> Any:
         return {k: _plain(x) for k, x in v.items()}
     if isinstance(v, list | tuple):
         return [_plain(x) for x in v]
+    if getattr(v, "ndim", 0) > 0 and hasattr(v, "tolist"):  # a list column (numpy array)
+        return [_plain(x) for x in v.tolist()]
     if v is None or (not isinstance(v, str | list | dict) and pd.isna(v)):
         return None
     if hasattr(v, "item") and not isinstance(v, str):
