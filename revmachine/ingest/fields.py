@@ -322,7 +322,7 @@ DEALS = (
     # (hs_manual_forecast_category: Not forecasted, Pipeline, Best case, Commit, Closed won; knowledge
     # base "Set up the forecast tool"), Dynamics 365 "Forecast Category" (msdyn_forecastcategory:
     # Pipeline, Best case, Committed, Omitted, Won, Lost; "Capture forecast category for opportunity")
-    F("forecast_category", "text", P("forecast category name", "forecast category", "forecastcategoryname",
+    F("forecast_category", "text", P("forecast category name", "forecast category:0.95", "forecastcategoryname",
                                      "hs manual forecast category", "hs forecast category", "forecast category label",
                                      "msdyn forecastcategory"), (), 0.5),
     F("deal_signal", "text", P("next step", "fiscal period",
