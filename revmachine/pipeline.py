@@ -599,17 +599,24 @@ def build(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Fil
 
 def card(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Filters()) -> dict[str, Any]:
     """The meeting home's pipeline card: the movement's net change and biggest cause, the company's
-    coverage against the required, and the share of reps on quota (the same functions as the page)."""
+    coverage against the required (and the territory shortest of it), and the share of reps on
+    quota (the same functions as the page; one coverage query for the company and the territories)."""
     m = movement(con, period_label, filt)
-    cov = coverage(con, period_label, filt, "all", earlier=0)
-    r = reps(con, period_label, filt, n_previous=0)
-    short = coverage(con, period_label, filt, "territory", earlier=0)["rows"]
-    shortest = min((x for x in short if x["short"]), key=lambda x: x["coverage"] / x["required"], default=None)
+    cov = coverage(con, period_label, filt, "territory", earlier=0)
+    fy = int(metrics.settings(con)["fy_start"])
+    p = periods.parse(period_label, fy)
+    r = sql.df(con, "pipeline/reps", labels=[p.label], starts=[p.start], ends=[p.end], currency=m["window"].currency,
+               **filt.params())
+    r["quota"], r["won_amount"] = r.quota.astype(float), r.won_amount.astype(float)
+    share = reps_on_quota_share(r)
+    with_quota = int((r.quota > 0).sum())
+    on_quota = int(((r.quota > 0) & (r.won_amount >= r.quota)).sum())
+    shortest = min((x for x in cov["rows"] if x["short"]), key=lambda x: x["coverage"] / x["required"], default=None)
     return {"start": m["start"]["amount"], "end": m["end"]["amount"], "net": m["end"]["amount"] - m["start"]["amount"],
             "start_day": m["start_day"], "end_day": m["end_day"], "period": m["period"], "sentence": m["sentence"],
             "biggest": max(m["bars"], key=lambda b: abs(b["amount"])) if any(b["amount"] for b in m["bars"]) else None,
-            "coverage": cov["company"], "shortest": shortest, "reps_on_quota": r["share"],
-            "with_quota": r["with_quota"], "on_quota": r["on_quota"]}
+            "coverage": cov["company"], "shortest": shortest, "reps_on_quota": share,
+            "with_quota": with_quota, "on_quota": on_quota}
 
 
 # --- the command line ------------------------------------------------------------------------------------
