@@ -4,13 +4,14 @@
        [--kind SHEET=KIND] [--map SHEET:HEADER=FIELD] [--stage NAME=STAGE] [--profile FILE]
   inspect FILE... [--format text|json] [--kind ...] [--map ...] [--profile FILE] [--save-profile OUT.json]
   demo [--db PATH] [--leads N] [--seed S] [--write-files DIR]
-  report [--db PATH] [--period P] [--territory T] [--format json|csv]
+  report [--db PATH] [--period P] [--territory T] [--sourced-by marketing|sales] [--format json|csv]
   funnel [--db PATH] [--period P] [--by channel|territory|owner|campaign|sourced_by] [--view period|cohort] --format json|csv
   matrix [--db PATH] [--period P] [--entity campaign|channel|marketer] [--baseline B] --format json|csv
   plan [--db PATH] --period P [--target AMOUNT] --format json|csv
   pipeline [--db PATH] [--from DATE] [--to DATE] [--period P] [--territory T] [--format text|json]
   undo [--db PATH] [--batch N]
   history [--db PATH] [--format text|json]
+  serve [--address A] [--port P]
   template OUT.xlsx
   bench [--quick]
 """
@@ -59,10 +60,16 @@ def _stage_files(args):
     from revmachine.ingest import stage
 
     files = []
+    from revmachine import config
+
     for name in args.files:
         p = Path(name)
         if not p.is_file():
             raise UserError("no such file.", file=name)
+        size, limit = p.stat().st_size, config.max_upload_bytes()
+        if size > limit:  # refused before it is read (a sparse file of 6 GB is 6 GB in memory)
+            raise UserError(f"the file is {size / 1e6:,.1f} MB, over the upload limit of {limit / 1e6:,.0f} MB; "
+                            "nothing was read.", file=name, hint="Split the export, or raise REVMACHINE_MAX_UPLOAD_MB.")
         try:
             files.append(stage.UploadFile(p.name, p.read_bytes()))
         except OSError as exc:
@@ -142,6 +149,8 @@ def cmd_load(args) -> int:
                "batch_id": result.batch_id if result else None,
                "rows_written": result.rows_written if result else {},
                "rows_superseded": result.rows_superseded if result else {},
+               "columns_updated": result.columns_updated if result else {},
+               "columns_kept": result.columns_kept if result else {},
                "sheets": [{"file": s.raw.file_name, "sheet": s.raw.sheet_name, "kind": s.kind,
                            "rows": s.rows_out,
                            "mapping": {s.raw.headers[c]: f for c, f in s.mapping.items()}}
@@ -153,6 +162,8 @@ def cmd_load(args) -> int:
         if result:
             print(f"Loaded batch {result.batch_id} into {path}: "
                   + ", ".join(f"{k} {v:,}" for k, v in result.rows_written.items()))
+            for line in result.merge_lines():
+                print(line)
     if not staged.ok:
         print(f"Nothing was loaded: {len(staged.errors)} blocking error(s).", file=sys.stderr)
         return 2
@@ -178,7 +189,8 @@ def cmd_report(args) -> int:
 
     with _open(args) as con:
         label = _period_or_default(con, args.period)
-        card = metrics.scorecard(con, label, Filters(territory=tuple(args.territory or ())))
+        card = metrics.scorecard(con, label, Filters(territory=tuple(args.territory or ()),
+                                                     sourced_by=tuple(args.sourced_by or ())))
     rows = [{k: r.get(k) for k in ("metric", "segment", "value", "previous", "change", "yoy", "owner", "unit")}
             if args.format == "csv" else r for r in metrics.report_rows(card)]
     _print_rows(rows, args.format)
@@ -200,7 +212,9 @@ def _open(args):
     path = db.resolve(args.db)
     if not path.exists():
         raise UserError(f"no database at {path}.", hint="Load a file or run `python -m revmachine demo`.")
-    db.ensure_current(path)
+    notice = db.ensure_current(path)
+    if notice:
+        print(f"note: {notice}", file=sys.stderr)
     return db.read(path)
 
 
@@ -214,10 +228,11 @@ def _print_rows(rows: list[dict], fmt: str, extra: dict | None = None) -> None:
         return
     if not rows:
         return
-    w = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
-    w.writeheader()
+    names = [export.csv_cell(str(k)) for k in rows[0]]
+    csv.writer(sys.stdout).writerow(names)  # the header: our field names, quoted only where needed
+    w = csv.DictWriter(sys.stdout, fieldnames=names, quoting=csv.QUOTE_NONNUMERIC)
     for r in rows:
-        w.writerow({k: export.neutralise(v) for k, v in r.items()})
+        w.writerow({export.csv_cell(str(k)): export.csv_cell(v) for k, v in r.items()})
 
 
 def cmd_funnel(args) -> int:
@@ -316,8 +331,16 @@ def cmd_history(args) -> int:
     if args.format == "json":
         print(df.to_json(orient="records", date_format="iso", indent=2))
     else:
+        # a batch with no file (the demo, a change made in the app) has no file name: "—", not NaN
+        df["files"] = df["files"].astype(object).where(df["files"].notna(), "—")
         print(df.to_string(index=False))
     return 0
+
+
+def cmd_serve(args) -> int:
+    from revmachine import serving
+
+    return serving.serve(args.address, args.port)
 
 
 def cmd_template(args) -> int:
@@ -385,6 +408,8 @@ def build_parser() -> argparse.ArgumentParser:
     dbopt(sp)
     sp.add_argument("--period", help="2026-Q3, 2026-07, 2026 (fiscal year) or all; default: latest complete quarter")
     sp.add_argument("--territory", action="append", help="filter to a territory (repeatable)")
+    sp.add_argument("--sourced-by", action="append", choices=["marketing", "sales", "unmapped"],
+                    help="filter to the deals and leads marketing or sales sourced (repeatable)")
     sp.add_argument("--format", choices=["json", "csv"], default="json")
     sp.set_defaults(fn=cmd_report)
 
@@ -434,6 +459,11 @@ def build_parser() -> argparse.ArgumentParser:
     dbopt(sp)
     sp.add_argument("--format", choices=["text", "json"], default="text")
     sp.set_defaults(fn=cmd_history)
+
+    sp = sub.add_parser("serve", help="start the app bound to an address, answering to its own host names only")
+    sp.add_argument("--address", help="address to bind (default: $REVMACHINE_ADDRESS or 127.0.0.1; 0.0.0.0: all)")
+    sp.add_argument("--port", type=int, help="port (default: Streamlit's, 8501)")
+    sp.set_defaults(fn=cmd_serve)
 
     sp = sub.add_parser("template", help="write the upload template workbook")
     sp.add_argument("out")

@@ -12,6 +12,12 @@ then nobody else may open it, not even read-only. So no process keeps the databa
 
 The data version is the live file's (inode, mtime, size): cache keys use it, so a load or an undo
 invalidates every cached result without opening the database.
+
+A reader opens the file in a database instance of its own (an in-memory instance that attaches the
+file read-only), never through DuckDB's per-process instance cache: that cache hands a new
+`duckdb.connect(path)` the instance a connection from before the swap still holds, which reads the
+old file, and its answer would be cached under the new file's version. A fresh instance opens what
+the path names now, so what a reader reads is never older than the version it was asked under.
 """
 
 from __future__ import annotations
@@ -64,19 +70,61 @@ def memory() -> duckdb.DuckDBPyConnection:
     return con
 
 
+# the catalog name a reader's instance gives the attached database file
+_READ_ALIAS = "revmachine"
+# DuckDB's words for "another process holds the file read-write": worth waiting for, unlike the rest
+_LOCKED_TEXT = ("could not set lock", "conflicting lock")
+
+
+def check_is_database(p: Path) -> None:
+    """Refuse a path that is a folder or a file that is not a DuckDB database (DuckDB writes its magic
+    bytes `DUCK` at offset 8), before anything opens or copies it."""
+    if p.is_dir():
+        raise UserError(f"{p} is a folder, not a database file.",
+                        hint="Point --db / REVMACHINE_DB at a .duckdb file (a new name creates one).")
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(12)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise UserError(f"the database file {p} cannot be read ({exc.strerror}).",
+                        hint="Check its permissions, or use another --db.") from None
+    if head[8:12] != b"DUCK":
+        raise UserError(f"{p} is not a Revenue Machine database (not a DuckDB file); nothing was changed.",
+                        hint="Point --db / REVMACHINE_DB at the .duckdb file the app made, or at a new name to "
+                             "start a new database.")
+
+
+def _open_read_only(p: Path) -> duckdb.DuckDBPyConnection:
+    """The file as it is now, in an instance of this reader's own (see the module's docstring)."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"attach $path as {_READ_ALIAS} (read_only)", {"path": str(p)})
+        con.execute(f"use {_READ_ALIAS}")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
 @contextlib.contextmanager
 def read(path: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection, closed on exit. Raises FileNotFoundError when there is no database."""
+    """A read-only connection, closed on exit. Raises FileNotFoundError when there is no database,
+    a UserError when the path is a folder or not a database."""
     p = resolve(path)
     if not p.exists():
         raise FileNotFoundError(p)
+    check_is_database(p)
+    source = _reading_from(p)
     deadline = time.monotonic() + _RETRY_SECONDS
     while True:
         try:
-            con = duckdb.connect(str(p), read_only=True)
+            con = _open_read_only(source)
             break
-        except duckdb.IOException:
-            if time.monotonic() > deadline:
+        except duckdb.IOException as exc:
+            # another process holds the file read-write (not this app: its writers swap a copy in)
+            if not any(t in str(exc).lower() for t in _LOCKED_TEXT) or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
     try:
@@ -169,6 +217,7 @@ def write(path: str | Path | None = None, *, rebuilds_marts: bool = False
     from revmachine import schema
 
     p = resolve(path)
+    check_is_database(p)
     check_writable(p)
     try:
         with _writer_lock(p):
@@ -269,16 +318,91 @@ def _remove_dead_staging() -> list[Path]:
     return removed
 
 
-def ensure_current(path: str | Path | None = None) -> None:
-    """Upgrade an existing database whose schema or marts are older than this code (one write)."""
+def ensure_current(path: str | Path | None = None) -> str | None:
+    """Upgrade an existing database whose schema or marts are older than this code (one write).
+
+    A database that cannot be written (a read-only file or folder: an archive, a colleague's copy)
+    is not refused for reading: its marts are rebuilt in a private copy in the temp folder, made once
+    per version of the file, and every read of this process goes there (`read`). Returns a notice
+    saying so, or None when the file itself is read."""
     from revmachine import schema
 
     p = resolve(path)
     if not p.exists():
-        return
+        return None
+    check_is_database(p)
     cleanup(p)  # once per process: what a killed load left behind
     with read(p) as con:
         old = schema.needs_upgrade(con)
-    if old:
-        with write(p):
-            pass  # write() upgrades the schema and rebuilds stale marts, then swaps the file in
+    if not old:
+        return _private_notice(p)
+    try:
+        check_writable(p)
+    except UserError:
+        copy = _private_upgrade(p)
+        _private_copies[p] = (data_version(p), copy)
+        return _private_notice(p)
+    with write(p):
+        pass  # write() upgrades the schema and rebuilds stale marts, then swaps the file in
+    return None
+
+
+# live database -> (its data version, the private upgraded copy reads go to while it has that version)
+_private_copies: dict[Path, tuple[str, Path]] = {}
+
+
+def _reading_from(p: Path) -> Path:
+    """The file a reader opens for database `p`: its private upgraded copy while `p` is unchanged."""
+    entry = _private_copies.get(p)
+    if entry and entry[0] == data_version(p) and entry[1].exists():
+        return entry[1]
+    return p
+
+
+def _private_notice(p: Path) -> str | None:
+    copy = _reading_from(p)
+    if copy == p:
+        return None
+    return (f"{p} is read-only and was built by an older version of Revenue Machine: its summaries were rebuilt "
+            f"in a private copy for reading ({copy}); nothing was written to it. Make it writable (or load into "
+            "it) to upgrade it for good.")
+
+
+def _private_upgrade(p: Path) -> Path:
+    """A copy of `p` in the temp folder with the schema and marts of this code (reused while `p` is
+    unchanged; copies of older versions of `p` are removed)."""
+    import hashlib
+    import tempfile
+
+    from revmachine import schema
+
+    version = data_version(p)
+    stem = f"revmachine-upgraded-{hashlib.sha256(str(p).encode()).hexdigest()[:12]}"
+    folder = Path(tempfile.gettempdir())
+    target = folder / f"{stem}-{hashlib.sha256(version.encode()).hexdigest()[:12]}.duckdb"
+    if target.exists():
+        return target
+    for old in folder.glob(f"{stem}-*.duckdb*"):
+        with contextlib.suppress(OSError):
+            old.unlink()
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        shutil.copyfile(p, tmp)
+        os.chmod(tmp, 0o600)
+        con = duckdb.connect(str(tmp))
+        try:
+            _settings(con)
+            schema.ensure(con)
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        os.replace(tmp, target)
+    except (OSError, duckdb.Error) as exc:
+        raise UserError(f"{p} is read-only and was built by an older version; rebuilding its summaries in a "
+                        f"private copy failed ({str(exc)[:160]}).",
+                        hint="Make the file writable, or free space in the temp folder.") from None
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+    return target

@@ -10,12 +10,25 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+# control characters a spreadsheet cell cannot hold (openpyxl refuses them: IllegalCharacterError)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# a separator Excel may split a CSV line at (its list separator is ';' in much of Europe), followed by
+# what would start a formula in the cell it opens
+_SPLIT_FORMULA = re.compile(r"([,;\t|\r\n])(?=[=+\-@])")
+
+
+def visible(text: str) -> str:
+    """Control characters from the data as visible escapes ('Camp\\x07aign'): any cell can hold them."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def neutralise(value: Any) -> Any:
-    """Text starting with = + - @ (or tab/CR) gets a leading apostrophe so it is never a formula."""
-    if isinstance(value, str) and value.startswith(DANGEROUS):
-        return "'" + value
+    """Text starting with = + - @ (or tab/CR) gets a leading apostrophe so it is never a formula;
+    control characters become visible escapes."""
+    if isinstance(value, str):
+        value = visible(value)
+        if value.startswith(DANGEROUS):
+            return "'" + value
     return value
 
 
@@ -28,8 +41,27 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def csv_cell(value: Any) -> Any:
+    """A CSV text cell: neutralised at its start and after every separator inside it (Excel with
+    another list separator would make `x;=cmd|...` two cells, the second a formula)."""
+    value = neutralise(value)
+    return _SPLIT_FORMULA.sub(r"\1'", value) if isinstance(value, str) else value
+
+
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    return safe_frame(df).to_csv(index=False).encode("utf-8")
+    """The frame as CSV: every text cell quoted and neutralised (csv_cell), numbers as numbers; the
+    header (our column names) quoted only where it needs it, as any CSV reader expects."""
+    import csv
+    import io
+
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            out[c] = out[c].map(csv_cell)
+    head = io.StringIO()
+    csv.writer(head, lineterminator="\n").writerow([csv_cell(str(c)) for c in out.columns])
+    body = out.to_csv(index=False, header=False, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
+    return (head.getvalue() + body).encode("utf-8")
 
 
 def sheet_title(title: object, taken: list[str] | tuple[str, ...] = ()) -> str:

@@ -126,9 +126,24 @@ def date_range(start: dt.date, end: dt.date) -> Period:
     return Period("range", start, end, f"{start.isoformat()}..{(end - dt.timedelta(days=1)).isoformat()}")
 
 
+# periods are read between these dates: the comparisons reach back a year and several periods, and a
+# date past them (0001-01-01..9999-12-31) would overflow Python's calendar there
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2200, 1, 1)
+
+
 def parse(text: str, fy_start: int = 1) -> Period:
     """'2026-Q3', 'Q3 2026', '2026-07', 'Jul 2026', '2026', 'FY2026', 'all', or a date range
-    '2026-10-24..2026-11-20' (inclusive); raises ValueError."""
+    '2026-10-24..2026-11-20' (inclusive), between 1900 and 2199; raises ValueError."""
+    try:
+        p = _parse(text, fy_start)
+    except OverflowError:
+        p = None
+    if p is None or (p is not ALL and (p.start < EARLIEST or p.end > LATEST)):
+        raise ValueError(f"not a period: {text!r} (periods run from 1900 to 2199; 'all' is every date)")
+    return p
+
+
+def _parse(text: str, fy_start: int = 1) -> Period:
     s = str(text).strip()
     low = s.lower()
     if low in {"all", "all time"}:

@@ -83,6 +83,7 @@ BUSINESS_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
         account_id varchar,
         pipeline varchar,
         id_generated boolean,
+        deal_type varchar,
         forecast_category varchar
         """,
         ("deal_id",),
@@ -170,7 +171,11 @@ BUSINESS_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
         territory varchar,
         industry varchar,
         owner varchar,
-        country varchar
+        country varchar,
+        status varchar,
+        is_churned boolean,
+        churned_at timestamp,
+        potential decimal(18, 2)
         """,
         ("account_id", "company"),
     ),
@@ -527,6 +532,21 @@ def _v7(con: duckdb.DuckDBPyConnection) -> None:
 
 
 MIGRATIONS.append((7, "pipeline: forecast categories, deal field history, forecast calls", _v7))  # type: ignore[arg-type]
+
+
+
+
+def _v8(con: duckdb.DuckDBPyConnection) -> None:
+    """Customers after the first deal: the deal type as exported (New Business, Existing Business,
+    Renewal...) on deals; an account's status, churn flag and date, and its potential (the wallet
+    an account could spend) on accounts. Only these two tables (and their _history twins) change."""
+    for name in ("deals", "accounts"):
+        cols = BUSINESS_TABLES[name][0]
+        _rebuild_table(con, name, cols)
+        _rebuild_table(con, f"{name}_history", cols + ", superseded_by integer")
+
+
+MIGRATIONS.append((8, "customers after the first deal: deal type; account status, churn, potential", _v8))  # type: ignore[arg-type]
 
 SCHEMA_VERSION = max(v for v, *_ in MIGRATIONS)
 

@@ -40,7 +40,9 @@ def ensure_database() -> bool:
 
             demo.build(path, config.demo_leads())
         return True
-    db.ensure_current(path)
+    notice = db.ensure_current(path)
+    if notice:  # a read-only database built by an older version: read from a private upgraded copy
+        st.info(esc(notice), icon=":material/info:")
     return True
 
 
@@ -204,3 +206,13 @@ def link(page: str, text: str) -> None:
         st.page_link(page, label=f"{text} →")
     except Exception:
         st.caption(f"{text} →")
+
+
+def progress_callback(bar):
+    """`progress(fraction, text)` for a st.progress bar: the text names files and sheets from the
+    upload (a file called `![i](http://host/x.png).csv`), so it is escaped: the bar's text is markdown."""
+
+    def update(fraction: float, text: str) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=esc(text))
+
+    return update

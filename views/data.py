@@ -40,7 +40,7 @@ def _kind_label(k: str) -> str:
 def _stage(upload: list[stage.UploadFile], overrides: dict, orders: dict, names: dict, profiles: list) -> stage.Staged:
     bar = st.progress(0.0, text="Reading files...")
     staged = uploads.prepare(upload, overrides, orders, names, profiles, path,
-                             progress=lambda f, t: bar.progress(min(f, 1.0), text=t))
+                             progress=ui.progress_callback(bar))
     bar.progress(1.0, text="Checked: see the report below.")
     return staged
 
@@ -190,6 +190,14 @@ if st.session_state.get("last_load"):
     st.success(f"Loaded batch {r['batch_id']}: "
                + ", ".join(f"{format.label(k).lower()} {v:,} rows" for k, v in r["rows_written"].items()),
                icon=":material/check_circle:")
+    # an append over rows already loaded updates the columns the upload has and keeps the others
+    for table, updated in r.get("columns_updated", {}).items():
+        kept = r.get("columns_kept", {}).get(table, [])
+        n = r["rows_superseded"].get(table, 0)
+        st.info(esc(f"{format.label(table)}: {n:,} already loaded, updated in "
+                    f"{', '.join(format.label(c) for c in updated) or 'no column'}"
+                    + (f"; kept as they were (not in this upload): {', '.join(format.label(c) for c in kept)}"
+                       if kept else "") + "."))
 
 st.subheader("Load history")
 if path.exists():

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from revmachine.ingest.fields import ALL_PHRASES, KINDS
 from revmachine.schema import BUSINESS_TABLES, id_column
-from revmachine.textsafe import cut_list
+from revmachine.textsafe import cut_list, short
 
 if TYPE_CHECKING:
     from revmachine.ingest.stage import SheetResult, _Stager
@@ -508,3 +508,29 @@ def currencies(st: _Stager, staged: dict, sheets: list[SheetResult]) -> None:
         st.add("warning", f"holds money in {len(found)} currencies: {shown}. Amounts in different currencies are "
                "never added together: money figures are shown per currency until a reporting currency and "
                "exchange rates are set (Data page, settings).", res, count=len(found), code="currencies")
+
+
+# control characters a name should never hold (tab, newline and carriage return are text); a cell of
+# an xlsx cannot hold them at all
+_CONTROL_SQL = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
+
+
+def control_characters(st: _Stager, res: SheetResult, t: str) -> None:
+    """Text values holding control characters (a BEL or an ESC pasted into a campaign or owner name):
+    loaded as they are, said in the report, and written as visible escapes (\\x07) in every export."""
+    fields = [f for f in res.typed_fields if res.field_type(f) not in
+              {"timestamp", "date", "amount", "integer", "number", "pct", "bool"}]
+    fields = [f for f in fields if f in st.columns_of(t)]
+    if not fields:
+        return
+    counts = st.q("select " + ", ".join(f"count_if(regexp_matches(\"{f}\", '{_CONTROL_SQL}'))" for f in fields)
+                  + f" from {t}")[0]
+    for f, n in zip(fields, counts, strict=True):
+        if not n:
+            continue
+        rows = st.q(f"select source_row, \"{f}\" from {t} where regexp_matches(\"{f}\", '{_CONTROL_SQL}') "
+                    "order by source_row limit 5")
+        st.add("warning", f"{n:,} value(s) hold control characters, e.g. {short(rows[0][1])!r} (rows "
+               f"{', '.join(str(r[0]) for r in rows)}{', ...' if n > len(rows) else ''}); they are loaded as they "
+               "are and shown as visible escapes (\\x07) in exports. Correct them in the source if they are typos.",
+               res, row=rows[0][0], column=res.typed_fields[f], count=n, code="control_characters")

@@ -138,14 +138,44 @@ class Choices:
         """A profile file's content (detect.profile_document) added to the choices."""
         try:
             data = json.loads(text)
-            sheets = data["sheets"]
-            assert isinstance(sheets, list)
-        except (ValueError, KeyError, AssertionError, TypeError) as exc:
-            raise UserError(f"is not a Revenue Machine mapping profile ({type(exc).__name__}).", file=name,
+            problem = _profile_problem(data)
+        except (ValueError, RecursionError) as exc:  # not JSON, or nested too deep to read
+            problem = f"not JSON: {type(exc).__name__}"
+        if problem:
+            raise UserError(f"is not a Revenue Machine mapping profile ({problem}).", file=name,
                             hint="Download one from the Data page, or `python -m revmachine inspect FILE "
                                  "--save-profile OUT.json`.") from None
-        self.profile_sheets.extend(s for s in sheets if isinstance(s, dict))
-        self.stages.update({str(k): str(v) for k, v in (data.get("stages") or {}).items()})
+        self.profile_sheets.extend(data["sheets"])
+        self.stages.update(data.get("stages") or {})
+
+
+def _profile_problem(data: object) -> str | None:
+    """What is wrong with a profile document's shape (profile_document writes it), or None: every
+    value the import reads is checked for its type, so a hand-edited file is a message, not a crash."""
+    if not isinstance(data, dict) or not isinstance(data.get("sheets"), list):
+        return "no list of sheets"
+    for i, sh in enumerate(data["sheets"], start=1):
+        if not isinstance(sh, dict):
+            return f"sheet {i} is not an object"
+        for key in ("sheet", "signature", "kind"):
+            if sh.get(key) is not None and not isinstance(sh[key], str):
+                return f"sheet {i}: {key} is not text"
+        kind = sh.get("kind")
+        if kind is not None and kind not in KINDS:
+            return f"sheet {i}: {cut_list([kind])} is not a kind of sheet"
+        cols = sh.get("columns", {})
+        if not isinstance(cols, dict) or not all(isinstance(k, str) and (v is None or isinstance(v, str))
+                                                 for k, v in cols.items()):
+            return f"sheet {i}: columns is not a map of header to field name"
+        names = {f.name for f in KINDS[kind].fields} if kind else set()
+        bad = [v for v in cols.values() if v is not None and v not in names
+               and not v.startswith(("stage:", "period:"))]
+        if bad:
+            return f"sheet {i}: {cut_list(bad, 3)} is not a field of {kind or 'a skipped sheet'}"
+    stages = data.get("stages") or {}
+    if not isinstance(stages, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in stages.items()):
+        return "stages is not a map of stage name to stage"
+    return None
 
 
 def profile_document(sheets: list[SheetResult], stages: dict[str, str] | None = None) -> dict:

@@ -1,9 +1,11 @@
 """Writing a staged upload: one transaction, one batch; and undoing the last batch.
 
 Append: rows whose natural key is already loaded are superseded (moved to <table>_history with the
-batch that superseded them), then the new rows are inserted. Replace: every current row of the
-table is superseded. Undo of the newest batch deletes its rows and restores what it superseded.
-The raw files are kept beside the database (<db>_uploads/) so a batch can be reloaded.
+batch that superseded them), then the new rows are inserted, each merged with the row it superseded:
+the columns the upload has come from the file, the others keep their values (ingest/merge.py).
+Replace: every current row of the table is superseded and the table is exactly the upload. Undo of
+the newest batch deletes its rows and restores what it superseded.
+The raw files are kept beside the database (<db file name>_uploads/) so a batch can be reloaded.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ import datetime as dt
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from revmachine import db, marts
 from revmachine.errors import UserError
+from revmachine.ingest import merge
 from revmachine.ingest.stage import Staged
 from revmachine.schema import BUSINESS_TABLES, columns
 
@@ -29,19 +32,43 @@ class BatchResult:
     batch_id: int
     rows_written: dict[str, int]
     rows_superseded: dict[str, int]
+    # per table whose rows were already loaded (append): the columns the upload updated on them, and
+    # the columns it did not have that held a value there, kept as they were
+    columns_updated: dict[str, list[str]] = field(default_factory=dict)
+    columns_kept: dict[str, list[str]] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {"batch_id": self.batch_id, "rows_written": self.rows_written,
-                "rows_superseded": self.rows_superseded}
+                "rows_superseded": self.rows_superseded, "columns_updated": self.columns_updated,
+                "columns_kept": self.columns_kept}
+
+    def merge_lines(self) -> list[str]:
+        """'leads: 120 rows already loaded, updated in owner, current_stage; kept (not in this upload):
+        created_at, channel'."""
+        out = []
+        for t, cols in self.columns_updated.items():
+            n = self.rows_superseded.get(t, 0)
+            out.append(f"{t}: {n:,} row{'s' if n != 1 else ''} already loaded, updated in "
+                       f"{', '.join(cols) or 'no column'}"
+                       + (f"; kept (not in this upload): {', '.join(self.columns_kept[t])}"
+                          if self.columns_kept.get(t) else ""))
+        return out
 
 
 def uploads_dir(path: Path) -> Path:
-    return path.with_name(path.stem + "_uploads")
+    """The kept raw files' folder: named after the whole file name (rm.duckdb_uploads/), so two
+    databases with the same stem (rm.duckdb and a backup rm.bak) never share one and a command on one
+    never removes the other's files. (Databases from before kept theirs in <stem>_uploads/: batch_files
+    names each file by its path, so they still reload; that folder is never cleaned.)"""
+    return path.with_name(path.name + "_uploads")
 
 
-def write_tables(con: duckdb.DuckDBPyConnection, staged: Staged, batch_id: int,
-                 modes: dict[str, str]) -> tuple[dict[str, int], dict[str, int]]:
-    written, superseded = {}, {}
+def write_tables(con: duckdb.DuckDBPyConnection, staged: Staged, batch_id: int, modes: dict[str, str]
+                 ) -> tuple[dict[str, int], dict[str, int], dict[str, tuple[merge.Supplied, list[str]]]]:
+    """Write each staged table; returns rows written, rows superseded and, per table whose loaded rows
+    an append merged with, what the upload supplied of it and the columns it kept that held values."""
+    written, superseded, merged = {}, {}, {}
+    supplied = merge.supplied(staged)
     for table, arrow in staged.tables.items():
         mode = modes.get(table, modes.get("*", "append"))
         if table == "lead_stage_dates":
@@ -60,15 +87,31 @@ def write_tables(con: duckdb.DuckDBPyConnection, staged: Staged, batch_id: int,
         con.execute(f"delete from {table} as t where {match}")
         # a staged table may leave out columns it has nothing for (NULL)
         present = set(arrow.column_names) | {"batch_id"}
-        cols = [c for c in cols if c in present]
-        select = ", ".join(str(batch_id) if c == "batch_id" else c for c in cols)
-        con.execute(f"insert into {table} ({', '.join(cols)}) select {select} from incoming")
+        sup = supplied[table]
+        if mode != "replace" and n_old and sup.kept(table) + list(sup.some):
+            cols, select = merge.select_merged(table, batch_id, present, sup)
+            con.execute(f"insert into {table} ({', '.join(cols)}) {select}")
+            merged[table] = (sup, _holding_values(con, table, batch_id, sup.kept(table)))
+        else:
+            cols = [c for c in cols if c in present]
+            select = ", ".join(str(batch_id) if c == "batch_id" else c for c in cols)
+            con.execute(f"insert into {table} ({', '.join(cols)}) select {select} from incoming")
         con.unregister("incoming")
         written[table] = arrow.num_rows
         superseded[table] = n_old
         con.execute("insert into batch_tables values (?, ?, ?, ?, ?)",
                     [batch_id, table, mode, arrow.num_rows, n_old])
-    return written, superseded
+    return written, superseded, merged
+
+
+def _holding_values(con: duckdb.DuckDBPyConnection, table: str, batch_id: int, cols: list[str]) -> list[str]:
+    """Of `cols`, those that hold a value in a row this batch superseded (what the merge kept)."""
+    cols = [c for c in cols if c not in merge.ALWAYS]
+    if not cols:
+        return []
+    counts = con.execute(f"select {', '.join(f'count({c})' for c in cols)} from {table}_history "
+                         "where superseded_by = ?", [batch_id]).fetchall()[0]
+    return [c for c, n in zip(cols, counts, strict=True) if n]
 
 
 def load(staged: Staged, path: str | Path | None = None, *, modes: dict[str, str] | None = None,
@@ -98,7 +141,7 @@ def load(staged: Staged, path: str | Path | None = None, *, modes: dict[str, str
             # the raw files are written while DuckDB writes the rows (a file write releases the GIL);
             # the transaction commits only once they are on disk
             keeping = writer.submit(_keep_raw, [(t, f.data) for t, f in zip(kept, staged.files, strict=True)])
-            written, superseded = write_tables(con, staged, batch_id, modes)
+            written, superseded, merged = write_tables(con, staged, batch_id, modes)
             mode_label = "replace" if any(m == "replace" for m in modes.values()) else "append"
             con.execute("insert into batches values (?, ?, 'active', ?, ?, ?)",
                         [batch_id, dt.datetime.now().replace(microsecond=0), mode_label,
@@ -124,7 +167,11 @@ def load(staged: Staged, path: str | Path | None = None, *, modes: dict[str, str
             k.unlink(missing_ok=True)
         raise
     writer.shutdown()
-    return BatchResult(batch_id, written, superseded)
+    hidden = merge.ALWAYS | {"lead_id", "deal_id"}
+    return BatchResult(batch_id, written, superseded,
+                       {t: [c for c in columns(t) if c not in hidden and (c in m.every or c in m.some)]
+                        for t, (m, _kept) in merged.items()},
+                       {t: kept for t, (_m, kept) in merged.items()})
 
 
 def _remember_stage_names(con: duckdb.DuckDBPyConnection, names: dict[str, str]) -> None:

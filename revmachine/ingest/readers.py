@@ -142,10 +142,13 @@ def hidden_sheets(data: bytes) -> set[str]:
     "veryHidden"); empty for other files."""
     limit = 5_000_000  # a workbook part listing sheets is a few KB; the read is bounded, whatever the
     # zip directory claims
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf, zf.open("xl/workbook.xml") as part:
+    from revmachine.ingest import safety
+
+    try:  # the part count is checked before zipfile reads the directory (a zip of a million parts)
+        with safety.open_zip(data) as zf, zf.open("xl/workbook.xml") as part:
             raw = part.read(limit + 1)
-    except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError):
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError,
+            UserError):
         return set()
     if len(raw) > limit:
         return set()

@@ -168,12 +168,31 @@ def _inflate(data: bytes, info: zipfile.ZipInfo):
             yield out
 
 
+def open_zip(data: bytes) -> zipfile.ZipFile:
+    """The archive's directory, once its part count is known to be sane (UserError otherwise)."""
+    return _zip(data)
+
+
+def refuse_entities(xml: bytes, part: str) -> None:
+    """A spreadsheet's XML never declares a document type or entities (Office and LibreOffice do not
+    write them); one that does is refused before any XML parser in this process sees it, since an
+    entity referenced many times expands a few KB into gigabytes ('billion laughs')."""
+    if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
+        raise UserError(f"declares entities (a DOCTYPE in part '{part[:80]}'), which spreadsheets never do; "
+                        "refused without reading it.", hint="Save it again from Excel or LibreOffice.")
+
+
 def _sheet_parts(zf: zipfile.ZipFile, data: bytes) -> dict[str, str]:
     """Worksheet part name -> sheet name, from xl/workbook.xml and its relationships (small parts;
-    any problem just leaves the part names in messages)."""
+    any problem just leaves the part names in messages). A part declaring entities is refused."""
     try:
         wb = b"".join(_inflate(data, zf.getinfo("xl/workbook.xml")))
         rels = b"".join(_inflate(data, zf.getinfo("xl/_rels/workbook.xml.rels")))
+    except (KeyError, UserError, ValueError):
+        return {}
+    refuse_entities(wb, "xl/workbook.xml")
+    refuse_entities(rels, "xl/_rels/workbook.xml.rels")
+    try:
         if len(wb) > 10_000_000 or len(rels) > 10_000_000:
             return {}
         target = {}

@@ -522,6 +522,7 @@ def _type_and_check(st: _Stager, sheets: list[SheetResult]) -> dict[str, pa.Tabl
         for i, (res, t) in enumerate(parts):
             # unreadable values, only on the rows kept (a totals or repeated header row is no data)
             checks.values(st, res, t, res.typed_fields, kept=f"(select source_row from u_{table} where __part = {i})")
+            checks.control_characters(st, res, t)
             res.rows_out = st.q(f"select count(*) from u_{table} where __part = {i}")[0][0]
             res.preview = st.con.execute(
                 f"select * exclude (__part) from u_{table} where __part = {i} "

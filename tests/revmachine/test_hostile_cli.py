@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from revmachine import textsafe
 from revmachine.cli import main
 from revmachine.ingest import load, stage
@@ -89,3 +91,81 @@ def test_a_reader_closing_the_pipe_early_ends_the_cli_quietly(tmp_path):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 1
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+# ------------------------------------------------------------ user errors exit 2, never a traceback
+
+def _cli(tmp_path, *args) -> tuple[int, str]:
+    from .hostile import run_cli
+
+    rc, out, err, _peak = run_cli([str(a) for a in args], timeout=120)
+    assert "Traceback" not in err, err
+    return rc, out + err
+
+
+def test_a_db_that_is_not_a_database_or_is_a_folder_exits_2_at_once(tmp_path):
+    import time
+
+    text = tmp_path / "text.duckdb"
+    text.write_text("hello\n")
+    folder = tmp_path / "dir.duckdb"
+    folder.mkdir()
+    (tmp_path / "a.csv").write_bytes(b"Lead ID,Create Date\nA1,2026-10-01\n")
+    for db, expected in ((text, "not a Revenue Machine database"), (folder, "is a folder")):
+        for args in (["report", "--db", db], ["load", tmp_path / "a.csv", "--db", db], ["history", "--db", db]):
+            start = time.monotonic()
+            rc, out = _cli(tmp_path, *args)
+            assert rc == 2 and expected in out, (args, out)
+            assert time.monotonic() - start < 8  # no 10 s of retries
+    assert text.read_text() == "hello\n"
+
+
+@pytest.mark.parametrize("profile", [
+    '{"sheets": [], "stages": [1]}',
+    "[" * 100000 + "]" * 100000,
+    '{"sheets": [{"sheet": "a.csv", "kind": "leads", "columns": {"Lead ID": 7}}]}',
+    '{"sheets": [{"sheet": "a.csv", "kind": "spaceships", "columns": {}}]}',
+    '{"sheets": [{"sheet": "a.csv", "kind": "leads", "columns": {"Lead ID": "warp_factor"}}]}',
+])
+def test_a_malformed_profile_is_a_message(tmp_path, profile):
+    (tmp_path / "a.csv").write_bytes(b"Lead ID,Create Date\nA1,2026-10-01\n")
+    (tmp_path / "p.json").write_text(profile)
+    rc, out = _cli(tmp_path, "inspect", tmp_path / "a.csv", "--profile", tmp_path / "p.json")
+    assert rc == 2 and "is not a Revenue Machine mapping profile" in out, out
+
+
+def test_a_malformed_profile_on_the_data_page_is_a_message():
+    from revmachine import uploads
+    from revmachine.errors import UserError
+
+    with pytest.raises(UserError, match="not a Revenue Machine mapping profile"):
+        uploads.read_profile("p.json", b'{"sheets": [{"sheet": "a.csv", "kind": "leads", "columns": {"Lead ID": 7}}]}')
+
+
+def test_a_period_past_the_calendar_exits_2(demo_db, capsys):
+    from revmachine.cli import main
+
+    for period in ("0001-01-01..9999-12-31", "9999-Q4", "0001"):
+        assert main(["report", "--db", str(demo_db), "--period", period]) == 2, period
+        assert "error:" in capsys.readouterr().err
+
+
+def test_a_sparse_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
+    from .hostile import run_cli
+
+    big = tmp_path / "huge.csv"
+    with open(big, "wb") as fh:
+        fh.truncate(1 << 30)  # 1 GB of holes: nothing on disk, 1 GB in memory if read
+    rc, out, err, peak_mb = run_cli(["load", str(big), "--db", str(tmp_path / "rm.duckdb")], memory_mb=2048)
+    assert rc == 2 and "Traceback" not in err and "over the upload limit" in out + err, out + err
+    assert peak_mb < 400, peak_mb
+
+
+def test_history_shows_a_batch_without_a_file(db_path, capsys):
+    from revmachine import demo
+    from revmachine.cli import main
+
+    demo.build(db_path, n_leads=300)
+    assert main(["history", "--db", str(db_path)]) == 0
+    out = capsys.readouterr().out
+    assert "NaN" not in out and "None" not in out, out

@@ -187,3 +187,26 @@ def test_no_room_for_the_csv_staging_copy(seeded, capsys, monkeypatch):
     rc, text = _load(seeded, capsys, "more.csv", b"Lead ID,Create Date\nL9,2026-02-01\n")
     assert rc == 2 and "no room for its temporary copy" in text and "TMPDIR" in text, text
     assert state(seeded) == before
+
+
+def test_a_read_only_database_built_by_older_mart_definitions_can_still_be_read(tmp_path, monkeypatch, capsys):
+    """The marts' definitions changed since the file was built, and the file is read-only: reads work
+    from a private upgraded copy, with a notice; the file itself is not touched."""
+    from revmachine import demo, marts
+
+    p = tmp_path / "ro.duckdb"
+    demo.build(p, n_leads=300)
+    assert main(["report", "--db", str(p), "--period", "all"]) == 0
+    expected = capsys.readouterr().out
+    monkeypatch.setattr(marts, "signature", lambda: "definitions-of-a-newer-version")
+    os.chmod(p, 0o444)
+    before = p.read_bytes()
+    try:
+        assert main(["report", "--db", str(p), "--period", "all"]) == 0
+        out = capsys.readouterr()
+        assert out.out == expected
+        assert "read-only" in out.err and "private copy" in out.err
+        assert main(["funnel", "--db", str(p), "--period", "all"]) == 0  # again: the copy is reused
+        assert p.read_bytes() == before
+    finally:
+        os.chmod(p, 0o644)

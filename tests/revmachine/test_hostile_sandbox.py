@@ -189,3 +189,62 @@ def test_ods_repeated_row_of_many_cells(seeded, capsys):
     body = ("<table:table-row>" + ods_cell("Lead ID") + ods_cell("Create Date") + "</table:table-row>"
             '<table:table-row table:number-rows-repeated="1000000">' + ods_cell("x") * 60 + "</table:table-row>")
     _refused(seeded, capsys, "rows.ods", ods(body), "expand to 60,000,000 cells")
+
+
+def _entity_xlsx(kb: int) -> bytes:
+    """A workbook whose xl/workbook.xml declares an entity and references it `kb` KB worth: ~100x
+    expansion per reference, under expat's amplification guard, so a parser in this process would
+    build ~100x `kb` of text."""
+    base = xlsx([["Lead ID", "Create Date"], ["L1", "2026-01-05"]])
+    zin = zipfile.ZipFile(io.BytesIO(base))
+    text = zin.read("xl/workbook.xml").decode()
+    refs = "&e;" * ((kb * 1024) // 3)
+    text = '<!DOCTYPE workbook [<!ENTITY e "' + "A" * 290 + '">]>' + text.replace(
+        "<workbookPr", '<workbookPr x="' + refs + '"', 1)
+    return _rezip_part(base, "xl/workbook.xml", text.encode())
+
+
+def _rezip_part(data: bytes, part: str, body: bytes) -> bytes:
+    from .hostile import rezip
+
+    return rezip(data, {part: body})
+
+
+def test_entities_in_the_workbook_part_are_refused_before_parsing(seeded, capsys):
+    _refused(seeded, capsys, "entities.xlsx", _entity_xlsx(40), "declares entities")
+
+
+def test_entity_expansion_cannot_take_the_loading_process_memory(tmp_path):
+    """The 14 KB workbook whose workbook.xml expands to ~1 GB: the CLI, capped at 1.5 GB of address
+    space, refuses it (exit 2) instead of expanding it."""
+    p = tmp_path / "entities.xlsx"
+    p.write_bytes(_entity_xlsx(9000))
+    rc, out, err, peak_mb = run_cli(["load", str(p), "--db", str(tmp_path / "rm.duckdb")], memory_mb=1536)
+    assert rc == 2 and "declares entities" in out + err and "Traceback" not in err, out + err
+    assert peak_mb < 800, peak_mb
+
+
+def _many_parts_zip(n: int) -> bytes:
+    """A zip of n empty parts (zip64 end records), as an .xlsx."""
+    import struct
+
+    local, central = bytearray(), bytearray()
+    for i in range(n):
+        name = f"{i:08x}".encode()
+        off = len(local)
+        local += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0) + name
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0, 0, 0, 0,
+                               0, off) + name
+    cd_off = len(local)
+    z64 = struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, n, n, len(central), cd_off)
+    loc = struct.pack("<IIQI", 0x07064B50, 0, cd_off + len(central), 1)
+    eocd = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    return bytes(local) + bytes(central) + z64 + loc + eocd
+
+
+def test_a_zip_of_a_million_parts_is_refused_before_its_directory_is_read(tmp_path):
+    p = tmp_path / "parts.xlsx"
+    p.write_bytes(_many_parts_zip(1_000_000))
+    rc, out, err, peak_mb = run_cli(["load", str(p), "--db", str(tmp_path / "rm.duckdb")], memory_mb=2048)
+    assert rc == 2 and "parts" in out + err and "Traceback" not in err, out + err
+    assert peak_mb < 350, peak_mb

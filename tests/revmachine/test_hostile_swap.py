@@ -110,3 +110,39 @@ def test_startup_cleans_after_a_killed_cli_load(db_path, tmp_path):
     assert not list(db_path.parent.glob(f".{db_path.name}.*.tmp*"))
     with duckdb.connect(str(db_path), read_only=True) as con:
         assert con.execute("select count(*) from leads").fetchall()[0][0] == 2
+
+
+def test_two_databases_with_the_same_stem_keep_their_raw_files_apart(db_path):
+    """rm.duckdb and a backup copy rm.bak: reading the backup (its startup cleanup) must not delete the
+    live database's kept raw files, and each keeps its own."""
+    import shutil
+
+    load.load(stage.prepare([stage.UploadFile("a.csv", LEADS_CSV)]), db_path)
+    backup = db_path.with_name(db_path.stem + ".bak")
+    shutil.copyfile(db_path, backup)
+    load.load(stage.prepare([stage.UploadFile("b.csv", b"Lead ID,Create Date\nB1,2026-10-02\n")]), db_path)
+    assert load.uploads_dir(db_path) != load.uploads_dir(backup)
+    db.cleanup(backup, force=True)  # what any command on the backup does first
+    with db.read(db_path) as con:
+        raw = [r[0] for r in con.execute("select raw_path from batch_files order by batch_id").fetchall()]
+        assert [name for name, _data in load.raw_file(con, 2)] == ["b.csv"]
+    assert len(raw) == 2 and all(Path(p).exists() for p in raw)
+
+
+def test_raw_files_kept_in_the_old_shared_folder_stay_reachable(db_path):
+    """A database made before each file had its own folder names its raw files by path: they still
+    reload, and no cleanup touches the old folder (another database may name its files)."""
+    load.load(stage.prepare([stage.UploadFile("a.csv", LEADS_CSV)]), db_path)
+    old_dir = db_path.with_name(db_path.stem + "_uploads")
+    old_dir.mkdir(exist_ok=True)
+    with db.write(db_path) as con:
+        (path,) = con.execute("select raw_path from batch_files").fetchall()[0]
+        moved = old_dir / Path(path).name
+        Path(path).rename(moved)
+        con.execute("update batch_files set raw_path = ?", [str(moved)])
+    stray = old_dir / "00007_0123456789abcdef.csv"  # another database's file
+    stray.write_bytes(b"x")
+    db.cleanup(db_path, force=True)
+    assert stray.exists()
+    with db.read(db_path) as con:
+        assert load.raw_file(con, 1) == [("a.csv", LEADS_CSV)]

@@ -294,7 +294,7 @@ def test_load_append_replace_undo_roundtrip(db_path):
     load.load(prep(("c.csv", b"Lead ID,Create Date\nZ,2026-03-01\n")), db_path, modes={"*": "replace"})
     with db.read(db_path) as con:
         assert con.execute("select list(lead_id) from leads").fetchall()[0][0] == ["Z"]
-        assert len(list((db_path.parent / "rm_uploads").iterdir())) == 3  # raw files kept
+        assert len(list(load.uploads_dir(db_path).iterdir())) == 3  # raw files kept
     assert r1.batch_id == 1 and tmp_csv
 
 
@@ -303,7 +303,7 @@ def test_load_that_fails_late_keeps_nothing(db_path, monkeypatch):
     the database is byte for byte what it was and the raw file kept for the batch is removed."""
     load.load(prep(("a.csv", b"Lead ID,Create Date\nA,2026-01-05\n")), db_path)
     before = file_hash(db_path)
-    kept_before = sorted(p.name for p in (db_path.parent / "rm_uploads").iterdir())
+    kept_before = sorted(p.name for p in load.uploads_dir(db_path).iterdir())
 
     def boom(con):
         raise RuntimeError("disk full")
@@ -312,7 +312,7 @@ def test_load_that_fails_late_keeps_nothing(db_path, monkeypatch):
     with pytest.raises(RuntimeError, match="disk full"):
         load.load(prep(("b.csv", b"Lead ID,Create Date\nB,2026-02-01\n")), db_path)
     assert file_hash(db_path) == before
-    assert sorted(p.name for p in (db_path.parent / "rm_uploads").iterdir()) == kept_before
+    assert sorted(p.name for p in load.uploads_dir(db_path).iterdir()) == kept_before
 
 
 def test_same_file_twice_is_detected(db_path):
