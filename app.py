@@ -11,6 +11,7 @@ from revmachine import ui
 pages = [
     st.Page("views/home.py", title="Meeting home", default=True),
     st.Page("views/dashboard.py", title="Dashboard", url_path="dashboard"),
+    st.Page("views/pipeline.py", title="Pipeline", url_path="pipeline"),
     st.Page("views/funnel.py", title="Funnel"),
     st.Page("views/matrix.py", title="Marketer matrix", url_path="matrix"),
     st.Page("views/planning.py", title="Planning"),

@@ -144,8 +144,23 @@ with db.read(p) as con:
         metrics.sla_breaches(con, label)
         times.append(time.perf_counter() - t)
 res = {{'cold': times[0], 'warm': min(times[1:])}}
-from revmachine import funnel, home, matrix, meeting, planning
+from revmachine import funnel, home, matrix, meeting, pipeline, planning
 from revmachine.filters import Filters
+
+
+def pipeline_page(con, label):
+    # what the Pipeline page calls on its first screen and its tabs (each cached on the data version)
+    w = pipeline.window(con, label)
+    pipeline.movement(con, label, Filters(), w.start_day, w.end_day)
+    pipeline.forecast_categories(con, label)
+    pipeline.coverage(con, label, Filters(), "territory")
+    pipeline.coverage(con, label, Filters(), "owner")
+    pipeline.reps(con, label)
+    pipeline.quota_equity(con, label)
+    pipeline.forecast_accuracy(con)
+    pipeline.slippage(con, label)
+    pipeline.marketing(con, label)
+    pipeline.hygiene(con, label)
 with db.read(p) as con:
     for name, fn in (
         ('funnel', lambda: (ctx := funnel.step_context(con, label), funnel.build(con, label, context=ctx),
@@ -155,6 +170,7 @@ with db.read(p) as con:
         ('planning', lambda: planning.compute(planning.default_inputs(con, label))),
         ('meeting', lambda: meeting.brief(con)),
         ('home', lambda: home.story(con, metrics.current_period_label(con))),
+        ('pipeline', lambda: pipeline_page(con, metrics.current_period_label(con))),
     ):
         ts = []
         for run in range(3):
@@ -165,7 +181,8 @@ with db.read(p) as con:
           "nothing changed costs a dictionary lookup)")
     print(f"  dashboard : first {dash['cold'] * 1000:6.0f} ms, warm {dash['warm'] * 1000:6.0f} ms (target < 300 ms warm)")
     for name, target in (("funnel", "< 500 ms warm"), ("matrix", ""), ("planning", ""), ("meeting", ""),
-                         ("home", "(the meeting home, quarter to date)")):
+                         ("home", "(the meeting home, quarter to date)"),
+                         ("pipeline", "(the Pipeline page, every tab; target < 500 ms warm)")):
         r = dash[name]
         print(f"  {name:9} : first {r['cold'] * 1000:6.0f} ms, warm {r['warm'] * 1000:6.0f} ms {target}")
 

@@ -298,3 +298,70 @@ def top_down_bottom_up(summary: pd.DataFrame, period: str) -> alt.Chart:
         row=alt.Row("territory:N", title=None, header=alt.Header(labelFontSize=FONT, labelAngle=0, labelAlign="left")),
         tooltip=["territory:N", "part:N", alt.Tooltip("sum(revenue):Q", format=",.0f")],
     ).properties(title=f"Top-down target vs bottom-up, {period}", height=alt.Step(22), width=480))
+
+
+def pipeline_waterfall(m: dict, title: str, subtitle: str, currency: str = "$", height: int = 300) -> alt.Chart:
+    """The pipeline's movement as a waterfall: start, each bar rising or falling from where the last
+    one ended, end; each bar labelled with its amount and number of deals."""
+    from revmachine import format as fmt
+
+    rows, level = [], 0.0
+    rows.append({"bar": "Start", "order": 0, "y0": 0.0, "y1": m["start"]["amount"], "kind": "total",
+                 "label": fmt.money(m["start"]["amount"], currency), "deals": m["start"]["count"]})
+    level = m["start"]["amount"]
+    for i, b in enumerate(m["bars"], start=1):
+        nxt = level + b["amount"]
+        rows.append({"bar": b["label"], "order": i, "y0": level, "y1": nxt,
+                     "kind": "up" if b["amount"] > 0 else "down" if b["amount"] < 0 else "none",
+                     "label": ("+" if b["amount"] > 0 else "−" if b["amount"] < 0 else "") +
+                     fmt.money(abs(b["amount"]), currency), "deals": b["count"]})
+        level = nxt
+    rows.append({"bar": "End", "order": len(rows), "y0": 0.0, "y1": m["end"]["amount"], "kind": "total",
+                 "label": fmt.money(m["end"]["amount"], currency), "deals": m["end"]["count"]})
+    d = pd.DataFrame(rows)
+    d["top"] = d[["y0", "y1"]].max(axis=1)
+    d["text"] = [f"{lbl} ({n:,})" for lbl, n in zip(d.label, d.deals, strict=True)]
+    x = alt.X("bar:N", sort=alt.SortField("order"), title=None, axis=alt.Axis(labelAngle=0, labelLimit=200))
+    # room above the highest bar for its label, inside the plot (a label above it would push the title out)
+    y_scale = alt.Scale(domain=[0, float(d.top.max() or 1) * 1.18], nice=False)
+    bars = alt.Chart(d).mark_bar(size=48).encode(
+        x=x, y=alt.Y("y0:Q", title="Open pipeline", scale=y_scale,
+                     axis=alt.Axis(format="$~s" if currency == "$" else "~s")), y2="y1:Q",
+        color=alt.Color("kind:N", title=None, legend=None, scale=alt.Scale(
+            domain=["total", "up", "down", "none"], range=["#0072B2", "#009E73", "#D55E00", "#999999"])),
+        tooltip=[alt.Tooltip("bar:N", title="Bar"), alt.Tooltip("label:N", title="Amount"),
+                 alt.Tooltip("deals:Q", title="Deals", format=",")])
+    text = alt.Chart(d).mark_text(dy=-8, fontSize=FONT - 3).encode(x=x, y=alt.Y("top:Q", scale=y_scale), text="text:N")
+    return _style((bars + text).properties(title=_title(title, subtitle), height=height, padding={"top": 12}))
+
+
+def forecast_categories(df: pd.DataFrame, period: str, currency: str = "$") -> alt.Chart:
+    """What will close in the period: amount per forecast category, stacked by territory."""
+    d = df.copy()
+    d["amount"] = d["amount"].fillna(0.0)
+    order = ["Closed (won)", "Commit", "Best case", "Pipeline", "Omitted"]
+    return _style(alt.Chart(d).mark_bar().encode(
+        y=alt.Y("label:N", sort=order, title=None),
+        x=alt.X("sum(amount):Q", title="Amount", axis=alt.Axis(format="$~s" if currency == "$" else "~s")),
+        color=alt.Color("territory:N", title="Territory", scale=alt.Scale(scheme="tableau10")),
+        tooltip=[alt.Tooltip("label:N", title="Category"), alt.Tooltip("territory:N", title="Territory"),
+                 alt.Tooltip("sum(amount):Q", format=",.2f", title="Amount"),
+                 alt.Tooltip("sum(deals):Q", format=",", title="Deals")],
+    ).properties(title=_title("What will close, by forecast category", period), height=alt.Step(34)))
+
+
+def coverage_bars(rows: pd.DataFrame, day: str) -> alt.Chart:
+    """Coverage per segment (bars) against the coverage its win rate requires (black ticks)."""
+    d = rows.dropna(subset=["coverage"]).copy()
+    d["status"] = ["short" if s else "enough" for s in d["short"].fillna(False)]
+    base = alt.Chart(d).encode(y=alt.Y("segment:N", title=None, sort="-x"))
+    bars = base.mark_bar(height=24).encode(
+        x=alt.X("coverage:Q", title="Coverage (× the target still to win)"),
+        color=alt.Color("status:N", title=None, scale=alt.Scale(domain=["enough", "short"],
+                                                               range=["#009E73", "#D55E00"])),
+        tooltip=[alt.Tooltip("segment:N", title="Segment"), alt.Tooltip("coverage:Q", format=".1f", title="Coverage"),
+                 alt.Tooltip("required:Q", format=".1f", title="Required")])
+    ticks = base.mark_tick(color="black", thickness=3, size=34).encode(x="required:Q")
+    return _style((bars + ticks).properties(
+        title=_title("Coverage against the coverage required", f"on {day} · black tick = 1 ÷ trailing win rate"),
+        height=alt.Step(38)))

@@ -8,6 +8,7 @@
   funnel [--db PATH] [--period P] [--by channel|territory|owner|campaign|sourced_by] [--view period|cohort] --format json|csv
   matrix [--db PATH] [--period P] [--entity campaign|channel|marketer] [--baseline B] --format json|csv
   plan [--db PATH] --period P [--target AMOUNT] --format json|csv
+  pipeline [--db PATH] [--from DATE] [--to DATE] [--period P] [--territory T] [--format text|json]
   undo [--db PATH] [--batch N]
   history [--db PATH] [--format text|json]
   serve [--address A] [--port P]
@@ -326,6 +327,22 @@ def cmd_plan(args) -> int:
     return 0
 
 
+def cmd_pipeline(args) -> int:
+    from revmachine import metrics, pipeline
+    from revmachine.filters import Filters
+
+    with _open(args) as con:
+        label = args.period or metrics.current_period_label(con)
+        _period_or_default(con, label)
+        b = pipeline.build(con, label, Filters(territory=tuple(args.territory or ())), args.start, args.end)
+    doc = pipeline.as_json(b)
+    if args.format == "json":
+        print(json.dumps(doc, indent=2, default=str))
+    else:
+        print(pipeline.as_text(b))
+    return 0
+
+
 def cmd_undo(args) -> int:
     from revmachine.ingest import load as load_mod
 
@@ -457,6 +474,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--target", type=float, help="a total revenue target instead of the targets sheet")
     sp.add_argument("--format", choices=["json", "csv"], default="json")
     sp.set_defaults(fn=cmd_plan)
+
+    sp = sub.add_parser("pipeline", help="print the pipeline: movement, forecast, coverage, reps against quota")
+    dbopt(sp)
+    sp.add_argument("--from", dest="start", metavar="DATE",
+                    help="the movement's first day (YYYY-MM-DD; default: last week's load)")
+    sp.add_argument("--to", dest="end", metavar="DATE", help="its second day (default: the data's as-of date)")
+    sp.add_argument("--period", help="the period the deals close in: 2026-Q4, 2026-11, 2026; default: the quarter "
+                                     "under way")
+    sp.add_argument("--territory", action="append", help="filter to a territory (repeatable)")
+    sp.add_argument("--format", choices=["text", "json"], default="text")
+    sp.set_defaults(fn=cmd_pipeline)
 
     sp = sub.add_parser("undo", help="undo the last loaded batch")
     dbopt(sp)

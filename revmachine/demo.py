@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from revmachine import config
+from revmachine import config, demo_pipeline
 
 ANCHOR = dt.date(2026, 11, 20)
 TERRITORIES = ["North America", "EMEA", "APAC", "LATAM"]
@@ -314,8 +314,10 @@ def generate(n_leads: int = 30000, seed: int = 42) -> dict[str, pd.DataFrame]:
                           "mql_quota": int(round(mtyp * 1.05, -1))})
     targets = pd.DataFrame(trows)
     targets.insert(0, "source_row", np.arange(2, len(targets) + 2))
-    return {"leads": leads, "deals": deals, "campaigns": campaigns, "spend": spend, "targets": targets,
-            "activities": activities, "owners": owners, "accounts": accounts}
+    tables = {"leads": leads, "deals": deals, "campaigns": campaigns, "spend": spend, "targets": targets,
+              "activities": activities, "owners": owners, "accounts": accounts}
+    # the pipeline's history (expected close dates, categories, field history, personal quotas)
+    return demo_pipeline.grow(tables, seed)
 
 
 # --- existing customers: what happens after the first deal ---------------------------------------------
@@ -573,7 +575,7 @@ def as_it_stood(tables: dict[str, pd.DataFrame], cut: pd.Timestamp) -> dict[str,
     t["activities"] = t["activities"][t["activities"].occurred_at <= cut]
     if "accounts" in t:
         t["accounts"] = _accounts_as_they_stood(t["accounts"], cut)
-    return t
+    return demo_pipeline.as_it_stood(t, tables, cut)
 
 
 def build(path: str | Path | None = None, n_leads: int = 30000, seed: int = 42) -> int:
@@ -592,6 +594,7 @@ def build(path: str | Path | None = None, n_leads: int = 30000, seed: int = 42) 
                   note=f"{note}, as it stood on {week_ago:%Y-%m-%d}", snapshot_at=week_ago.to_pydatetime())
     res = load_mod.load(Staged([], [], [], to_arrow(tables)), path, modes={"*": "replace"}, note=note,
                         snapshot_at=anchor.to_pydatetime())
+    demo_pipeline.seed_meeting(path, tables)  # forecast calls of past quarters, marketing's pipeline target
     return res.batch_id
 
 
@@ -618,20 +621,20 @@ def write_spreadsheets(out_dir: Path | None = None, n_leads: int = 30000, seed: 
         "mql_at": "MQL Date", "sal_at": "SAL Date", "opportunity_at": "Opportunity Date",
         "proposal_at": "Proposal Date", "won_at": "Won Date", "exit_at": "Exit Date",
         "exit_reason": "Exit Reason", "assigned_at": "Assigned Date", "first_response_at": "First Response"})
-    d = t["deals"].copy()
-    if "expected_close_at" in d:  # an open deal's Close Date is its expected close (as Salesforce writes it)
-        d["closed_at"] = d["closed_at"].fillna(d.pop("expected_close_at"))
-    deals = d.drop(columns=["source_row", "stage", "is_won", "is_lost"]).rename(columns={
+    deals = demo_pipeline.spreadsheet_columns(t["deals"]).drop(columns=["source_row", "stage", "is_won", "is_lost"]).rename(columns={
         "deal_id": "Opportunity ID", "lead_id": "Lead ID", "deal_name": "Opportunity Name",
         "company": "Account Name", "owner": "Opportunity Owner", "territory": "Region",
         "channel": "Lead Source", "campaign": "Primary Campaign Source", "product": "Product",
         "current_stage": "Stage", "created_at": "Created Date", "closed_at": "Close Date",
-        "amount": "Amount", "lost_reason": "Loss Reason", "deal_type": "Type"})
+        "amount": "Amount", "lost_reason": "Loss Reason", "deal_type": "Type", "probability": "Probability (%)",
+        "forecast_category": "Forecast Category"})
     acts = t["activities"].drop(columns=["source_row"]).rename(columns={
         "activity_id": "Activity ID", "lead_id": "Lead ID", "occurred_at": "Activity Date",
         "activity_type": "Activity Type", "owner": "Assigned To"})
     paths = []
-    for name, df in (("leads.csv", leads), ("deals.csv", deals), ("activities.csv", acts)):
+    history = demo_pipeline.history_sheet(t["deal_field_history"])
+    for name, df in (("leads.csv", leads), ("deals.csv", deals), ("activities.csv", acts),
+                     ("OpportunityFieldHistory.csv", history)):
         p = out / name
         df.to_csv(p, index=False, date_format="%Y-%m-%d %H:%M:%S")
         paths.append(p)
@@ -642,7 +645,9 @@ def write_spreadsheets(out_dir: Path | None = None, n_leads: int = 30000, seed: 
     spend = t["spend"].drop(columns=["source_row", "period_end"]).rename(columns={
         "period_start": "Month", "function": "Function", "channel": "Channel", "amount": "Amount"})
     spend["Month"] = pd.to_datetime(spend["Month"]).dt.strftime("%Y-%m")
-    tg = t["targets"].copy()
+    quotas = demo_pipeline.quota_sheet(t["targets"])
+    tg = t["targets"]
+    tg = tg[tg["scope"].fillna("team") != "personal"].copy() if "scope" in tg else tg.copy()
     tg["Quarter"] = pd.to_datetime(tg.period_start).dt.to_period("Q").astype(str).str.replace("Q", "-Q")
     tg = tg.rename(columns={"territory": "Territory", "revenue_target": "Revenue Target",
                             "mql_quota": "MQL Quota"})[["Quarter", "Territory", "Revenue Target", "MQL Quota"]]
@@ -654,6 +659,8 @@ def write_spreadsheets(out_dir: Path | None = None, n_leads: int = 30000, seed: 
         spend.to_excel(xw, sheet_name="Spend", index=False)
         tg.to_excel(xw, sheet_name="Targets", index=False)
         owners.to_excel(xw, sheet_name="Sales Team", index=False)
+        if quotas is not None:
+            quotas.to_excel(xw, sheet_name="Quotas", index=False)
         if "accounts" in t:
             _accounts_sheet(t["accounts"]).to_excel(xw, sheet_name="Accounts", index=False)
     paths.append(p)

@@ -7,7 +7,9 @@ the order of BUILD: lookups (owner ids -> names, accounts -> territories, exchan
 money basis), deal_links (each deal's outcome, money and the lead it continues), funnel_records
 (one row per record with its stages as lists in funnel order), funnel_stages (which configured
 stages the data has), deal_facts and won_deals; stage_events and funnel_steps are plain unnests of
-funnel_records: no self-joins, no window functions.
+funnel_records: no self-joins, no window functions. deal_changes (every value a deal's stage, amount,
+close date, forecast category and owner took, from history exports and successive uploads) and
+deal_versions (each deal from one change to the next) are the pipeline's history.
 
 "Today" (a date after it is in the future, issue 13 rule 5) is today in REVMACHINE_TZ, set for the
 build as the variable revmachine_today. data_checks() gives the load report what it shows about
@@ -44,6 +46,8 @@ BUILD: tuple[tuple[str, str], ...] = (
     ("account_list", "view"),
     ("account_deals", "table"),
     ("account_churn", "table"),
+    ("deal_changes", "table"),
+    ("deal_versions", "table"),
     ("funnel_step_list", "view"),
     ("stage_events", "view"),
     ("funnel_steps", "view"),

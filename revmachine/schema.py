@@ -85,7 +85,8 @@ BUSINESS_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
         account_id varchar,
         pipeline varchar,
         id_generated boolean,
-        deal_type varchar
+        deal_type varchar,
+        forecast_category varchar
         """,
         ("deal_id",),
     ),
@@ -193,6 +194,25 @@ BUSINESS_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
         entered_at timestamp
         """,
         ("record_type", "record_id", "stage_raw", "entered_at"),
+    ),
+    # a deal's field changes other than its stage (stages go to stage_history), one row per change:
+    # Salesforce OpportunityFieldHistory (Field / OldValue / NewValue / CreatedDate) and the Amount /
+    # CloseDate / ForecastCategory columns of OpportunityHistory, Pipedrive's deal change log
+    # (field_key / old_value / new_value / log_time), Dynamics 365 audit history (Changed Field / Old
+    # Value / New Value / Changed Date), HubSpot property history. field: amount | close_date |
+    # forecast_category | owner | probability; values as text, amounts and dates normalised
+    # (1234.50, 2026-05-18) when staged
+    "deal_field_history": (
+        """
+        deal_id varchar not null,
+        batch_id integer not null,
+        source_row integer,
+        field varchar not null,
+        changed_at timestamp,
+        old_value varchar,
+        new_value varchar
+        """,
+        ("deal_id", "field", "changed_at", "new_value"),
     ),
     # ad-platform reports (Google Ads, Meta, LinkedIn, Microsoft Advertising): cost and delivery per
     # campaign (and ad group) and day or reporting range; totals rows are never loaded
@@ -484,6 +504,58 @@ def _v5(con: duckdb.DuckDBPyConnection) -> None:
 
 
 MIGRATIONS.append((5, "one first-touch SLA: the MQL stage's SLA hours", _v5))  # type: ignore[arg-type]
+
+
+def _v7(con: duckdb.DuckDBPyConnection) -> None:
+    """The sales half of the meeting: each deal's forecast category, a deal's field history
+    (deal_field_history), the forecast calls made in the meeting, forecast categories mapped from
+    stages, and marketing's target share of pipeline created. Creates or alters only what it owns."""
+    existing = {r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'main'").fetchall()}
+    for name in ("deals", "deal_field_history"):
+        cols, _key = BUSINESS_TABLES[name]
+        if name not in existing:
+            con.execute(f"create table {name} ({cols})")
+            con.execute(f"create table {name}_history ({cols}, superseded_by integer)")
+            continue
+        have = {r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_name = ?", [name]).fetchall()}
+        if set(columns(name)) - have:
+            _rebuild_table(con, name, cols)
+            _rebuild_table(con, f"{name}_history", cols + ", superseded_by integer")
+    # the forecast call: stored like the action items (app state), behind revmachine/forecast.py
+    con.execute(
+        """
+        create table if not exists forecast_calls (
+            call_id integer primary key,
+            period varchar not null,          -- the period the call is for (2026-Q4)
+            scope_kind varchar not null check (scope_kind in ('company', 'territory', 'owner')),
+            scope varchar not null,           -- the territory or owner ('All' for the company)
+            commit_amount decimal(18, 2),
+            best_case_amount decimal(18, 2),
+            currency varchar,
+            called_by varchar not null,       -- who made the call
+            note varchar,
+            recorded_at timestamp not null,   -- when it was recorded
+            recorded_by varchar,              -- who recorded it (the signed-in user, when there is one)
+            data_as_of date                   -- the data's as-of date when it was recorded
+        )
+        """
+    )
+    con.execute(
+        """
+        create table if not exists config_forecast_categories (
+            stage_key varchar primary key,    -- an exported stage name, folded (stage_key), or a funnel stage
+            category varchar not null check (category in ('commit', 'best_case', 'pipeline', 'omitted'))
+        )
+        """
+    )
+    con.execute("insert or ignore into config_settings values ('marketing_pipeline_target', '')")
+
+
+MIGRATIONS.append((7, "pipeline: forecast categories, deal field history, forecast calls", _v7))  # type: ignore[arg-type]
+
+
 
 
 def _v8(con: duckdb.DuckDBPyConnection) -> None:

@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from revmachine import cache, format, home, ui
+from revmachine import cache, format, home, pipeline, ui
 from revmachine.errors import UserError
 from revmachine.format import esc
 
@@ -32,7 +32,7 @@ st.caption(esc(f"Every figure: this window, {s['filters']} (the sidebar filters)
                f"Campaign quadrants: {s['matrix_window'].describe()} (the last four complete quarters)."))
 
 row1 = st.columns(3)
-row2 = st.columns(3)
+row2 = st.columns(4)
 
 with row1[0].container(border=True, key="home_attainment"):
     a = s["attainment"]
@@ -87,7 +87,27 @@ with row1[2].container(border=True, key="home_sla"):
         st.caption("No marketing-sourced lead handed off in this window.")
     ui.link("views/dashboard.py", "SLA scoreboard")
 
-with row2[0].container(border=True, key="home_behind"):
+with row2[0].container(border=True, key="home_pipeline"):
+    try:
+        pc = cache.call(pipeline.card, period.label, filt)
+    except UserError:
+        pc = None
+    if pc:
+        st.metric(esc(f"Pipeline closing in {pc['period']}"), money(pc["end"]),
+                  delta=money(pc["net"]).replace("−", "-") + f" vs {pc['start_day']:%-d %b}",
+                  help=esc(pc["sentence"]))
+        cv = pc["coverage"]
+        cov_text = (f"{cv['coverage']:.1f}× coverage, {cv['required']:.1f}× required"
+                    if cv["coverage"] is not None and cv["required"] else "coverage —")
+        st.markdown(esc(f"{cov_text}; {format.pct(pc['reps_on_quota'])} of reps on quota."))
+        if pc["shortest"]:
+            st.markdown(esc(f"Short: {pc['shortest']['segment']}, {pc['shortest']['coverage']:.1f}× of "
+                            f"{pc['shortest']['required']:.1f}×."))
+    else:
+        st.metric("Pipeline", format.DASH)
+    ui.link("views/pipeline.py", "Pipeline")
+
+with row2[1].container(border=True, key="home_behind"):
     t = s["behind"]
     if t:
         st.metric(esc(f"Furthest behind: {t['territory']}"), f"{format.pct(t['attainment'])} of target",
@@ -99,7 +119,7 @@ with row2[0].container(border=True, key="home_behind"):
         st.caption(esc(s["attainment"]["note"] or "No territory has a target for this window."))
     ui.link("views/dashboard.py", "Attainment by territory")
 
-with row2[1].container(border=True, key="home_matrix"):
+with row2[2].container(border=True, key="home_matrix"):
     spin, silent = s["spin_doctors"], s["silent_operatives"]
 
     def names(xs: list[str]) -> str:
@@ -114,7 +134,7 @@ with row2[1].container(border=True, key="home_matrix"):
     st.markdown(esc(f"Silent operatives: {names(silent)}."))
     ui.link("views/matrix.py", "Marketer matrix")
 
-with row2[2].container(border=True, key="home_actions"):
+with row2[3].container(border=True, key="home_actions"):
     st.metric("Open actions", format.count(s["open_actions"]))
     if s["open_actions"]:
         for r in s["actions"].head(2).itertuples():

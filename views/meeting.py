@@ -6,7 +6,7 @@ import io
 import pandas as pd
 import streamlit as st
 
-from revmachine import cache, charts, db, export, filters, format, funnel, home, matrix, meeting, metrics, ui
+from revmachine import cache, charts, db, export, filters, format, funnel, home, matrix, meeting, metrics, pipeline, ui
 from revmachine.errors import UserError
 from revmachine.format import esc
 
@@ -19,7 +19,7 @@ rates = {s["step"]: s["rate"] for s in brief.get("steps", [])}
 window_text = esc(f"{period.describe()} · {filt.describe()}")
 
 # ---------------------------------------------------------------- presentation mode
-SLIDES = ["Scorecard", "Attainment", "Funnel", "Bottleneck", "Revenue SLA", "Marketer matrix", "Actions"]
+SLIDES = ["Scorecard", "Attainment", "Pipeline", "Funnel", "Bottleneck", "Revenue SLA", "Marketer matrix", "Actions"]
 if st.session_state.get("present"):
     # constant CSS only (no data in it): no sidebar or header, large type for a room, each slide one screen
     st.html("<style>[data-testid='stSidebar'],[data-testid='stHeader'],[data-testid='stSidebarCollapsedControl']"
@@ -67,6 +67,19 @@ if st.session_state.get("present"):
                             width="stretch")
         elif a["note"]:
             st.markdown(esc(a["note"]))
+    elif slide == "Pipeline":
+        pc = cache.call(pipeline.card, period.label, filt)
+        mv = cache.call(pipeline.movement, period.label, filt)
+        c1, c2, c3 = st.columns(3)
+        c1.metric(esc(f"Closing in {pc['period']}"), format.money(pc["end"], cur), border=True,
+                  delta=format.money(pc["net"], cur).replace("−", "-"))
+        cv = pc["coverage"]
+        c2.metric("Coverage (required)", (f"{cv['coverage']:.1f}× ({cv['required']:.1f}×)"
+                                          if cv["coverage"] is not None and cv["required"] else format.DASH), border=True)
+        c3.metric("Reps on quota", format.pct(pc["reps_on_quota"]), border=True)
+        st.altair_chart(charts.for_room(charts.pipeline_waterfall(
+            mv, "Pipeline movement", f"{format.date(mv['start_day'])} → {format.date(mv['end_day'])}", cur,
+            height=280)), width="stretch")
     elif slide == "Funnel":
         f = cache.call(funnel.build, period.label, filt, "period", None, "")
         st.altair_chart(charts.for_room(charts.funnel_volume(f.steps, period.describe(), "period")),

@@ -152,3 +152,106 @@ create or replace macro periods_of(labels, starts, ends) as table
         unnest(labels) as period,
         cast(unnest(starts) as date) as period_start,
         cast(unnest(ends) as date) as period_end;
+
+-- the pipeline on each of the given days (deal_versions): each deal created by then, as it stood
+-- that day. status: won | lost once its close date has passed (a won or lost deal with no close date:
+-- from its current version on), else open; close_date: its expected close while open, the close date
+-- once closed; forecast_category: 'closed' once won, NULL once lost. deals_at(x): one day.
+create or replace macro deals_on(days) as table
+    select
+        d.day,
+        v.* exclude (forecast_category, close_date),
+        case
+            when v.outcome in ('won', 'lost') and (v.closed_on <= d.day or (v.closed_on is null and v.valid_to is null))
+                then v.outcome
+            else 'open'
+        end as status,
+        case when v.outcome in ('won', 'lost') and v.closed_on <= d.day then v.closed_on else v.close_date end
+            as close_date,
+        case
+            when v.outcome = 'won' and v.closed_on <= d.day then 'closed'
+            when v.outcome = 'lost' and v.closed_on <= d.day then null
+            else v.forecast_category
+        end as forecast_category
+    from (select cast(unnest(days) as date) as day) as d
+    inner join deal_versions as v
+        on v.valid_from <= d.day
+        and (v.valid_to is null or d.day < v.valid_to)
+        and (v.created_on is null or v.created_on <= d.day);
+
+create or replace macro deals_at(x) as table
+    select * exclude (day) from deals_on([x]);
+
+-- pipeline movement between days a and b for deals closing in [ps, pe) (the Pipeline page's
+-- waterfall): one row per deal that moved, with what it adds to each bar (magnitudes; the page and
+-- the CLI sign them) so that, summed over the deals,
+--   start + created + pulled_in + increased - decreased - won - lost - pushed_out = end
+-- holds exactly (a data test checks it on the demo):
+--   start: open on day a with a close date in the period; end: the same on day b;
+--   created / pulled_in: not in the start, then in the period by b (closed in it by then, or open
+--     with a close date in it): created after a, else pulled in (its close date moved into the period);
+--   increased / decreased: a starting deal's amount change (its last amount against its amount on a);
+--   won / lost: closed between a and b, at its last amount; pushed_out: a starting deal still open
+--     with its close date moved out of the period, at its last amount.
+-- A blank amount counts as 0 here (has_amount says which deals had none). Deals are attributed to
+-- their owner, territory, channel and sourcing on day b (f_* are the shared filters; f_currency ''
+-- = every deal, else only the deals of that currency).
+create or replace macro pipeline_movement(a, b, ps, pe, f_territory, f_channel, f_owner, f_sourced_by, f_currency)
+        as table
+    with
+    on_a as (select * from deals_at(a)),
+    on_b as (
+        select *
+        from deals_at(b)
+        where
+            passes_filters(f_territory, f_channel, f_owner, f_sourced_by, territory, channel, owner, sourced_by)
+            and (f_currency = '' or coalesce(currency, '') = f_currency)
+    ),
+    paired as (
+        select
+            y.deal_id,
+            y.deal_name,
+            y.company,
+            y.owner,
+            y.territory,
+            y.currency,
+            y.created_on,
+            x.deal_id is not null as existed,
+            x.status as status_a,
+            y.status as status_b,
+            x.amount as amount_a,
+            y.amount as amount_b,
+            x.close_date as close_a,
+            y.close_date as close_b,
+            x.forecast_category as category_a,
+            y.forecast_category as category_b,
+            coalesce(x.status = 'open' and x.close_date >= ps and x.close_date < pe, false) as in_start,
+            coalesce(y.status = 'open' and y.close_date >= ps and y.close_date < pe, false) as in_end,
+            y.status in ('won', 'lost') and coalesce(x.status, 'open') = 'open' as closed_between,
+            coalesce(y.close_date >= ps and y.close_date < pe, false) as closes_in_period,
+            coalesce(x.amount, 0) as amt_a,
+            coalesce(y.amount, 0) as amt_b,
+            y.amount is not null and (x.deal_id is null or x.amount is not null) as has_amount
+        from on_b as y
+        left join on_a as x on y.deal_id = x.deal_id
+    ),
+    flagged as (
+        select
+            *,
+            not in_start and (in_end or (closed_between and closes_in_period)) as entered
+        from paired
+    )
+    select
+        deal_id, deal_name, company, owner, territory, currency, created_on, status_a, status_b,
+        amount_a, amount_b, close_a, close_b, category_a, category_b, in_start, in_end, has_amount,
+        case when in_start then amt_a else 0 end as start_amount,
+        case when entered and not existed then amt_b else 0 end as created,
+        case when entered and existed then amt_b else 0 end as pulled_in,
+        case when in_start and amt_b > amt_a then amt_b - amt_a else 0 end as increased,
+        case when in_start and amt_b < amt_a then amt_a - amt_b else 0 end as decreased,
+        case when (in_start or entered) and status_b = 'won' and closed_between then amt_b else 0 end as won,
+        case when (in_start or entered) and status_b = 'lost' and closed_between then amt_b else 0 end as lost,
+        case when in_start and status_b = 'open' and not in_end then amt_b else 0 end as pushed_out,
+        case when in_end then amt_b else 0 end as end_amount
+    from flagged
+    where in_start or in_end or entered;

@@ -177,6 +177,7 @@ def select_deals(st: Staging, res: SheetResult, t: str, c, i: int) -> str:
             {currency(st, res, c)} as currency,
             {c('contact_id')} as contact_id, {c('account_id')} as account_id, {c('pipeline')} as pipeline,
             {c('deal_type')} as deal_type,
+            {c('forecast_category')} as forecast_category,
             {c('current_stage')} is not null and {stage} is null as __unknown_stage,
             {c('status')} is not null and {status} is null and {stage} is null as __unknown_status,
             coalesce({conflict}, false) as __outcome_conflict

@@ -440,6 +440,10 @@ def _decide(st: Staging, res: SheetResult, overrides: dict, choices: Choices, li
             d.how = how
     if p.kind == "leads":
         _extra_stage_columns(st, res)
+    if p.kind == "deals":
+        from revmachine.ingest.history import map_entered_columns
+
+        map_entered_columns(res)
 
 
 def _wide_periods(st: Staging, res: SheetResult) -> dict[int, tuple]:

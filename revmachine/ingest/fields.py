@@ -331,15 +331,24 @@ DEALS = (
                             "sales process:0.5"), (), 1.0),
     # Odoo archives a lost opportunity (Active = False) whatever stage it sat in
     F("active", "bool", P("active", "is active"), (), 0.5, False),
+    # the forecast category as the CRM keeps it: Salesforce ForecastCategoryName (Pipeline, Best Case,
+    # Most Likely, Commit, Omitted, Closed; its ForecastCategory API values BestCase, Forecast...:
+    # Object Reference, OpportunityStage / Opportunity), HubSpot "Forecast category"
+    # (hs_manual_forecast_category: Not forecasted, Pipeline, Best case, Commit, Closed won; knowledge
+    # base "Set up the forecast tool"), Dynamics 365 "Forecast Category" (msdyn_forecastcategory:
+    # Pipeline, Best case, Committed, Omitted, Won, Lost; "Capture forecast category for opportunity")
+    F("forecast_category", "text", P("forecast category name", "forecast category:0.95", "forecastcategoryname",
+                                     "hs manual forecast category", "hs forecast category", "forecast category label",
+                                     "msdyn forecastcategory"), (), 0.5),
     # new business, existing business (expansion) or a renewal, as the export types the deal; the
     # values are read by queries/marts/account_deals.sql (vocabulary and vendor pages there)
     F("deal_type", "text", P("type:0.7", "opportunity type", "deal type", "dealtype", "deal type name",
                              "opportunity type name", "sales type", "sale type",
                              "sales cycle type", "new or existing", "new existing", "revenue type:0.7",
                              "booking type:0.8", "deal category:0.6"), (), 0.8),
-    F("deal_signal", "text", P("forecast category", "forecast category name", "next step", "fiscal period",
+    F("deal_signal", "text", P("next step", "fiscal period",
                                "fiscal quarter", "fiscal year:0.5", "age", "deal age", "stage duration", "days in stage", "competitor:0.6",
-                               "rating:0.3", "purchase timeframe", "purchase process", "forecast category:0.9",
+                               "rating:0.3", "purchase timeframe", "purchase process",
                                "customer need", "proposed solution", "budget amount:0.6", "quote:0.4",
                                "days to close", "expected revenue:0.2"), (), 1.0, False),
 )
@@ -583,10 +592,18 @@ STAGE_HISTORY = (
       3.0, False),
     F("old_value", "text", P("old value", "from stage", "previous value", "old stage", "previous stage",
                              "stage from"), (), 3.0, False),
-    F("history_signal", "text", P("expected revenue:0.5", "forecast category:0.5", "is deleted:0.5",
+    F("history_signal", "text", P("expected revenue:0.5", "is deleted:0.5",
                                   "system modstamp:0.6", "created by id:0.4", "prev amount", "prev close date",
-                                  "from forecast category", "to forecast category", "amount:0.3",
-                                  "probability:0.3", "close date:0.3"), (), 0.5, False),
+                                  "from forecast category", "probability:0.3", "data type:0.6", "datatype:0.6"),
+      (), 0.5, False),
+    # what a snapshot-style history row says beside its stage (Salesforce OpportunityHistory: StageName,
+    # Amount, CloseDate, ForecastCategory, Probability per change; Object Reference "OpportunityHistory"):
+    # read into deal_field_history (ingest/history.py), not stored here
+    F("amount", "amount", P("amount:0.6", "to amount", "new amount"), (), 0.15, False),
+    F("close_date", "date", P("close date:0.6", "to close date", "new close date", "expected close date:0.5"),
+      (), 0.15, False),
+    F("forecast_category", "text", P("forecast category:0.6", "to forecast category", "forecast category name:0.6",
+                                     "to forecastcategory"), (), 0.15, False),
 )
 
 

@@ -108,6 +108,10 @@ def _type_and_check(st: Staging, sheets: list[SheetResult]) -> dict[str, pa.Tabl
     preview.questions(st, parts_by_kind, sheets)
     if "leads" in parts_by_kind:
         tables.update(_stage_date_rows(st, parts_by_kind["leads"]))
+    if "stage_history" in parts_by_kind or "deals" in parts_by_kind:
+        from revmachine.ingest import history  # a deal's field history, HubSpot's stage-entry dates
+
+        tables.update(history.extra_tables(st, parts_by_kind, tables))
     checks.links(st, tables, sheets)
     checks.currencies(st, tables, sheets)
     if "targets" in tables and "owners" in tables and checks.team_goals(st, parts_by_kind["targets"]):

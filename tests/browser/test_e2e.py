@@ -345,7 +345,7 @@ def _dicts(obj):
             yield from _dicts(v)
 
 
-SLIDES = ["Scorecard", "Attainment", "Funnel", "Bottleneck", "Revenue SLA", "Marketer matrix", "Actions"]
+SLIDES = ["Scorecard", "Attainment", "Pipeline", "Funnel", "Bottleneck", "Revenue SLA", "Marketer matrix", "Actions"]
 
 
 def test_meeting_presentation_mode_fits_the_projector(page: Page, demo_server):
@@ -367,7 +367,7 @@ def test_meeting_presentation_mode_fits_the_projector(page: Page, demo_server):
         expect(page.get_by_role("heading", name=f"{n}/{len(SLIDES)} · {name}")).to_be_visible()
         idle(page)
         expect(page.get_by_test_id("stSidebar")).to_be_hidden()
-        if name in ("Attainment", "Funnel", "Revenue SLA", "Marketer matrix"):
+        if name in ("Attainment", "Pipeline", "Funnel", "Revenue SLA", "Marketer matrix"):
             expect(page.locator('[data-testid="stVegaLiteChart"] svg.marks').first).to_be_visible()
         shot(page, f"present_{n}_{name.lower().replace(' ', '_')}", whole=False)
         assert main_height(page) <= 720, f"slide {name} is {main_height(page)} px high"
@@ -377,11 +377,11 @@ def test_meeting_presentation_mode_fits_the_projector(page: Page, demo_server):
     expect(page.get_by_role("heading", name="Call every SAL back within a day")).to_be_visible()
     expect(page.get_by_text("Dana Example · due")).to_be_visible()
     page.keyboard.press("ArrowLeft")
-    expect(page.get_by_role("heading", name=f"6/{len(SLIDES)} · Marketer matrix")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"7/{len(SLIDES)} · Marketer matrix")).to_be_visible()
     expect(page.locator('[data-testid="stVegaLiteChart"]').get_by_text("ALIGNED MARKETER", exact=True)).to_be_visible()
 
 
-PAGES = [("", "home"), ("/dashboard", "dashboard"), ("/funnel", "funnel"), ("/matrix", "matrix"),
+PAGES = [("", "home"), ("/dashboard", "dashboard"), ("/pipeline", "pipeline"), ("/funnel", "funnel"), ("/matrix", "matrix"),
          ("/planning", "planning"), ("/meeting", "meeting"), ("/data", "data")]
 
 

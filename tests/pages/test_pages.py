@@ -13,8 +13,8 @@ from .hostile import markdown_texts, plain
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
-PAGES = ["views/home.py", "views/dashboard.py", "views/funnel.py", "views/matrix.py", "views/planning.py",
-         "views/meeting.py"]
+PAGES = ["views/home.py", "views/dashboard.py", "views/pipeline.py", "views/funnel.py", "views/matrix.py",
+         "views/planning.py", "views/meeting.py"]
 
 
 def run(path=APP, **state):
@@ -45,7 +45,8 @@ def test_home_is_the_default_page_and_tells_the_story(demo_full_env):
     assert home_heading(at).startswith("2026-Q4 to date (1 Oct – ")
     labels = [plain(m.label) for m in at.metric]
     assert labels[0] == "Won revenue" and labels[1].startswith("Bottleneck: ")
-    assert "Revenue SLA: leads breaching" in labels and labels[3].startswith("Furthest behind: ")
+    assert "Revenue SLA: leads breaching" in labels and labels[3].startswith("Pipeline closing in 2026-Q4")
+    assert labels[4].startswith("Furthest behind: ")
     assert "Spin doctors · silent operatives" in labels and "Open actions" in labels
     body = " ".join(texts(at.markdown))
     assert "Pace: " in body and "of target by 31 Dec 2026 at today's rate" in body
@@ -303,11 +304,12 @@ def test_meeting_page_form_brief_and_presentation(demo_env):
     assert not at.exception and any("Added action item 1" in s.value for s in at.success)
     assert at.text_input(key="action_title").value == ""
     at.button(key="start_presentation").click().run()
-    slides = ["Scorecard", "Attainment", "Funnel", "Bottleneck", "Revenue SLA", "Marketer matrix", "Actions"]
-    assert at.title[0].value == "1/7 · Scorecard"
+    slides = ["Scorecard", "Attainment", "Pipeline", "Funnel", "Bottleneck", "Revenue SLA", "Marketer matrix",
+              "Actions"]
+    assert at.title[0].value == "1/8 · Scorecard"
     for n, name in enumerate(slides[1:], start=2):
         at.button(key="slide_next").click().run()
-        assert not at.exception and at.title[0].value == f"{n}/7 · {name}"
+        assert not at.exception and at.title[0].value == f"{n}/8 · {name}"
     assert any(plain(h.value) == "Call every SAL back within a day" for h in at.subheader)  # large type
     at.button(key="slide_exit").click().run()
     assert at.title[0].value == "Weekly meeting"
@@ -340,7 +342,7 @@ def test_names_from_the_data_are_never_markup(hostile_db, monkeypatch, page):
         at.session_state["action_owner"] = names["owner"]
         next(b for b in at.button if "Add action item" in str(b.label)).click().run()
         at.button(key="start_presentation").click().run()
-        for _ in range(6):
+        for _ in range(7):
             at.button(key="slide_next").click().run()
             assert not at.exception, at.exception
             states.append(at)

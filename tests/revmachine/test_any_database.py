@@ -69,6 +69,10 @@ def test_every_command_runs(name, tmp_path, capsys):
     run("funnel", "--period", "all", "--view", "cohort", "--by", "channel")
     run("matrix", "--period", "all")
     run("plan", "--period", "2027-Q1")
+    pl = run("pipeline", "--period", "2026-Q1", "--from", "2026-01-01", "--to", "2026-03-31")
+    assert pl["movement"]["identity_holds"]
+    if name == "empty tables":  # nothing to show: no money, no share of reps ("—", not 0)
+        assert pl["movement"]["start"]["amount"] == 0 and pl["reps_on_quota_share"] is None
     # the report says "—" (null), not 0, where the data has nothing
     rows = {(r["metric"], r.get("segment")): r for r in run("report", "--period", "all")}
     v = {m: r["value"] for (m, seg), r in rows.items() if seg is None}
