@@ -10,8 +10,15 @@
   plan [--db PATH] --period P [--target AMOUNT] --format json|csv
   undo [--db PATH] [--batch N]
   history [--db PATH] [--format text|json]
+  audit [--db PATH] [--format csv|json] [--limit N]
+  backup DIR [--db PATH] [--no-uploads]
+  serve [--address A] [--port N]
   template OUT.xlsx
   bench [--quick]
+
+The command line is the analyst's tool: it runs as the machine's user with the analyst's rights (it
+loads, undoes and backs up; roles are given on the Team page), and every write says so on stderr
+and names that user in the audit trail.
 """
 
 from __future__ import annotations
@@ -71,9 +78,10 @@ def _stage_files(args):
     db.cleanup(path)  # what a killed load left behind
     ctx = stage.Context.defaults()
     if path.exists():
+        from revmachine import uploads
+
         db.ensure_current(path)
-        with db.read(path) as con:
-            ctx = stage.Context.from_db(con)
+        ctx = uploads.context(path)
     choices = _choices(args)
     if choices.stages:
         from revmachine.ingest.stages import EXITS
@@ -95,6 +103,14 @@ def _sheet_json(res) -> dict:
             "header_row": res.raw.header_row, "rows": res.rows_out, "source": res.source,
             "columns": [{"header": d.header, "field": d.field, "how": d.how, "evidence": d.evidence}
                         for d in res.decisions]}
+
+
+def _as_machine_user() -> None:
+    """Say who the command line writes as (stderr: stdout stays the command's output)."""
+    from revmachine import access
+
+    a = access.command_line()
+    print(f"as {a.id} (command line: the analyst's rights; the audit trail names this user)", file=sys.stderr)
 
 
 def cmd_inspect(args) -> int:
@@ -135,6 +151,7 @@ def cmd_load(args) -> int:
     result = None
     if staged.ok:
         modes = {"*": "replace"} if args.replace else {"*": "append"}
+        _as_machine_user()
         result = load_mod.load(staged, path, modes=modes, note="cli load", stage_names=choices.stages)
     if args.format == "json":
         out = {"ok": staged.ok, "db": str(path),
@@ -166,6 +183,7 @@ def cmd_demo(args) -> int:
             print(f"wrote {p}")
         return 0
     path = db.resolve(args.db)
+    _as_machine_user()
     batch = demo.build(path, args.leads, args.seed)
     print(f"Demo data ({args.leads:,} leads, seed {args.seed}) loaded into {path} as batch {batch}.")
     return 0
@@ -283,6 +301,7 @@ def cmd_plan(args) -> int:
 def cmd_undo(args) -> int:
     from revmachine.ingest import load as load_mod
 
+    _as_machine_user()
     batch = load_mod.undo_batch(args.db, args.batch)
     print(f"Undid batch {batch}.")
     return 0
@@ -294,6 +313,7 @@ def cmd_history(args) -> int:
     path = db.resolve(args.db)
     if not path.exists():
         raise UserError(f"no database at {path}.", hint="Load a file or run `python -m revmachine demo`.")
+    db.ensure_current(path)
     with db.read(path) as con:
         df = load_mod.history(con)
     if args.format == "json":
@@ -301,6 +321,68 @@ def cmd_history(args) -> int:
     else:
         print(df.to_string(index=False))
     return 0
+
+
+def cmd_audit(args) -> int:
+    """The audit trail (every write, who and when), newest first; csv cells are neutralised."""
+    from revmachine import audit, state
+
+    path = db.resolve(args.db)
+    if path.exists():
+        db.ensure_current(path)
+    with state.read(path) as con:
+        df = audit.for_export(audit.trail(con, args.limit))
+    if args.format == "json":
+        print(df.to_json(orient="records", date_format="iso", indent=2))
+    else:
+        _print_rows(df.astype(object).where(df.notna(), None).to_dict("records"), "csv")
+    return 0
+
+
+def cmd_backup(args) -> int:
+    from revmachine import state
+
+    _as_machine_user()
+    for p in state.backup(args.db, args.dir, with_uploads=not args.no_uploads):
+        print(f"wrote {p}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    """Start the app (streamlit run app.py) after saying what it will be: the address, whether
+    sign-in is on, where the two database files are; a non-local address without sign-in is warned
+    about before anything starts."""
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    secrets: dict = {}
+    for f in (Path.home() / ".streamlit" / "secrets.toml", root / ".streamlit" / "secrets.toml"):
+        if f.is_file():
+            try:
+                secrets.update(tomllib.loads(f.read_text(encoding="utf-8")))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise UserError(f"{f} cannot be read: {exc}") from None
+    from revmachine import state
+
+    path = db.resolve(args.db)
+    local = args.address in ("127.0.0.1", "localhost", "::1")
+    print(f"Revenue Machine on http://{args.address}:{args.port}")
+    print(f"  data file : {path}\n  app state : {state.path_for(path)}")
+    if "auth" in secrets:
+        print("  sign-in   : on ([auth] in secrets.toml); redirect URI "
+              f"{secrets['auth'].get('redirect_uri', '(missing: set redirect_uri)')}")
+    elif local:
+        print("  sign-in   : off (this machine only)")
+    else:
+        print(f"WARNING: {args.address} is reachable from other machines and there is no [auth] section in "
+              ".streamlit/secrets.toml: anyone who can reach this server can read the CRM data and change it. "
+              "See README, Team mode.", file=sys.stderr)
+    sys.stdout.flush()
+    env = {**os.environ, **({"REVMACHINE_DB": str(path)} if args.db else {})}
+    os.chdir(root)
+    os.execvpe(sys.executable, [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address",
+                                args.address, "--server.port", str(args.port)], env)
+    return 0  # not reached
 
 
 def cmd_template(args) -> int:
@@ -406,6 +488,26 @@ def build_parser() -> argparse.ArgumentParser:
     dbopt(sp)
     sp.add_argument("--format", choices=["text", "json"], default="text")
     sp.set_defaults(fn=cmd_history)
+
+    sp = sub.add_parser("audit", help="print the audit trail: every write, who and when (newest first)")
+    dbopt(sp)
+    sp.add_argument("--format", choices=["csv", "json"], default="csv")
+    sp.add_argument("--limit", type=int, help="only the last N rows")
+    sp.set_defaults(fn=cmd_audit)
+
+    sp = sub.add_parser("backup", help="copy the data file and the app-state file (and the kept uploads) "
+                                       "into DIR as one consistent backup")
+    sp.add_argument("dir")
+    dbopt(sp)
+    sp.add_argument("--no-uploads", action="store_true", help="leave the kept raw upload files out")
+    sp.set_defaults(fn=cmd_backup)
+
+    sp = sub.add_parser("serve", help="start the app (streamlit run app.py), saying where it listens and "
+                                      "whether sign-in is on")
+    dbopt(sp)
+    sp.add_argument("--address", default="127.0.0.1", help="bind address (default 127.0.0.1: this machine only)")
+    sp.add_argument("--port", type=int, default=8501)
+    sp.set_defaults(fn=cmd_serve)
 
     sp = sub.add_parser("template", help="write the upload template workbook")
     sp.add_argument("out")

@@ -270,7 +270,8 @@ def _remove_dead_staging() -> list[Path]:
 
 
 def ensure_current(path: str | Path | None = None) -> None:
-    """Upgrade an existing database whose schema or marts are older than this code (one write)."""
+    """Upgrade an existing database whose schema or marts are older than this code (one write), and
+    make its app-state file agree with it (state.ensure)."""
     from revmachine import schema
 
     p = resolve(path)
@@ -282,3 +283,6 @@ def ensure_current(path: str | Path | None = None) -> None:
     if old:
         with write(p):
             pass  # write() upgrades the schema and rebuilds stale marts, then swaps the file in
+    from revmachine import state
+
+    state.ensure(p)  # the app-state file beside it (action items, settings, roles, audit): made or upgraded

@@ -459,6 +459,24 @@ def _v2(con: duckdb.DuckDBPyConnection) -> None:
 
 MIGRATIONS.append((2, "real exports: outcomes, links, currencies, accounts, stage history, ad spend", _v2))  # type: ignore[arg-type]
 
+
+def _v6(con: duckdb.DuckDBPyConnection) -> None:
+    """Team mode: each batch names who loaded it and who undid it (the audit trail in the app-state
+    file has a row for each too; this keeps the name in the same transaction as the load). The
+    app-state tables move to their own file (state.py): empty ones are dropped here, ones with
+    rows stay until state.ensure has copied them over (it drops them then)."""
+    con.execute("alter table batches add column if not exists loaded_by varchar")
+    con.execute("alter table batches add column if not exists undone_by varchar")
+    con.execute("alter table batches add column if not exists undone_at timestamp")
+    existing = {r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'main'").fetchall()}
+    for name in ("action_items", "plan_versions", "mapping_memory", "config_stage_aliases"):  # state.OWNED
+        if name in existing and not con.execute(f"select count(*) from {name}").fetchall()[0][0]:
+            con.execute(f"drop table {name}")
+
+
+MIGRATIONS.append((6, "team mode: who loaded and undid each batch; app state in its own file", _v6))  # type: ignore[arg-type]
+
 SCHEMA_VERSION = max(v for v, *_ in MIGRATIONS)
 
 
