@@ -396,7 +396,8 @@ def cmd_template(args) -> int:
 def cmd_bench(args) -> int:
     import runpy
 
-    sys.argv = ["bench"] + (["--quick"] if args.quick else []) + (["--browser"] if args.browser else [])
+    sys.argv = ["bench"] + (["--quick"] if args.quick else []) + (["--browser"] if args.browser else []) \
+        + (["--writes"] if args.writes else [])
     runpy.run_path(str(Path(__file__).resolve().parent.parent / "bench" / "run.py"), run_name="__main__")
     return 0
 
@@ -516,6 +517,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("bench", help="run the benchmarks in bench/ and print figures")
     sp.add_argument("--quick", action="store_true")
     sp.add_argument("--browser", action="store_true", help="also time a filter change in Chromium")
+    sp.add_argument("--writes", action="store_true",
+                    help="only time saving an action item at 30k, 1M and 3M leads (builds those databases once)")
     sp.set_defaults(fn=cmd_bench)
     return p
 
