@@ -157,7 +157,10 @@ def _refused_screen() -> None:
 
 
 def sidebar_identity(who: access.Actor) -> None:
-    """Who is signed in and as what, with the way out (in the sidebar, under the filters)."""
+    """Who is signed in and as what, with the way out (in the sidebar, under the filters); once a run
+    (a page run on its own after app.py's frame draws the frame again when there is no data)."""
+    if _key_used("signout"):
+        return
     if who.via == "sign-in":
         st.caption(esc(f"Signed in as {who.label} · {who.role}"))
         st.button("Sign out", key="signout", on_click=st.logout)
@@ -167,6 +170,16 @@ def sidebar_identity(who: access.Actor) -> None:
             st.warning(esc(f"This server listens on {_exposed_address()} with no sign-in: anyone who can reach it "
                            "can read and change the data. Configure [auth] in .streamlit/secrets.toml."),
                        icon=":material/warning:")
+
+
+def _key_used(key: str) -> bool:
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        return ctx is not None and key in ctx.shared.widget_user_keys_this_run
+    except (ImportError, AttributeError):
+        return False
 
 
 def _exposed_address() -> str | None:
