@@ -26,6 +26,10 @@ from revmachine import access, cache, config, db, state
 from revmachine.format import esc
 
 
+# the addresses of app.py's pages ("" = the default page)
+PAGE_PATHS = ("", "dashboard", "funnel", "matrix", "planning", "meeting", "data", "team")
+
+
 def auth_section() -> dict[str, Any] | None:
     """The [auth] section of the secrets, or None (no sign-in configured)."""
     try:
@@ -121,7 +125,9 @@ def gate(navigation: bool = False) -> access.Actor:
     else:
         screen = _refused_screen
     if navigation:
-        st.navigation([st.Page(screen, title="Sign in", url_path="signin", default=True)], position="hidden").run()
+        # the screen under every page's address, so a link to /data shows it too (not "page not found")
+        st.navigation([st.Page(screen, title="Sign in", url_path=u or "signin", default=not u)
+                       for u in PAGE_PATHS], position="hidden").run()
     else:
         screen()
     st.stop()

@@ -44,6 +44,8 @@ if not who.may("load"):
     st.subheader("Load history")
     if path.exists():
         history_table(cache.call(load_mod.history))
+    else:
+        st.caption("Nothing has been loaded yet.")
     st.stop()
 
 # a new key after each load empties the uploader: the loaded files are not checked again (they
