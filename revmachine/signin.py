@@ -25,7 +25,6 @@ import streamlit as st
 from revmachine import access, cache, config, db, state
 from revmachine.format import esc
 
-
 # the addresses of app.py's pages ("" = the default page)
 PAGE_PATHS = ("", "dashboard", "funnel", "matrix", "planning", "meeting", "data", "team")
 

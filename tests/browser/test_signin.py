@@ -17,8 +17,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import Page, expect
 
-from .test_e2e import ARTIFACTS, CHROMIUM, ROOT, _free_port, _stop, idle
-from .test_e2e import browser_context_args, browser_type_launch_args  # noqa: F401 - Debian's Chromium, 1280x720
+from .test_e2e import ARTIFACTS, CHROMIUM, ROOT, _free_port, _stop, browser_context_args, browser_type_launch_args, idle  # noqa: F401 - Debian's Chromium, 1280x720
 
 pytestmark = [
     pytest.mark.e2e,
