@@ -326,9 +326,9 @@ def test_planning_edit_rate_and_save_version(page: Page, demo_server):
     page.get_by_role("button", name="Save this plan version").click()
     expect(page.get_by_text("Saved 'faster leads'")).to_be_visible()
     shot(page, "planning_saved")
-    import duckdb
+    from revmachine import state
 
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with state.read(db_path) as con:  # plan versions live in the app-state file beside the data
         got = con.execute("select inputs from plan_versions where plan_name = 'faster leads'").fetchall()
     assert got and '"source": "override"' in got[0][0]
     saved = json.loads(got[0][0])
