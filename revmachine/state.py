@@ -402,8 +402,7 @@ def ensure(data_path: str | Path | None = None) -> None:
         try:
             _ensure(p, sp)
         except UserError:
-            if os.access(p.parent, os.W_OK):
-                raise
+            return  # a folder or file that cannot be written (a read-only copy): read as it is, writes say why
         _ensured[p] = (db.data_version(p), db.data_version(sp))
 
 

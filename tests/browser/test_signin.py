@@ -112,6 +112,8 @@ def test_a_signed_out_visitor_sees_only_the_sign_in(page: Page, team_server):
     for path in ("", "/data", "/team"):
         page.goto(url + path)
         expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+        idle(page)
+        expect(page.get_by_text("Page not found")).to_have_count(0)  # every address shows the sign-in
         expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)
         expect(page.get_by_test_id("stFileUploader")).to_have_count(0)
         expect(page.get_by_test_id("stMetric")).to_have_count(0)
