@@ -159,14 +159,12 @@ with st.form("new_action", clear_on_submit=False):
 
 if len(items):
     st.subheader("Action items")
-    view = items[["action_id", "step", "title", "owner", "due_date", "status", "notes", "created_by",
-                  "updated_by"]].copy()
+    view = items[["action_id", "step", "title", "owner", "due_date", "status", "notes", "created_by"]].copy()
     view["notes"] = view["notes"].fillna("")
-    # who added each item and who changed it last (items from before sign-in existed: "—")
+    # who added each item (items from before sign-in existed: "—"); each change is in the audit trail
     view["created_by"] = view["created_by"].fillna(format.DASH)
-    view["updated_by"] = view["updated_by"].fillna(format.DASH)
     edited = st.data_editor(view, key="actions_editor", hide_index=True, width="stretch",
-                            disabled=["action_id", "step", "title", "created_by", "updated_by"],
+                            disabled=["action_id", "step", "title", "created_by"],
                             column_config={"action_id": st.column_config.NumberColumn("#", format="%d"),
                                            "step": st.column_config.TextColumn("Step"),
                                            "title": st.column_config.TextColumn("Action"),
@@ -175,8 +173,8 @@ if len(items):
                                            "status": st.column_config.SelectboxColumn("Status",
                                                                                       options=list(meeting.STATUSES)),
                                            "notes": st.column_config.TextColumn("Notes"),
-                                           "created_by": st.column_config.TextColumn("Added by"),
-                                           "updated_by": st.column_config.TextColumn("Changed by")})
+                                           "created_by": st.column_config.TextColumn(
+                                               "Added by", help="Who changed it since: the Team page's audit trail")})
     if st.button("Save changes to action items", key="save_actions"):
         original = items.set_index("action_id")
         try:

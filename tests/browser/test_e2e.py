@@ -49,15 +49,17 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def _start(db_path: Path, log_path: Path, demo: bool):
-    port = _free_port()
+def _start(db_path: Path, log_path: Path, demo: bool, extra: tuple[str, ...] = (), port: int | None = None):
+    """A server on 127.0.0.1 (extra: more `streamlit run` flags, e.g. --secrets.files)."""
+    port = port or _free_port()
     log = open(log_path, "w+")  # noqa: SIM115 - handed to the server process, closed in _stop
     env = {**os.environ, "REVMACHINE_DB": str(db_path), "REVMACHINE_DEMO_LEADS": "6000"}
     if not demo:
         env["REVMACHINE_NO_DEMO"] = "1"
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         *extra],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         start_new_session=True)
     url = f"http://127.0.0.1:{port}"

@@ -8,16 +8,23 @@ Streamlit's 30 days and a sign-in older than REVMACHINE_SESSION_HOURS are refuse
 
 import json
 import os
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from .test_e2e import ARTIFACTS, CHROMIUM, ROOT, _free_port, _stop, browser_context_args, browser_type_launch_args, idle  # noqa: F401 - Debian's Chromium, 1280x720
+from .test_e2e import (  # noqa: F401 - the browser fixtures: Debian's Chromium, 1280x720
+    ARTIFACTS,
+    CHROMIUM,
+    ROOT,
+    _free_port,
+    _start,
+    _stop,
+    browser_context_args,
+    browser_type_launch_args,
+    idle,
+)
 
 pytestmark = [
     pytest.mark.e2e,
@@ -68,24 +75,8 @@ server_metadata_url = "{provider}/.well-known/openid-configuration"
 [revmachine]
 admins = ["ada@example.com"]
 """)
-    log = open(d / "streamlit.log", "w+")  # noqa: SIM115 - closed in _stop
-    env = {**os.environ, "REVMACHINE_DB": str(db_path), "REVMACHINE_NO_DEMO": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
-         "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--secrets.files", str(secrets)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while True:
-        assert proc.poll() is None, "streamlit exited early"
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.read().strip() == b"ok":
-                    break
-        except OSError:
-            pass
-        assert time.monotonic() < deadline, "streamlit did not become healthy"
-        time.sleep(0.2)
+    proc, log, _ = _start(db_path, d / "streamlit.log", demo=False, extra=("--secrets.files", str(secrets)),
+                          port=port)
     try:
         yield url, db_path
     finally:
