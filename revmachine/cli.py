@@ -4,7 +4,7 @@
        [--kind SHEET=KIND] [--map SHEET:HEADER=FIELD] [--stage NAME=STAGE] [--profile FILE]
   inspect FILE... [--format text|json] [--kind ...] [--map ...] [--profile FILE] [--save-profile OUT.json]
   demo [--db PATH] [--leads N] [--seed S] [--write-files DIR]
-  report [--db PATH] [--period P] [--territory T] [--format json|csv]
+  report [--db PATH] [--period P] [--territory T] [--sourced-by marketing|sales] [--format json|csv]
   funnel [--db PATH] [--period P] [--by channel|territory|owner|campaign|sourced_by] [--view period|cohort] --format json|csv
   matrix [--db PATH] [--period P] [--entity campaign|channel|marketer] [--baseline B] --format json|csv
   plan [--db PATH] --period P [--target AMOUNT] --format json|csv
@@ -195,7 +195,8 @@ def cmd_report(args) -> int:
 
     with _open(args) as con:
         label = _period_or_default(con, args.period)
-        card = metrics.scorecard(con, label, Filters(territory=tuple(args.territory or ())))
+        card = metrics.scorecard(con, label, Filters(territory=tuple(args.territory or ()),
+                                                     sourced_by=tuple(args.sourced_by or ())))
     rows = [{k: r.get(k) for k in ("metric", "segment", "value", "previous", "change", "yoy", "owner", "unit")}
             if args.format == "csv" else r for r in metrics.report_rows(card)]
     _print_rows(rows, args.format)
@@ -451,6 +452,8 @@ def build_parser() -> argparse.ArgumentParser:
     dbopt(sp)
     sp.add_argument("--period", help="2026-Q3, 2026-07, 2026 (fiscal year) or all; default: latest complete quarter")
     sp.add_argument("--territory", action="append", help="filter to a territory (repeatable)")
+    sp.add_argument("--sourced-by", action="append", choices=["marketing", "sales", "unmapped"],
+                    help="filter to the deals and leads marketing or sales sourced (repeatable)")
     sp.add_argument("--format", choices=["json", "csv"], default="json")
     sp.set_defaults(fn=cmd_report)
 

@@ -278,6 +278,10 @@ def generate(n_leads: int = 30000, seed: int = 42) -> dict[str, pd.DataFrame]:
     spend = pd.DataFrame(srows)
     spend.insert(0, "source_row", np.arange(2, len(spend) + 2))
 
+    # the customers after their first deal: expansions, renewals and churn (and the accounts sheet);
+    # the targets below count their revenue too
+    leads, deals, accounts = _existing_customers(leads, deals, campaigns, seed)
+
     # targets per quarter and territory: ~10% above what each territory should win; APAC's 45%
     won_rev = deals[deals.is_won].assign(q=lambda d: d.closed_at.dt.to_period("Q"))
     trows = []
@@ -296,7 +300,163 @@ def generate(n_leads: int = 30000, seed: int = 42) -> dict[str, pd.DataFrame]:
     targets = pd.DataFrame(trows)
     targets.insert(0, "source_row", np.arange(2, len(targets) + 2))
     return {"leads": leads, "deals": deals, "campaigns": campaigns, "spend": spend, "targets": targets,
-            "activities": activities, "owners": owners}
+            "activities": activities, "owners": owners, "accounts": accounts}
+
+
+# --- existing customers: what happens after the first deal ---------------------------------------------
+
+NAME_A = ["Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Hooli", "Vandelay", "Wonka", "Tyrell",
+          "Cyberdyne", "Soylent", "Aperture", "Massive", "Oscorp", "Pied", "Nakatomi", "Gringotts", "Monarch",
+          "Virtucon", "Dunder", "Prestige", "Sterling", "Bluth", "Krusty", "Duff", "Zorg", "Nexus", "Orbit",
+          "Quantum", "Summit", "Harbor", "Cobalt", "Falcon", "Granite", "Juniper", "Keystone", "Lumen",
+          "Meridian", "Northwind"]
+NAME_B = ["", " Systems", " Analytics", " Logistics", " Foods", " Energy", " Health", " Robotics", " Media",
+          " Capital", " Motors", " Retail", " Pharma", " Telecom", " Software", " Labs", " Works", " Partners",
+          " Dynamics", " Solutions"]
+NAME_C = ["Corp", "GmbH", "Ltd", "Inc", "AG", "SA", "Group", "BV", "Oy", "SpA", "KK", "Pty"]
+COUNTRY = {"North America": "United States", "EMEA": "Germany", "APAC": "Australia", "LATAM": "Brazil"}
+INDUSTRIES = ["Software", "Manufacturing", "Financial Services", "Healthcare", "Retail", "Logistics",
+              "Energy", "Media"]
+# renewal odds per territory (APAC keeps fewer customers: its story of a territory behind)
+RENEW = {"North America": 0.9, "EMEA": 0.85, "APAC": 0.72, "LATAM": 0.86}
+TYPE_LABEL = {"new": "New Business", "expansion": "Add-On Business", "renewal": "Renewal"}
+
+
+def company_names(n: int, offset: int = 0) -> np.ndarray:
+    """n distinct company names (deterministic): 'Acme Systems Corp', 'Globex Analytics GmbH', ..."""
+    i = np.arange(offset, offset + n)
+    a, b, c = len(NAME_A), len(NAME_B), len(NAME_C)
+    total = a * b * c
+    out = [f"{NAME_A[k % a]}{NAME_B[(k // a) % b]} {NAME_C[(k // (a * b)) % c]}"
+           + (f" {k // total + 1}" if k >= total else "") for k in i]
+    return np.array(out, dtype=object)
+
+
+def _existing_customers(leads: pd.DataFrame, deals: pd.DataFrame, campaigns: pd.DataFrame,
+                        seed: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Every lead's company is its own; each won deal makes a customer account, which then buys add-ons
+    (expansion: a third of customers a year, half of them through a customer webinar campaign), renews
+    each year on or before its anniversary (RENEW odds, lost renewals are churn), or cancels early (the
+    accounts sheet flags it). Deals carry a Type (New Business / Add-On Business / Renewal) except ~15%
+    that reps left blank (typed from the account's history, or as renewals by their name). Accounts
+    sheet: id, name, territory, industry, owner, country, status, churn date, potential (a year's wallet).
+    Uses its own random stream, so the rest of the demo (and its story) is unchanged."""
+    rng = np.random.default_rng(seed + 7919)
+    anchor = pd.Timestamp(ANCHOR)
+    day = pd.Timedelta(days=1)
+    leads = leads.copy()
+    leads["company"] = company_names(len(leads))
+    by_lead = dict(zip(leads.lead_id, leads.company, strict=True))
+    deals = deals.copy()
+    deals["company"] = deals.lead_id.map(by_lead)
+    deals["deal_name"] = [f"{c} - {t[:4]}" for c, t in zip(deals.company, deals.territory, strict=True)]
+    deals["deal_type"] = "New Business"
+    webinar_campaigns = campaigns.loc[campaigns.channel == "Webinar", "campaign_id"].to_numpy()
+
+    rows: list[dict] = []
+    accounts: list[dict] = []
+
+    def deal(base: pd.Series, kind: str, created: pd.Timestamp, closed: pd.Timestamp, amount: float,
+             outcome: str, channel: str, campaign: str | None, name: str) -> None:
+        rows.append({
+            "lead_id": None, "deal_name": name, "company": base.company, "owner": base.owner,
+            "territory": base.territory, "channel": channel, "campaign": campaign,
+            "product": "Analytics add-on" if kind == "expansion" else base["product"],
+            "current_stage": {"won": "Closed Won", "lost": "Closed Lost"}.get(outcome, "Negotiation/Review"),
+            "stage": {"won": "won", "lost": None}.get(outcome, "proposal"),
+            "created_at": created.floor("s"), "closed_at": closed.floor("s") if outcome != "open" else pd.NaT,
+            "expected_close_at": closed.floor("s") if outcome == "open" else pd.NaT,
+            "amount": round(amount, 2), "is_won": outcome == "won", "is_lost": outcome == "lost",
+            "lost_reason": ("lost: switched to a competitor" if kind == "renewal" else "lost: no budget")
+            if outcome == "lost" else None,
+            "deal_type": TYPE_LABEL[kind]})
+
+    won = deals[deals.is_won].sort_values("closed_at")
+    for k, base in enumerate(won.itertuples(index=False)):
+        b = pd.Series(base._asdict())
+        start = b.closed_at
+        contract = float(b.amount)
+        status, churned = "Customer", pd.NaT
+        year_start = start
+        while True:
+            anniversary = year_start + 365 * day
+            # add-ons during the contract year
+            if rng.random() < 0.33:
+                closed = year_start + rng.uniform(60, 300) * day
+                created = closed - rng.uniform(20, 50) * day
+                if created < anniversary - 10 * day:
+                    by_marketing = rng.random() < 0.5 and len(webinar_campaigns) > 0
+                    outcome = "won" if rng.random() < 0.7 else "lost"
+                    add = contract * rng.uniform(0.2, 0.6)
+                    if closed > anchor:
+                        outcome = "open" if created <= anchor else "later"
+                    if outcome != "later":
+                        deal(b, "expansion", created, closed, add, outcome,
+                             "Webinar" if by_marketing else "Outbound",
+                             rng.choice(webinar_campaigns) if by_marketing else None,
+                             f"{b.company} - Add-on {closed.year}")
+                        if outcome == "won":
+                            contract += add
+            # an early cancellation (flagged on the accounts sheet; no renewal)
+            if rng.random() < 0.03:
+                when = year_start + rng.uniform(90, 300) * day
+                if when <= anchor:
+                    status, churned = "Churned", when.normalize()
+                    break
+            # the renewal, signed on or before the anniversary
+            closed = anniversary - rng.uniform(0, 45) * day
+            created = closed - rng.uniform(30, 60) * day
+            if created > anchor:
+                break
+            amount = contract * rng.uniform(1.0, 1.08)
+            if closed > anchor:
+                deal(b, "renewal", created, anniversary, amount, "open", b.channel, None,
+                     f"{b.company} - Renewal {anniversary.year}")
+                break
+            renewed = rng.random() < RENEW[b.territory]
+            deal(b, "renewal", created, closed, amount, "won" if renewed else "lost", b.channel, None,
+                 f"{b.company} - Renewal {closed.year}")
+            if not renewed:
+                status, churned = "Churned", closed.normalize()
+                break
+            contract, year_start = amount, anniversary
+        accounts.append({"company": b.company, "account_id": f"ACC-{10001 + k}", "territory": b.territory,
+                         "industry": INDUSTRIES[int(rng.integers(len(INDUSTRIES)))], "owner": b.owner,
+                         "country": COUNTRY[b.territory], "status": status, "churned_at": churned,
+                         "potential": round(float(b.amount) * rng.uniform(3, 8), -3)})
+
+    extra = pd.DataFrame(rows)
+    if len(extra):
+        extra = extra.sort_values("created_at", kind="stable").reset_index(drop=True)
+        extra.insert(0, "deal_id", [f"D{200000 + len(deals) + i}" for i in range(len(extra))])
+        deals = pd.concat([deals.assign(expected_close_at=pd.NaT), extra], ignore_index=True)
+    # reps leave the optional Type blank on about one deal in seven
+    deals.loc[rng.random(len(deals)) < 0.15, "deal_type"] = None
+    deals["source_row"] = np.arange(2, len(deals) + 2)
+    deals["closed_at"] = pd.to_datetime(deals["closed_at"])
+    deals["expected_close_at"] = pd.to_datetime(deals.get("expected_close_at"))
+    acc = pd.DataFrame(accounts, columns=["company", "account_id", "territory", "industry", "owner", "country",
+                                          "status", "churned_at", "potential"])
+    acc["churned_at"] = pd.to_datetime(acc["churned_at"])
+    acc.insert(1, "source_row", np.arange(2, len(acc) + 2))
+    return leads, deals, acc
+
+
+def _accounts_sheet(accounts: pd.DataFrame) -> pd.DataFrame:
+    """The accounts sheet with Salesforce-style headers (a custom status, churn date and potential)."""
+    return accounts.drop(columns=["source_row"]).rename(columns={
+        "company": "Account Name", "account_id": "Account ID", "territory": "Sales Territory",
+        "industry": "Industry", "owner": "Account Owner", "country": "Billing Country",
+        "status": "Account Status", "churned_at": "Churn Date", "potential": "Account Potential"})
+
+
+def _accounts_as_they_stood(accounts: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
+    """The accounts sheet at `cut`: a churn after it had not happened yet."""
+    acc = accounts.copy()
+    later = acc.churned_at > cut
+    acc.loc[later, "status"] = "Customer"
+    acc.loc[later, "churned_at"] = pd.NaT
+    return acc
 
 
 def to_arrow(tables: dict[str, pd.DataFrame]) -> dict[str, pa.Table]:
@@ -329,6 +489,8 @@ def as_it_stood(tables: dict[str, pd.DataFrame], cut: pd.Timestamp) -> dict[str,
     deals.loc[later, "current_stage"] = "Qualification"
     t["deals"] = deals
     t["activities"] = t["activities"][t["activities"].occurred_at <= cut]
+    if "accounts" in t:
+        t["accounts"] = _accounts_as_they_stood(t["accounts"], cut)
     return t
 
 
@@ -361,12 +523,15 @@ def write_spreadsheets(out_dir: Path | None = None, n_leads: int = 30000, seed: 
         "mql_at": "MQL Date", "sal_at": "SAL Date", "opportunity_at": "Opportunity Date",
         "proposal_at": "Proposal Date", "won_at": "Won Date", "exit_at": "Exit Date",
         "exit_reason": "Exit Reason", "assigned_at": "Assigned Date", "first_response_at": "First Response"})
-    deals = t["deals"].drop(columns=["source_row", "stage", "is_won", "is_lost"]).rename(columns={
+    d = t["deals"].copy()
+    if "expected_close_at" in d:  # an open deal's Close Date is its expected close (as Salesforce writes it)
+        d["closed_at"] = d["closed_at"].fillna(d.pop("expected_close_at"))
+    deals = d.drop(columns=["source_row", "stage", "is_won", "is_lost"]).rename(columns={
         "deal_id": "Opportunity ID", "lead_id": "Lead ID", "deal_name": "Opportunity Name",
         "company": "Account Name", "owner": "Opportunity Owner", "territory": "Region",
         "channel": "Lead Source", "campaign": "Primary Campaign Source", "product": "Product",
         "current_stage": "Stage", "created_at": "Created Date", "closed_at": "Close Date",
-        "amount": "Amount", "lost_reason": "Loss Reason"})
+        "amount": "Amount", "lost_reason": "Loss Reason", "deal_type": "Type"})
     acts = t["activities"].drop(columns=["source_row"]).rename(columns={
         "activity_id": "Activity ID", "lead_id": "Lead ID", "occurred_at": "Activity Date",
         "activity_type": "Activity Type", "owner": "Assigned To"})
@@ -394,5 +559,7 @@ def write_spreadsheets(out_dir: Path | None = None, n_leads: int = 30000, seed: 
         spend.to_excel(xw, sheet_name="Spend", index=False)
         tg.to_excel(xw, sheet_name="Targets", index=False)
         owners.to_excel(xw, sheet_name="Sales Team", index=False)
+        if "accounts" in t:
+            _accounts_sheet(t["accounts"]).to_excel(xw, sheet_name="Accounts", index=False)
     paths.append(p)
     return paths

@@ -139,9 +139,88 @@ METRICS: list[Metric] = [
            "This period's % attainment − the same period last year's, in percentage points.",
            ("targets",), "targets and won deals for the same period last year"),
 ]
+# Customers after the first deal (seed 000's outcomes "new account acquisition", "customer retention",
+# "account billing size"; seed 004's "new customer acquisition, expanding wallet share ... minimizing
+# churn"): computed by revmachine/accounts.py from queries/dashboard/account_outcomes.sql over the
+# marts account_deals and account_churn, where "account" and "new / expansion / renewal" are defined.
+CUSTOMERS = "customers"
+_ACCOUNT = ("An account is the deal's account id; else its company name when the accounts sheet gives "
+            "that name one id; else the company name itself (case and spacing aside); else the lead's. ")
+_KIND = ("A won deal is new business, expansion or a renewal by its exported Type (New Business / Existing "
+         "Business, Add-On, Upsell / Renewal); with no type, or one that says neither or both ('New Business / "
+         "Add-on'), by the deal's name or pipeline when it says renewal, else by the account's history: won on "
+         "the account's first day of purchase = new business, later = expansion. ")
+_TRAILING = ("The trailing year is the twelve months to the period's end (to the data's as-of date when the "
+             "period runs past it), so a period to date is compared like for like with the previous or "
+             "year-ago period to date, whose year ends with it. ")
+_GROWTH = " On target when above the same period a year earlier (seed 000's outcome is growth)."
+_MONEY = (" Money is never added across currencies: in several currencies without exchange rates there is "
+          "one figure per currency.")
+ACCOUNT_METRICS: list[Metric] = [
+    Metric("qualified_leads", "Qualified leads (MQLs)", "lead generation", "marketing", "count",
+           "Leads handed off to sales (MQL date) in the period: seed 000's 'growth in number of qualified leads'."
+           + _GROWTH, ("leads",), "a leads sheet with an MQL date or a lead status that reaches MQL"),
+    Metric("new_accounts", "New accounts", CUSTOMERS, "shared", "count",
+           "Accounts whose first won deal (in the data) closed in the period, unless every typed deal of that "
+           "first day says existing business or renewal (a customer from before the data starts). "
+           + _ACCOUNT + "Won deals that name no account are in no account figure (the note says how many). "
+           "In the data's first twelve months every first purchase counts as new unless typed otherwise: the "
+           "note says so." + _GROWTH, ("won",), "deals with an Account ID or Account Name"),
+    Metric("won_revenue_new", "Won revenue: new business", CUSTOMERS, "sales", "money",
+           "Won revenue in the period (close date in the period) from new-business deals. " + _KIND
+           + "The note says which rule split how many deals; a won deal with no type and no account is in no "
+           "part." + _GROWTH + _MONEY, ("won",), "deals with a Type column or an Account ID / Account Name"),
+    Metric("won_revenue_expansion", "Won revenue: expansion", CUSTOMERS, "sales", "money",
+           "Won revenue in the period from existing customers buying more (expansion: add-on, upsell, "
+           "existing business). " + _KIND + _GROWTH + _MONEY,
+           ("won",), "deals with a Type column or an Account ID / Account Name"),
+    Metric("won_revenue_renewal", "Won revenue: renewals", CUSTOMERS, "sales", "money",
+           "Won revenue in the period from renewal deals (Type says renewal, or the deal's name or pipeline "
+           "does). '—' when nothing in the data can say a deal is a renewal (no Type column, no deal named a "
+           "renewal); with a Type column that never says renewal it is a known $0." + _GROWTH + _MONEY,
+           ("won",), "deals with a Type column that includes Renewal"),
+    Metric("account_billing_size", "Average account billing size", CUSTOMERS, "sales", "money",
+           "Won revenue over the trailing year ÷ the accounts with a won deal (with an amount) in it: what an "
+           "active customer pays a year. " + _TRAILING + _ACCOUNT + _GROWTH + _MONEY,
+           ("won",), "deals with an Account ID or Account Name and an Amount"),
+    Metric("customer_retention", "Customer retention", CUSTOMERS, "shared", "pct",
+           "Of the accounts that bought in the base year (the twelve months before the trailing year), the share "
+           "that bought or renewed again in the trailing year. " + _TRAILING + "Under a territory, owner, channel "
+           "or sourced-by filter the filter chooses the customers (a base-year deal passes it) and any later "
+           "purchase of theirs counts. The note adds renewals won ÷ renewals due where the data has renewals. "
+           "'—' when no account bought in the base year." + _GROWTH,
+           ("won",), "deals with an Account ID or Account Name, two years of them"),
+    Metric("renewal_rate", "Renewal rate", CUSTOMERS, "sales", "pct",
+           "Renewal deals won in the period ÷ renewals due in it: won or lost renewals closed in the period, and "
+           "open renewals whose expected close date passed in it (overdue). '—' where the data has no renewal "
+           "deals." + _GROWTH, ("won",), "deals with a Type column that includes Renewal"),
+    Metric("churned_accounts", "Churned accounts", CUSTOMERS, "shared", "count",
+           "Accounts that left in the period, each once per departure, on the first of: a renewal closed lost "
+           "(its close date); twelve months after a purchase with no purchase since (an account that bought last "
+           "year and not this year), unless a renewal of it is still open; the accounts sheet's churn flag or "
+           "status (churned, former customer, cancelled) on its churn date (no date: in no period, the note "
+           "says how many). '—' until the data has twelve months of purchases before the period ends, renewals "
+           "or a churn flag. On target when fewer than a year earlier.",
+           ("won",), "an accounts sheet with a churn flag or status, renewal deals, or a year of won deals"),
+    Metric("net_revenue_retention", "Net revenue retention", CUSTOMERS, "shared", "pct",
+           "Won revenue in the trailing year from the accounts that bought in the base year ÷ their won revenue "
+           "in the base year (expansion and renewals in, churn and contraction out). " + _TRAILING
+           + "Only where amounts recur: '—' while the data has no renewal deals (repeat purchases of one-off "
+           "sales are not a retained revenue stream). On target at or above 100%." + _MONEY,
+           ("won",), "renewal deals (a Type column with Renewal)"),
+    Metric("wallet_share", "Wallet share", CUSTOMERS, "sales", "pct",
+           "Won revenue over the trailing year from the accounts with a potential (accounts sheet: Account "
+           "Potential / wallet size, a year's spend) that bought in it ÷ the sum of their potentials. Annual "
+           "Revenue (the customer's own turnover) is not a potential." + _GROWTH,
+           ("won",), "an accounts sheet with an Account Potential column"),
+]
+ACCOUNT_IDS = frozenset(m.id for m in ACCOUNT_METRICS)
+METRICS.extend(ACCOUNT_METRICS)
+GROUPS.append(CUSTOMERS)
 BY_ID = {m.id: m for m in METRICS}
 # a rise in these is bad news (their deltas are coloured the other way round)
 LOWER_IS_BETTER = {"lead_response_hours", "exit_rate", "sales_cycle_days", "cost_to_revenue", "sales_cycle_yoy"}
+LOWER_IS_BETTER |= {"churned_accounts"}
 
 
 def ratio(num: Any, den: Any) -> float | None:
@@ -502,6 +581,8 @@ def scorecard(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters =
 
     out: list[Row] = []
     for m in METRICS:
+        if m.id in ACCOUNT_IDS:  # the customer figures: revmachine/accounts.py, below
+            continue
         if m.id == "lead_share":
             continue
         missing = [n for n in m.needs if not avail.get(n, True)]
@@ -541,10 +622,21 @@ def scorecard(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters =
             lv = ratio(lr["leads"], lr["all_leads"]) if lr else (0.0 if has_ly else None)
             out.append(Row("lead_share", v, pv, change(v, pv, "pct"), change(v, lv, "pct"),
                            "marketing", "pct", segment=channel))
+    out.extend(_account_rows(con, p, filt, trend_ps, fy, vals, avail, cfg))
     return {"period": p.label, "period_start": p.start, "period_end": p.end, "previous_period": prev_p.label,
             "year_ago_period": ly_p.label, "filters": filt.describe(), "rows": out,
             "trend_labels": [t.label for t in trend_ps], "settings": cfg, "available": avail,
             "money": {**basis, "figure_currencies": currencies}}
+
+
+def _account_rows(con, p, filt, trend_ps, fy, vals, avail, cfg) -> list[Row]:
+    """The customer figures (revmachine/accounts.py); MQLs handed off come from this scorecard's query."""
+    from revmachine import accounts
+
+    mqls = {k: v["_raw"]["mqls"] for k, v in vals.items()}
+    has_mql = avail["leads"] and con.execute(
+        "select exists (select 1 from funnel_records where mql_at is not null)").fetchall()[0][0]
+    return accounts.rows(con, p, filt, trend_ps, fy, mqls, bool(has_mql), cfg["currency"])
 
 
 def report_rows(card: dict[str, Any]) -> list[dict[str, Any]]:

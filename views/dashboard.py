@@ -5,7 +5,7 @@ import io
 import pandas as pd
 import streamlit as st
 
-from revmachine import cache, charts, export, format, metrics, ui
+from revmachine import accounts, cache, charts, export, format, metrics, ui
 from revmachine.errors import UserError
 from revmachine.format import esc
 
@@ -67,6 +67,40 @@ for group in metrics.GROUPS:
         for r in group_rows:
             m = metrics.BY_ID[r.metric]
             st.markdown(f"**{esc(m.label)}** (owner: {m.owner}): {esc(m.definition)}")
+
+# seed 000's six outcomes of aligned organisations, beside the seeds' benchmarks
+st.subheader("Six outcomes of aligned organisations")
+st.caption(esc("Seed 000's outcomes, each measured by a scorecard figure for " + period.describe()
+               + ", against a year earlier; the benchmarks are what aligned organisations report (seeds 002, 004)."))
+oc = accounts.six_outcomes(card)
+# a static table: its long sentences wrap instead of pushing columns out of the projector's width
+st.table(pd.DataFrame({
+    "Outcome": oc.outcome,
+    "Measured as": oc.measured_as,
+    "This period": [format.value(v, u, cur) for v, u in zip(oc.value, oc.unit, strict=True)],
+    "A year earlier": [format.value(v, u, cur) for v, u in zip(oc.year_ago, oc.unit, strict=True)],
+    "Change": [format.delta(g, u) or format.DASH for g, u in zip(oc.growth, oc.unit, strict=True)],
+    "Aligned organisations": oc.benchmark,
+    **({"What it needs": [n if isinstance(n, str) else "" for n in oc.unlock]} if oc.unlock.notna().any() else {}),
+}).set_index("Outcome"))
+
+st.subheader("Growth by source: new logos, expansion, renewals")
+growth = cache.call(accounts.growth_by, period.label, filt, "sourced_by")
+if len(growth) and growth.won_deals.sum() > 0:
+    shown = [c for c in ["segment", "currency", "won_deals", "new_accounts", "new_revenue", "expansion_revenue",
+                         "renewal_revenue", "new_share_of_revenue"] if c != "currency" or growth.currency.nunique() > 1]
+    st.dataframe(format.table(growth[shown], {"won_deals": "count", "new_accounts": "count", "new_revenue": "money",
+                                              "expansion_revenue": "money", "renewal_revenue": "money",
+                                              "new_share_of_revenue": "pct", "currency": "text"}, cur,
+                              labels={"segment": "Sourced by", "new_revenue": "New business",
+                                      "expansion_revenue": "Expansion", "renewal_revenue": "Renewals",
+                                      "new_share_of_revenue": "New business share"}),
+                 hide_index=True, width="stretch")
+    st.caption(esc("Won deals closed in " + period.describe() + " by who sourced them (channel map); the "
+                   "marketer matrix has the same split by campaign. A deal counts as new business, expansion "
+                   "or renewal by the rules under 'How is this computed? (customers)'."))
+else:
+    st.info("— No won deal in this period: the split needs a deals sheet with Stage and Close Date.")
 
 share = [r for r in card["rows"] if r.metric == "lead_share"]
 st.subheader("Leads per channel")

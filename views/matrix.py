@@ -4,7 +4,7 @@ import io
 
 import streamlit as st
 
-from revmachine import cache, charts, export, format, home, matrix, periods, ui
+from revmachine import accounts, cache, charts, export, format, home, matrix, periods, ui
 from revmachine.format import esc
 
 period, filt = ui.start_page("Marketer matrix")
@@ -105,6 +105,25 @@ if entity == "campaign":
     if len(gaps):
         st.subheader("Campaign records with empty fields")
         st.dataframe(format.table(gaps), hide_index=True, width="stretch")
+
+st.subheader("Growth: new logos, expansion or both")
+grow = cache.call(accounts.growth_by, window.label, filt, entity)
+if len(grow) and grow.won_deals.sum() > 0:
+    cols = [c for c in ["segment", "currency", "won_deals", "new_accounts", "new_revenue", "expansion_revenue",
+                        "renewal_revenue", "new_share_of_revenue"] if c != "currency" or grow.currency.nunique() > 1]
+    st.dataframe(format.table(grow[cols],
+                              {"won_deals": "count", "new_accounts": "count", "new_revenue": "money",
+                               "expansion_revenue": "money", "renewal_revenue": "money",
+                               "new_share_of_revenue": "pct", "currency": "text"},
+                              labels={"segment": entity.capitalize(), "new_revenue": "New business",
+                                      "expansion_revenue": "Expansion", "renewal_revenue": "Renewals",
+                                      "new_share_of_revenue": "New business share"}),
+                 hide_index=True, width="stretch")
+    st.caption(esc(f"Won deals closed in {window.describe()} by the {entity} of the deal (its own campaign, else "
+                   "its lead's): new accounts and revenue by kind (new business, expansion, renewal), as on the "
+                   "dashboard's customer figures."))
+else:
+    st.info("— No won deal in this window.")
 
 st.subheader("All points")
 tbl = matrix.table(m)

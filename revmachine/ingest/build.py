@@ -164,6 +164,7 @@ def select_deals(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
                 as expected_close_at,
             {currency(st, res, c)} as currency,
             {c('contact_id')} as contact_id, {c('account_id')} as account_id, {c('pipeline')} as pipeline,
+            {c('deal_type')} as deal_type,
             {c('current_stage')} is not null and {stage} is null as __unknown_stage,
             {c('status')} is not null and {status} is null and {stage} is null as __unknown_status
         from {t} {stage_join(t, c)} {status_join(t, c)}
@@ -420,7 +421,9 @@ def select_accounts(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
     return f"""
         select {i} as __part, source_row, coalesce({c('company')}, {c('account_id')}) as company,
             {c('account_id')} as account_id, {c('territory')} as territory, {c('industry')} as industry,
-            {c('owner')} as owner, {c('country')} as country
+            {c('owner')} as owner, {c('country')} as country,
+            {c('status')} as status, {c('is_churned', 'boolean')} as is_churned,
+            {c('churned_at', 'timestamp')} as churned_at, {c('potential', 'decimal(18,2)')} as potential
         from {t}
     """
 

@@ -21,6 +21,21 @@ Vocabularies follow each vendor's documentation of its default fields and export
   "Est. Close Date", "Actual Revenue", "Actual Close Date", goal "Goal Owner" / "Parent Goal" / "From" / "To").
 * Freshsales, Close, Copper, Odoo (crm.lead: stage_id, user_id/id, expected_revenue, date_closed),
   SuiteCRM (sales_stage, date_closed, assigned_user_name), Keap, ActiveCampaign, monday CRM.
+* The deal type (new business / existing business / renewal; queries/marts/account_deals.sql reads the
+  values): Salesforce Opportunity "Type" (help.salesforce.com "Opportunity Fields": "Most customers use
+  the Type drop-down list to measure new versus existing business"; default values New Customer,
+  Existing Customer - Upgrade / - Replacement / - Downgrade, often replaced by New Business, Existing
+  Business, Add-On Business, Renewal); HubSpot "Deal type" (dealtype: New Business / newbusiness,
+  Existing Business / existingbusiness; knowledge.hubspot.com "HubSpot's default deal properties");
+  Zoho CRM Deals "Type" (help.zoho.com "Standard Fields in Deals": New Business or Existing Business);
+  SuiteCRM "Type" (New Business / Existing Business); Freshsales "Type" (New deal, Subscription
+  upgrade, Upsell, Renewal; crmsupport.freshworks.com "What are deal fields"); ServiceNow "Sales Cycle
+  Type" (NEWCUST / RENEW / UPSELL). Dynamics 365 Sales opportunities and Pipedrive deals have no
+  default deal-type field (learn.microsoft.com opportunity table; Pipedrive's Deal model: title, value,
+  currency, status, won_time, labels): their deals are typed from the account's history.
+* Accounts after the sale: a status ("Account Status", "Customer Status"), a churn flag and date, and
+  an account potential ("Account Potential", "Wallet Size") where a team keeps one; none of the CRMs has
+  a default churn or wallet field.
 * Ad platforms: Google Ads report columns ("Impr.", "Clicks", "Cost", "Conv.", "Currency code", "Day"),
   Meta Ads Manager ("Reporting starts", "Reporting ends", "Amount spent (USD)", "Ad set name", "Results"),
   LinkedIn Campaign Manager ("Start Date (in UTC)", "Campaign Group Name", "Total Spent"), Microsoft
@@ -316,9 +331,14 @@ DEALS = (
                             "sales process:0.5"), (), 1.0),
     # Odoo archives a lost opportunity (Active = False) whatever stage it sat in
     F("active", "bool", P("active", "is active"), (), 0.5, False),
+    # new business, existing business (expansion) or a renewal, as the export types the deal; the
+    # values are read by queries/marts/account_deals.sql (vocabulary and vendor pages there)
+    F("deal_type", "text", P("type:0.7", "opportunity type", "deal type", "dealtype", "deal type name",
+                             "opportunity type name", "sales type", "sale type",
+                             "sales cycle type", "new or existing", "new existing", "revenue type:0.7",
+                             "booking type:0.8", "deal category:0.6"), (), 0.8),
     F("deal_signal", "text", P("forecast category", "forecast category name", "next step", "fiscal period",
-                               "fiscal quarter", "fiscal year:0.5", "age", "opportunity type", "deal type",
-                               "type:0.4", "deal age", "stage duration", "days in stage", "competitor:0.6",
+                               "fiscal quarter", "fiscal year:0.5", "age", "deal age", "stage duration", "days in stage", "competitor:0.6",
                                "rating:0.3", "purchase timeframe", "purchase process", "forecast category:0.9",
                                "customer need", "proposed solution", "budget amount:0.6", "quote:0.4",
                                "days to close", "expected revenue:0.2"), (), 1.0, False),
@@ -512,6 +532,24 @@ ACCOUNTS = (
                          "sales rep:0.6"), (), 0.5),
     F("country", "text", P("country", "billing country", "office location:0.8", "address 1 country region",
                            "country region", "hq country", "shipping country:0.6", "country code:0.7"), (), 0.8),
+    # whether the account is still a customer: a status or type whose value says churned / former
+    # customer / cancelled (read by queries/marts/account_deals.sql), a churn flag, the date it churned
+    F("status", "text", P("account status", "customer status", "status:0.6", "relationship status",
+                          "account stage:0.7", "customer stage:0.7", "account lifecycle stage:0.7",
+                          "churn status", "subscription status:0.7", "customer state:0.7"), (), 1.0),
+    F("is_churned", "bool", P("churned", "churn", "is churned", "churn flag", "has churned", "churned customer",
+                              "lost customer:0.7", "is former customer", "former customer"), (), 2.0),
+    F("churned_at", "timestamp", P("churn date", "churned date", "date churned", "churned on", "churned at",
+                                   "cancellation date", "cancelled date", "canceled date", "date cancelled",
+                                   "date canceled", "customer end date", "lost customer date",
+                                   "became a former customer date"),
+      [R("churn churned cancellation cancelled canceled", DATE_WORDS, score=0.8)], 2.0),
+    # what the account could spend with us a year (its wallet): wallet share = its won revenue over the
+    # trailing twelve months / this. Annual Revenue (the customer's own turnover) is not it.
+    F("potential", "amount", P("account potential", "potential", "wallet size", "wallet", "share of wallet potential",
+                               "total addressable spend", "annual potential", "potential revenue", "potential spend",
+                               "spend potential", "revenue potential", "account potential value", "wallet estimate",
+                               "estimated wallet", "addressable spend", "account wallet", "total wallet"), (), 2.0),
     F("account_signal", "text", P("annual revenue", "employees", "number of employees", "phone:0.6",
                                   "main phone", "website", "billing city", "billing state", "billing state province",
                                   "address 1 city", "address 1 state province", "city:0.6", "state:0.4",
@@ -587,7 +625,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          frozenset({"manager", "title", "first_name", "owners_signal", "owner_id"})),
     Kind("accounts", "accounts", "accounts / companies", ACCOUNTS,
          ("account", "compan", "organi", "customer", "client"), ("account",),
-         frozenset({"industry", "account_signal", "country"})),
+         frozenset({"industry", "account_signal", "country", "potential", "is_churned", "churned_at"})),
     Kind("stage_history", "stage_history", "stage history (record, stage, when)", STAGE_HISTORY,
          ("history", "histories", "change", "log", "flow", "audit"), (),
          frozenset({"field", "old_value", "entered_at"})),

@@ -500,3 +500,30 @@ def test_real_exports_upload_an_ambiguous_sheet_is_asked_then_loaded(page: Page,
     with duckdb.connect(str(db_path), read_only=True) as con:
         assert con.execute("select count(*) from deals").fetchall()[0][0] == 32
         assert con.execute("select count(distinct lead_id) from leads").fetchall()[0][0] == 18
+
+
+def test_dashboard_customers_and_six_outcomes_at_1280x720(page: Page, demo_server):
+    """The customer tiles and seed 000's six outcomes, scrolled to on the projector: every figure shows
+    (the demo grows customers), the table's columns fit, and nothing reads None or nan."""
+    url, _ = demo_server
+    expect.set_options(timeout=60_000)
+    page.goto(url + "/dashboard")
+    idle(page)
+    for label in ("New accounts", "Customer retention", "Churned accounts", "Net revenue retention"):
+        expect(metric_value(page, label)).not_to_have_text("—")
+    customers = page.get_by_role("heading", name="Customers", exact=True)
+    customers.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(500)
+    shot(page, "dashboard_customers", whole=False)
+    outcomes = page.get_by_role("heading", name="Six outcomes of aligned organisations")
+    outcomes.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(500)
+    shot(page, "dashboard_six_outcomes", whole=False)
+    table = page.get_by_test_id("stTable").filter(has_text="Aligned organisations")
+    expect(table).to_be_visible()
+    for text in ("Growth in customer retention rates", "36% higher customer retention", "38% higher win rates",
+                 "32% annual revenue growth"):
+        expect(table.get_by_text(text, exact=False).first).to_be_visible()
+    box = table.bounding_box()
+    assert box["x"] + box["width"] <= 1280, box  # every column within the projector's width
+    check_layout(page, "dashboard_customers")

@@ -413,3 +413,56 @@ def test_data_page_shows_names_from_an_upload_as_text(db_path):
             assert name not in text, f"{name!r} reached markdown unescaped: {text[:200]!r}"
             shown += name in plain(text)
     assert shown, "no name from the upload was shown (the test would prove nothing)"
+
+
+def test_dashboard_customer_figures_and_the_six_outcomes(demo_env):
+    at = _dashboard({})
+    assert "Customers" in [h.value for h in at.subheader]
+    for label in ("New accounts", "Won revenue: new business", "Won revenue: expansion", "Won revenue: renewals",
+                  "Average account billing size", "Customer retention", "Churned accounts",
+                  "Net revenue retention", "Wallet share"):
+        assert metric(at, label) not in ("", "—"), label  # the demo grows customers: every figure shows
+    table = next(t.value for t in at.table if "This period" in t.value.columns).reset_index()
+    assert list(table["Outcome"]) == [
+        "Growth in number of qualified leads", "Increase in lead conversion rates",
+        "Growth in new account acquisition", "Growth in customer retention rates",
+        "Growth in average account billing size", "Revenue growth"]
+    bench = dict(zip(table["Outcome"], table["Aligned organisations"], strict=True))
+    assert bench["Increase in lead conversion rates"].startswith("38% higher win rates")
+    assert bench["Growth in customer retention rates"].startswith("36% higher customer retention")
+    assert bench["Revenue growth"].startswith("32% annual revenue growth")
+    this = dict(zip(table["Outcome"], table["This period"], strict=True))
+    assert this["Growth in new account acquisition"] == metric(at, "New accounts")
+    assert this["Revenue growth"] == metric(at, "Won revenue")
+    # retention has no year-earlier value in the two-year demo: "—", and the table says what it needs
+    ly = dict(zip(table["Outcome"], table["A year earlier"], strict=True))
+    assert ly["Growth in customer retention rates"] == "—"
+    split = next(d.value for d in at.dataframe if "Sourced by" in d.value.columns)
+    assert {"marketing", "sales"} <= set(split["Sourced by"])
+
+
+def test_dashboard_outcomes_say_what_unlocks_them(db_path):
+    """A deals sheet with no account and no type: the customer outcomes are '—' with what would unlock them."""
+    from revmachine.cli import main
+
+    csv = db_path.parent / "deals.csv"
+    csv.write_text("Opportunity ID,Stage,Close Date,Amount,Created Date\n"
+                   "D1,Closed Won,2026-08-01,1000,2026-07-01\nD2,Closed Lost,2026-08-02,500,2026-07-02\n")
+    assert main(["load", str(csv), "--db", str(db_path)]) == 0
+    at = _dashboard({"period": "2026-Q3"})
+    table = next(t.value for t in at.table if "This period" in t.value.columns).reset_index()
+    row = table.set_index("Outcome").loc["Growth in new account acquisition"]
+    assert row["This period"] == "—" and "Account ID or Account Name" in row["What it needs"]
+    row = table.set_index("Outcome").loc["Growth in number of qualified leads"]
+    assert row["This period"] == "—" and "MQL date" in row["What it needs"]
+    assert metric(at, "New accounts") == "—"
+
+
+def test_matrix_page_shows_what_each_campaign_grows(demo_env):
+    at = run()
+    at.switch_page("views/matrix.py").run()
+    assert not at.exception, at.exception
+    assert "Growth: new logos, expansion or both" in [h.value for h in at.subheader]
+    grow = next(d.value for d in at.dataframe if "New business" in d.value.columns and "Campaign" in d.value.columns)
+    # the demo's customer webinars bring expansion revenue: marketing feeds both
+    assert any(v not in ("—", "$0") for v in grow["Expansion"])
