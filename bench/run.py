@@ -11,6 +11,10 @@
    warm, funnel < 500 ms warm); with --browser, the time from a territory filter change to new
    numbers on screen in Chromium (target < 1 s).
 
+5. with --writes: saving one action item (app-state file) at 30,000, 1,000,000 and 3,000,000 leads,
+   side by side with what it cost before (a write of the data file: copy, commit, swap). Target:
+   < 50 ms whatever the data size.
+
 Inputs are generated with a fixed seed into bench/out/ (git-ignored) and reused.
 """
 
@@ -190,6 +194,45 @@ with db.read(p) as con:
         browser_filter(OUT / f"bench_dash_{DASH_LEADS}.duckdb")
 
 
+WRITES = """
+import os
+from pathlib import Path
+from revmachine import db, demo, meeting, state
+p = Path({db!r})
+if not p.exists():
+    demo.build(p, n_leads={n})
+db.ensure_current(p)
+meeting.add_action('SAL → Opportunity', 'warm-up', 'Dana')  # the process's first (imports, DuckDB's host)
+os.sync()  # a fresh build leaves ~GBs of dirty pages: an fsync would wait for them (measured: 195 ms at 3M)
+mtime = p.stat().st_mtime_ns
+ts = []
+for i in range(15):
+    t = time.perf_counter()
+    meeting.add_action('SAL → Opportunity', f'bench action {{i}}', 'Dana')
+    ts.append(time.perf_counter() - t)
+untouched = p.stat().st_mtime_ns == mtime
+old = []
+for i in range(3):  # what one action cost when it was a write of the data file
+    t = time.perf_counter()
+    with db.write(p):
+        pass
+    old.append(time.perf_counter() - t)
+ts.sort(); old.sort()
+res = {{'median_ms': ts[len(ts) // 2] * 1000, 'max_ms': ts[-1] * 1000, 'min_ms': ts[0] * 1000, 'data_file_ms': old[1] * 1000,
+        'data_mb': p.stat().st_size / 1e6, 'state_mb': state.path_for(p).stat().st_size / 1e6,
+        'untouched': untouched}}
+"""
+
+
+def writes() -> None:
+    print("saving one action item (app-state file) vs a write of the data file, 15 saves each size")
+    for n in (30_000, 1_000_000, 3_000_000):
+        r = in_child(WRITES.format(db=str(OUT / f"bench_writes_{n}.duckdb"), n=n))
+        print(f"  {n:>9,} leads ({r['data_mb']:6.0f} MB data, {r['state_mb']:.2f} MB state): action item median "
+              f"{r['median_ms']:5.1f} ms, min {r['min_ms']:5.1f} ms, max {r['max_ms']:5.1f} ms (target < 50 ms); a data-file write "
+              f"{r['data_file_ms']:7.0f} ms; data file untouched: {r['untouched']}")
+
+
 def browser_filter(db_path: Path) -> None:
     """Time from changing the territory filter to new numbers, on the meeting home and the dashboard, in Chromium."""
     import socket
@@ -250,4 +293,8 @@ def _filter_times(page, url: str, name: str) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if "--writes" in sys.argv:
+        OUT.mkdir(parents=True, exist_ok=True)
+        writes()
+    else:
+        main()

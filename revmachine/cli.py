@@ -11,9 +11,15 @@
   pipeline [--db PATH] [--from DATE] [--to DATE] [--period P] [--territory T] [--format text|json]
   undo [--db PATH] [--batch N]
   history [--db PATH] [--format text|json]
-  serve [--address A] [--port P]
+  audit [--db PATH] [--format csv|json] [--limit N]
+  backup DIR [--db PATH] [--no-uploads]
+  serve [--address A] [--port N]
   template OUT.xlsx
   bench [--quick]
+
+The command line is the analyst's tool: it runs as the machine's user with the analyst's rights (it
+loads, undoes and backs up; roles are given on the Team page), and every write says so on stderr
+and names that user in the audit trail.
 """
 
 from __future__ import annotations
@@ -98,9 +104,10 @@ def _stage_files(args):
     db.cleanup(path)  # what a killed load left behind
     ctx = stage.Context.defaults()
     if path.exists():
+        from revmachine import uploads
+
         db.ensure_current(path)
-        with db.read(path) as con:
-            ctx = stage.Context.from_db(con)
+        ctx = uploads.context(path)
     choices = _choices(args)
     if choices.stages:
         from revmachine.ingest.stages import EXITS
@@ -122,6 +129,14 @@ def _sheet_json(res) -> dict:
             "header_row": res.raw.header_row, "rows": res.rows_out, "source": res.source,
             "columns": [{"header": d.header, "field": d.field, "how": d.how, "evidence": d.evidence}
                         for d in res.decisions]}
+
+
+def _as_machine_user() -> None:
+    """Say who the command line writes as (stderr: stdout stays the command's output)."""
+    from revmachine import access
+
+    a = access.command_line()
+    print(f"as {a.id} (command line: the analyst's rights; the audit trail names this user)", file=sys.stderr)
 
 
 def cmd_inspect(args) -> int:
@@ -166,6 +181,7 @@ def cmd_load(args) -> int:
     result = None
     if staged.ok:
         modes = {"*": "replace"} if args.replace else {"*": "append"}
+        _as_machine_user()
         result = load_mod.load(staged, path, modes=modes, note="cli load", stage_names=choices.stages)
     if args.format == "json":
         out = {"ok": staged.ok, "db": str(path),
@@ -205,6 +221,7 @@ def cmd_demo(args) -> int:
             print(f"wrote {p}")
         return 0
     path = db.resolve(args.db)
+    _as_machine_user()
     batch = demo.build(path, args.leads, args.seed)
     print(f"Demo data ({args.leads:,} leads, seed {args.seed}) loaded into {path} as batch {batch}.")
     return 0
@@ -346,6 +363,7 @@ def cmd_pipeline(args) -> int:
 def cmd_undo(args) -> int:
     from revmachine.ingest import load as load_mod
 
+    _as_machine_user()
     batch = load_mod.undo_batch(args.db, args.batch)
     print(f"Undid batch {batch}.")
     return 0
@@ -357,6 +375,7 @@ def cmd_history(args) -> int:
     path = db.resolve(args.db)
     if not path.exists():
         raise UserError(f"no database at {path}.", hint="Load a file or run `python -m revmachine demo`.")
+    db.ensure_current(path)
     with db.read(path) as con:
         df = load_mod.history(con)
     if args.format == "json":
@@ -368,10 +387,67 @@ def cmd_history(args) -> int:
     return 0
 
 
-def cmd_serve(args) -> int:
-    from revmachine import serving
+def cmd_audit(args) -> int:
+    """The audit trail (every write, who and when), newest first; csv cells are neutralised."""
+    from revmachine import audit, state
 
-    return serving.serve(args.address, args.port)
+    path = db.resolve(args.db)
+    if path.exists():
+        db.ensure_current(path)
+    with state.read(path) as con:
+        df = audit.for_export(audit.trail(con, args.limit))
+    if args.format == "json":
+        print(df.to_json(orient="records", date_format="iso", indent=2))
+    else:
+        _print_rows(df.astype(object).where(df.notna(), None).to_dict("records"), "csv")
+    return 0
+
+
+def cmd_backup(args) -> int:
+    from revmachine import state
+
+    _as_machine_user()
+    for p in state.backup(args.db, args.dir, with_uploads=not args.no_uploads):
+        print(f"wrote {p}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    """Start the app (streamlit run app.py) after saying what it will be: the address, whether
+    sign-in is on, where the two database files are; a non-local address without sign-in is warned
+    about before anything starts."""
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    secrets: dict = {}
+    for f in (Path.home() / ".streamlit" / "secrets.toml", root / ".streamlit" / "secrets.toml"):
+        if f.is_file():
+            try:
+                secrets.update(tomllib.loads(f.read_text(encoding="utf-8")))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise UserError(f"{f} cannot be read: {exc}") from None
+    from revmachine import serving, state
+
+    path = db.resolve(args.db)
+    address = args.address or os.environ.get("REVMACHINE_ADDRESS") or "127.0.0.1"
+    local = serving._is_loopback(address)
+    print(f"Revenue Machine on http://{address}:{args.port or 8501}")
+    print(f"  data file : {path}\n  app state : {state.path_for(path)}")
+    if "auth" in secrets:
+        print("  sign-in   : on ([auth] in secrets.toml); redirect URI "
+              f"{secrets['auth'].get('redirect_uri', '(missing: set redirect_uri)')}")
+    elif local:
+        print("  sign-in   : off (this machine only)")
+    else:
+        print(f"WARNING: {address} is reachable from other machines and there is no [auth] section in "
+              ".streamlit/secrets.toml: anyone who can reach this server can read the CRM data and change it. "
+              "See README, Team mode.", file=sys.stderr)
+    sys.stdout.flush()
+    if args.db:
+        os.environ["REVMACHINE_DB"] = str(path)
+    os.chdir(Path(__file__).resolve().parent.parent)
+    # answers only to its own host names (serving.allowed_hosts, REVMACHINE_ALLOWED_HOSTS)
+    return serving.serve(address, args.port)
 
 
 def cmd_template(args) -> int:
@@ -385,7 +461,8 @@ def cmd_template(args) -> int:
 def cmd_bench(args) -> int:
     import runpy
 
-    sys.argv = ["bench"] + (["--quick"] if args.quick else []) + (["--browser"] if args.browser else [])
+    sys.argv = ["bench"] + (["--quick"] if args.quick else []) + (["--browser"] if args.browser else []) \
+        + (["--writes"] if args.writes else [])
     runpy.run_path(str(Path(__file__).resolve().parent.parent / "bench" / "run.py"), run_name="__main__")
     return 0
 
@@ -496,8 +573,23 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--format", choices=["text", "json"], default="text")
     sp.set_defaults(fn=cmd_history)
 
-    sp = sub.add_parser("serve", help="start the app bound to an address, answering to its own host names only")
-    sp.add_argument("--address", help="address to bind (default: $REVMACHINE_ADDRESS or 127.0.0.1; 0.0.0.0: all)")
+    sp = sub.add_parser("audit", help="print the audit trail: every write, who and when (newest first)")
+    dbopt(sp)
+    sp.add_argument("--format", choices=["csv", "json"], default="csv")
+    sp.add_argument("--limit", type=int, help="only the last N rows")
+    sp.set_defaults(fn=cmd_audit)
+
+    sp = sub.add_parser("backup", help="copy the data file and the app-state file (and the kept uploads) "
+                                       "into DIR as one consistent backup")
+    sp.add_argument("dir")
+    dbopt(sp)
+    sp.add_argument("--no-uploads", action="store_true", help="leave the kept raw upload files out")
+    sp.set_defaults(fn=cmd_backup)
+
+    sp = sub.add_parser("serve", help="start the app (streamlit run app.py), saying where it listens and "
+                                      "whether sign-in is on")
+    dbopt(sp)
+    sp.add_argument("--address", help="bind address (default: $REVMACHINE_ADDRESS or 127.0.0.1: this machine only; 0.0.0.0: all); it answers to its own host names only (REVMACHINE_ALLOWED_HOSTS adds names)")
     sp.add_argument("--port", type=int, help="port (default: Streamlit's, 8501)")
     sp.set_defaults(fn=cmd_serve)
 
@@ -508,6 +600,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("bench", help="run the benchmarks in bench/ and print figures")
     sp.add_argument("--quick", action="store_true")
     sp.add_argument("--browser", action="store_true", help="also time a filter change in Chromium")
+    sp.add_argument("--writes", action="store_true",
+                    help="only time saving an action item at 30k, 1M and 3M leads (builds those databases once)")
     sp.set_defaults(fn=cmd_bench)
     return p
 

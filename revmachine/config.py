@@ -45,3 +45,9 @@ def demo_leads() -> int:
 
 def build_demo_on_start() -> bool:
     return os.environ.get("REVMACHINE_NO_DEMO", "").lower() not in {"1", "true", "yes"}
+
+
+def session_hours() -> float:
+    """How long a sign-in lasts (REVMACHINE_SESSION_HOURS, default 12): past it, the identity
+    provider is asked again (Streamlit's own cookie would last 30 days)."""
+    return float(os.environ.get("REVMACHINE_SESSION_HOURS", "12"))

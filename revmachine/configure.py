@@ -1,18 +1,24 @@
-"""Editing the configuration stored in the database: the channel map, the settings, the stages.
+"""Editing the configuration: the channel map, the settings, the stages, the currencies.
 
-Every change is one write transaction that also rebuilds the marts, so every page follows it.
+The configuration is kept in the app-state file and mirrored in the data file (state.py): every
+change is one write of both (state.change_config), by a person whose role allows it, with its
+audit row, and the marts are rebuilt once when they read what changed, so every page follows it.
+The readers here read the data file's copy, which the marts were built from.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from revmachine import db, marts
+from revmachine import access, state
 from revmachine.errors import UserError
+
+Progress = Callable[[float, str], None] | None
 
 SETTINGS = {
     # key: (label, type, minimum, maximum). The first-touch SLA is the MQL stage's SLA hours in the
@@ -55,7 +61,8 @@ def channels(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """).df()
 
 
-def save_channels(edited: pd.DataFrame, path: str | Path | None = None) -> int:
+def save_channels(edited: pd.DataFrame, path: str | Path | None = None, *, actor: access.Actor | None = None,
+                  progress: Progress = None) -> int:
     """Map each channel (by its name) to marketing or sales; rows left empty stay unmapped."""
     rows = []
     for r in edited.itertuples(index=False):
@@ -64,13 +71,15 @@ def save_channels(edited: pd.DataFrame, path: str | Path | None = None) -> int:
         if r.sourced_by not in ("marketing", "sales"):
             raise UserError(f"channel '{r.channel}': sourced by must be 'marketing' or 'sales', not '{r.sourced_by}'.")
         rows.append((r.channel.strip(), r.sourced_by))
-    with db.write(path) as con:
+    def apply(con: duckdb.DuckDBPyConnection) -> None:
         existing = dict(con.execute("select channel_key, channel_label from config_channels").fetchall())
         for label, src in rows:
             keys = [k for k, lbl in existing.items() if lbl == label] or [channel_key(label)]
             for k in keys:
                 con.execute("insert or replace into config_channels values (?, ?, ?)", [k, label, src])
-        marts.rebuild(con)
+
+    state.change_config(path, actor, "channels", apply, target="channel map", progress=progress,
+                        detail=lambda b, a: "; ".join(f"{lbl}: {src}" for lbl, src in rows) or "no change")
     return len(rows)
 
 
@@ -78,7 +87,8 @@ def settings(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("select key, value from config_settings").fetchall())
 
 
-def save_settings(values: dict[str, object], path: str | Path | None = None) -> None:
+def save_settings(values: dict[str, object], path: str | Path | None = None, *, actor: access.Actor | None = None,
+                  progress: Progress = None) -> None:
     clean = {}
     for key, value in values.items():
         if key not in SETTINGS:
@@ -93,10 +103,11 @@ def save_settings(values: dict[str, object], path: str | Path | None = None) -> 
         if key == "matrix_baseline":
             v = _baseline_key(str(v))
         clean[key] = str(v)
-    with db.write(path) as con:
+    def apply(con: duckdb.DuckDBPyConnection) -> None:
         for k, v in clean.items():
             con.execute("insert or replace into config_settings values (?, ?)", [k, v])
-        marts.rebuild(con)
+
+    state.change_config(path, actor, "settings", apply, target="settings", progress=progress)
 
 
 def _baseline_key(text: str) -> str:
@@ -178,12 +189,16 @@ def validate_stages(df: pd.DataFrame) -> list[tuple]:
     return [(i, *r[1:]) for i, r in enumerate(rows, start=1)]
 
 
-def save_stages(df: pd.DataFrame, path: str | Path | None = None) -> int:
+def save_stages(df: pd.DataFrame, path: str | Path | None = None, *, actor: access.Actor | None = None,
+                progress: Progress = None) -> int:
     rows = validate_stages(df)
-    with db.write(path) as con:
+
+    def apply(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("delete from config_stages")
         con.executemany("insert into config_stages values (?, ?, ?, ?, ?, ?, ?)", rows)
-        marts.rebuild(con)
+
+    state.change_config(path, actor, "stages", apply, target="funnel stages", progress=progress,
+                        detail=" → ".join(f"{r[1]} ({r[2]})" for r in rows))
     return len(rows)
 
 
@@ -207,12 +222,10 @@ def reporting_currency(con: duckdb.DuckDBPyConnection) -> str | None:
     return (r[0][0] or "").strip().upper() or None if r else None
 
 
-def save_reporting_currency(code: str | None, path: str | Path | None = None) -> None:
+def save_reporting_currency(code: str | None, path: str | Path | None = None, *, actor: access.Actor | None = None,
+                            progress: Progress = None) -> None:
     """Set (or, with None / '', clear) the reporting currency; the marts follow in the same write."""
-    value = "" if code is None or not str(code).strip() else _iso(code, "reporting currency")
-    with db.write(path) as con:
-        con.execute("insert or replace into config_settings values ('reporting_currency', ?)", [value])
-        marts.rebuild(con)
+    save_currencies(code, None, path, actor=actor, progress=progress)
 
 
 def fx_rates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -252,10 +265,40 @@ def fx_rates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """).df()
 
 
-def save_fx_rates(rates: dict[str, float | None] | pd.DataFrame, path: str | Path | None = None) -> int:
+def save_fx_rates(rates: dict[str, float | None] | pd.DataFrame, path: str | Path | None = None, *,
+                  actor: access.Actor | None = None, progress: Progress = None) -> int:
     """Save exchange rates (currency -> rate, 1 unit = rate units of the reporting currency); a
     rate of None / blank removes that currency's rate. A DataFrame needs columns currency, rate.
     Returns how many rates are stored. The marts follow in the same write."""
+    return save_currencies(UNCHANGED, rates, path, actor=actor, progress=progress)
+
+
+UNCHANGED = object()  # save_currencies: leave the reporting currency as it is
+
+
+def save_currencies(code: object, rates: dict[str, float | None] | pd.DataFrame | None,
+                    path: str | Path | None = None, *, actor: access.Actor | None = None,
+                    progress: Progress = None) -> int:
+    """The reporting currency (code; UNCHANGED leaves it as it is, None or '' clears it) and exchange rates
+    (as save_fx_rates; None leaves them) in one write: the marts are rebuilt once. Returns how many
+    rates are stored."""
+    value = None if code is UNCHANGED else ("" if code is None or not str(code).strip()
+                                       else _iso(code, "reporting currency"))
+    clean = _clean_rates(rates) if rates is not None else {}
+
+    def apply(con: duckdb.DuckDBPyConnection) -> int:
+        if value is not None:
+            con.execute("insert or replace into config_settings values ('reporting_currency', ?)", [value])
+        for iso, v in clean.items():
+            con.execute("delete from config_fx_rates where upper(currency) = ?", [iso])
+            if v is not None:
+                con.execute("insert into config_fx_rates values (?, ?)", [iso, v])
+        return con.execute("select count(*) from config_fx_rates").fetchall()[0][0]
+
+    return state.change_config(path, actor, "currencies", apply, target="currencies", progress=progress)
+
+
+def _clean_rates(rates: dict[str, float | None] | pd.DataFrame) -> dict[str, float | None]:
     if isinstance(rates, pd.DataFrame):
         items = [(r.currency, r.rate) for r in rates[["currency", "rate"]].itertuples(index=False)]
     else:
@@ -274,10 +317,4 @@ def save_fx_rates(rates: dict[str, float | None] | pd.DataFrame, path: str | Pat
             raise UserError(f"exchange rate for {iso}: {rate} must be above 0 (1 {iso} = rate units "
                             "of the reporting currency).")
         clean[iso] = value
-    with db.write(path) as con:
-        for iso, value in clean.items():
-            con.execute("delete from config_fx_rates where upper(currency) = ?", [iso])
-            if value is not None:
-                con.execute("insert into config_fx_rates values (?, ?)", [iso, value])
-        marts.rebuild(con)
-        return con.execute("select count(*) from config_fx_rates").fetchall()[0][0]
+    return clean

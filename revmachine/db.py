@@ -324,7 +324,8 @@ def ensure_current(path: str | Path | None = None) -> str | None:
     A database that cannot be written (a read-only file or folder: an archive, a colleague's copy)
     is not refused for reading: its marts are rebuilt in a private copy in the temp folder, made once
     per version of the file, and every read of this process goes there (`read`). Returns a notice
-    saying so, or None when the file itself is read."""
+    saying so, or None when the file itself is read. The app-state file beside it (action items,
+    settings, roles, audit) is made or upgraded to agree with it (state.ensure)."""
     from revmachine import schema
 
     p = resolve(path)
@@ -334,16 +335,21 @@ def ensure_current(path: str | Path | None = None) -> str | None:
     cleanup(p)  # once per process: what a killed load left behind
     with read(p) as con:
         old = schema.needs_upgrade(con)
-    if not old:
-        return _private_notice(p)
-    try:
-        check_writable(p)
-    except UserError:
-        copy = _private_upgrade(p)
-        _private_copies[p] = (data_version(p), copy)
-        return _private_notice(p)
-    with write(p):
-        pass  # write() upgrades the schema and rebuilds stale marts, then swaps the file in
+    if old:
+        try:
+            check_writable(p)
+        except UserError:
+            copy = _private_upgrade(p)
+            _private_copies[p] = (data_version(p), copy)
+            return _private_notice(p)
+        with write(p):
+            pass  # write() upgrades the schema and rebuilds stale marts, then swaps the file in
+    notice = _private_notice(p)
+    if notice:
+        return notice
+    from revmachine import state
+
+    state.ensure(p)  # the app-state file beside it (action items, settings, roles, audit): made or upgraded
     return None
 
 

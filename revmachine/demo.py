@@ -578,7 +578,7 @@ def as_it_stood(tables: dict[str, pd.DataFrame], cut: pd.Timestamp) -> dict[str,
     return demo_pipeline.as_it_stood(t, tables, cut)
 
 
-def build(path: str | Path | None = None, n_leads: int = 30000, seed: int = 42) -> int:
+def build(path: str | Path | None = None, n_leads: int = 30000, seed: int = 42, *, actor=None) -> int:
     """Replace the database's contents with the demo, loaded as two batches: the export as it stood
     a week before the anchor, then the full one, so the meeting brief has a 'last week' to compare
     with (undo the second to go back a week). Returns the last batch id."""
@@ -591,9 +591,9 @@ def build(path: str | Path | None = None, n_leads: int = 30000, seed: int = 42) 
     week_ago = anchor - pd.Timedelta(days=7)
     note = f"demo data ({n_leads} leads, seed {seed})"
     load_mod.load(Staged([], [], [], to_arrow(as_it_stood(tables, week_ago))), path, modes={"*": "replace"},
-                  note=f"{note}, as it stood on {week_ago:%Y-%m-%d}", snapshot_at=week_ago.to_pydatetime())
+                  note=f"{note}, as it stood on {week_ago:%Y-%m-%d}", snapshot_at=week_ago.to_pydatetime(), actor=actor)
     res = load_mod.load(Staged([], [], [], to_arrow(tables)), path, modes={"*": "replace"}, note=note,
-                        snapshot_at=anchor.to_pydatetime())
+                        snapshot_at=anchor.to_pydatetime(), actor=actor)
     demo_pipeline.seed_meeting(path, tables)  # forecast calls of past quarters, marketing's pipeline target
     return res.batch_id
 

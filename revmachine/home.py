@@ -5,7 +5,8 @@ home and the dashboard / funnel / matrix can never disagree: won revenue and att
 metrics.scorecard, the target from metrics.attainment_by_territory over the whole period, the SLA
 from metrics.sla_by_territory and sla_breaches, the bottleneck from funnel.build, the spin doctors
 and silent operatives from matrix.build over its own window (the last four complete quarters: a
-quarter's campaigns have too few leads to judge), the open actions from meeting.actions.
+quarter's campaigns have too few leads to judge). The open actions (open_actions) come from
+meeting.actions on the app-state file, so adding one leaves the story's cached figures as they are.
 """
 
 from __future__ import annotations
@@ -127,13 +128,17 @@ def story(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Fil
     pts = m.points.sort_values("spend", ascending=False, na_position="last")
     quadrants = {q: pts[pts.quadrant == q].entity.tolist() for q in ("spin doctor", "silent operative")}
 
-    items = meeting.actions(con)
-    open_items = items[items.status == "open"] if len(items) else items
     return {"period": p, "card_period": card["period"], "filters": filt.describe(), "attainment": attainment,
             "behind": behind, "bottleneck": bottleneck, "bottleneck_sentence": f.sentence, "sla": sla_out,
             "matrix_window": mw, "matrix_baseline": m.baseline.name, "matrix_median_split": not m.with_interval,
             "spin_doctors": quadrants["spin doctor"],
-            "silent_operatives": quadrants["silent operative"],
-            "actions": open_items[["action_id", "step", "title", "owner", "due_date"]].head(4)
-            if len(open_items) else open_items, "open_actions": len(open_items),
-            "currency": cfg["currency"]}
+            "silent_operatives": quadrants["silent operative"], "currency": cfg["currency"]}
+
+
+def open_actions(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """The open action items for the home's card, on a connection of the app-state file (they are
+    kept apart from the data: adding one leaves the story's cached figures as they are)."""
+    items = meeting.actions(con)
+    open_items = items[items.status == "open"] if len(items) else items
+    return {"actions": open_items[["action_id", "step", "title", "owner", "due_date"]].head(4)
+            if len(open_items) else open_items, "open_actions": len(open_items)}

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -76,7 +77,9 @@ def today() -> dt.date:
     return dt.datetime.now(ZoneInfo(config.timezone())).date()
 
 
-def rebuild(con: duckdb.DuckDBPyConnection) -> None:
+def rebuild(con: duckdb.DuckDBPyConnection, progress: Callable[[float, str], None] | None = None) -> None:
+    """Rebuild every mart; progress(fraction, text) is told before each one (a settings change
+    shows it)."""
     # names come from the fixed tuples above, never from user text
     old = dict(con.execute("select table_name, table_type from information_schema.tables "
                            "where table_schema = 'main'").fetchall())
@@ -94,7 +97,9 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     # an unnest left ~0.85 s of writing to the checkpoint on 1M leads.
     con.execute("set preserve_insertion_order = false")
     try:
-        for name, kind in BUILD:
+        for i, (name, kind) in enumerate(BUILD):
+            if progress:
+                progress(i / len(BUILD), f"Rebuilding the figures: {name.replace('_', ' ')}...")
             if kind == "table":
                 con.execute(f"create or replace table {name} as {sql.text(f'marts/{name}')}")
             else:

@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from revmachine import db, funnel, metrics, periods, sql
+from revmachine import access, funnel, metrics, periods, sql, state
 from revmachine import format as fmt
 from revmachine.errors import UserError
 
@@ -206,47 +206,56 @@ def brief(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return out
 
 
-# --- action items -------------------------------------------------------------------------------
+# --- action items ---------------------------------------------------------------------------------
+# kept in the app-state file (state.py): adding one writes a file of a few MB, never the data file;
+# any role may add and change them (they are the meeting's own), and each names who did it
 
 def add_action(step: str, title: str, owner: str, due: dt.date | None = None, segment_kind: str | None = None,
                segment: str | None = None, notes: str | None = None, metric_at_creation: float | None = None,
-               path=None) -> int:
+               path=None, *, actor: access.Actor | None = None) -> int:
     if not title or not title.strip():
         raise UserError("an action item needs a title: what will be done.")
     if not owner or not owner.strip():
         raise UserError("an action item needs an owner: who will do it.")
     now = dt.datetime.now().replace(microsecond=0)
-    with db.write(path) as con:
-        new_id = con.execute("select coalesce(max(action_id), 0) + 1 from action_items").fetchall()[0][0]
-        con.execute("insert into action_items values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
-                    [new_id, now, now, step, segment_kind, segment, title.strip(), owner.strip(), due, notes,
-                     metric_at_creation])
+    with state.write(path, actor, "action", "action.add") as w:
+        new_id = w.con.execute("select coalesce(max(action_id), 0) + 1 from action_items").fetchall()[0][0]
+        w.con.execute("insert into action_items values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?)",
+                      [new_id, now, now, step, segment_kind, segment, title.strip(), owner.strip(), due, notes,
+                       metric_at_creation, w.actor.id, w.actor.id])
+        w.target, w.detail = f"action item {new_id}", f"{title.strip()} (owner {owner.strip()}, due {due or '—'})"
     return new_id
 
 
-def update_action(action_id: int, path=None, **fields: Any) -> None:
+def update_action(action_id: int, path=None, *, actor: access.Actor | None = None, **fields: Any) -> None:
     allowed = {"status", "owner", "due_date", "notes", "title"}
     bad = set(fields) - allowed
     if bad:
         raise UserError(f"cannot change {', '.join(sorted(bad))} of an action item.")
     if "status" in fields and fields["status"] not in STATUSES:
         raise UserError(f"status must be one of {', '.join(STATUSES)}.")
-    with db.write(path) as con:
-        if not con.execute("select count(*) from action_items where action_id = ?", [action_id]).fetchall()[0][0]:
+    with state.write(path, actor, "action", "action.update", f"action item {action_id}") as w:
+        old = w.con.execute(f"select {', '.join(sorted(fields)) or 'action_id'} from action_items "
+                            "where action_id = ?", [action_id]).fetchall()
+        if not old:
             raise UserError(f"no action item {action_id}.")
+        now = dt.datetime.now().replace(microsecond=0)
         for k, v in fields.items():  # k is from the fixed set above
-            con.execute(f"update action_items set {k} = ?, updated_at = ? where action_id = ?",
-                        [v, dt.datetime.now().replace(microsecond=0), action_id])
+            w.con.execute(f"update action_items set {k} = ?, updated_at = ?, updated_by = ? where action_id = ?",
+                          [v, now, w.actor.id, action_id])
+        w.detail = "; ".join(f"{k}: {'—' if o is None else o} → {'—' if v is None else v}"
+                             for (k, v), o in zip(sorted(fields.items()), old[0], strict=True))
 
 
 def actions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The action items (a connection of the app-state file: state.read, cache.state_call)."""
     return con.execute("select * from action_items order by status = 'open' desc, due_date nulls last, action_id").df()
 
 
-def from_last_week(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Items created before this week's snapshot, with what happened to the step they targeted."""
+def from_last_week(con: duckdb.DuckDBPyConnection, items: pd.DataFrame) -> pd.DataFrame:
+    """Items (meeting.actions) created before this week's snapshot, with what happened to the step
+    they targeted."""
     b = brief(con)
-    items = actions(con)
     if items.empty or not b.get("available"):
         return items.iloc[0:0]
     items = items[items.created_at < b["current_at"]].copy()
@@ -295,9 +304,9 @@ def _fmt(v, unit: str) -> str:
     return fmt.value(v, unit)
 
 
-def build_pack(con: duckdb.DuckDBPyConnection, period_label: str, filt=None) -> str:
+def build_pack(con: duckdb.DuckDBPyConnection, period_label: str, filt=None, items: pd.DataFrame | None = None) -> str:
     """The meeting pack for the period and filters: brief, scorecard, funnel, attainment, matrix
-    (charts rendered to SVG), and the action items."""
+    (charts rendered to SVG), and the action items (meeting.actions; none when not given)."""
     from revmachine import charts, matrix
     from revmachine.filters import Filters
 
@@ -318,7 +327,7 @@ def build_pack(con: duckdb.DuckDBPyConnection, period_label: str, filt=None) -> 
                                                                    m.period.describe(), m.baseline.name,
                                                                    measure=m.measure))
     b = {**b, "sentences": [f.sentence, *b.get("sentences", [])]}
-    return pack_html(b, card, svgs, actions(con))
+    return pack_html(b, card, svgs, items if items is not None else pd.DataFrame(columns=['title']))
 
 
 def chart_svg(chart) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from revmachine import db, metrics, periods, sql
+from revmachine import access, metrics, periods, sql, state
 from revmachine.errors import UserError
 
 MIN_SAMPLE = 30  # records entering a step: fewer, and the next rate source is used
@@ -387,17 +387,22 @@ def gap_sentence(r: dict[str, Any], labels: dict[str, str], stages: list[str], m
 
 # --- versions -------------------------------------------------------------------------------------
 
-def save_version(name: str, inputs: dict[str, Any], path=None) -> None:
+# kept in the app-state file (state.py): saving one never writes the data file; analysts and admins
+# save them, and each names who saved it
+
+def save_version(name: str, inputs: dict[str, Any], path=None, *, actor: access.Actor | None = None) -> None:
     name = name.strip()
     if not name:
         raise UserError("give the plan version a name.")
-    with db.write(path) as con:
-        con.execute("insert or replace into plan_versions values (?, ?, ?, ?)",
-                    [name, dt.datetime.now().replace(microsecond=0), inputs["period"], json.dumps(inputs)])
+    with state.write(path, actor, "plan", "plan.save", f"plan version '{name}'", f"period {inputs['period']}") as w:
+        w.con.execute("insert or replace into plan_versions values (?, ?, ?, ?, ?)",
+                      [name, dt.datetime.now().replace(microsecond=0), inputs["period"], json.dumps(inputs),
+                       w.actor.id])
 
 
 def versions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute("select plan_name, saved_at, period from plan_versions order by saved_at desc").df()
+    """The saved plan versions (a connection of the app-state file: state.read, cache.state_call)."""
+    return con.execute("select plan_name, saved_at, period, saved_by from plan_versions order by saved_at desc").df()
 
 
 def load_version(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any]:

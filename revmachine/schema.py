@@ -506,6 +506,24 @@ def _v5(con: duckdb.DuckDBPyConnection) -> None:
 MIGRATIONS.append((5, "one first-touch SLA: the MQL stage's SLA hours", _v5))  # type: ignore[arg-type]
 
 
+def _v6(con: duckdb.DuckDBPyConnection) -> None:
+    """Team mode: each batch names who loaded it and who undid it (the audit trail in the app-state
+    file has a row for each too; this keeps the name in the same transaction as the load). The
+    app-state tables move to their own file (state.py): empty ones are dropped here, ones with
+    rows stay until state.ensure has copied them over (it drops them then)."""
+    con.execute("alter table batches add column if not exists loaded_by varchar")
+    con.execute("alter table batches add column if not exists undone_by varchar")
+    con.execute("alter table batches add column if not exists undone_at timestamp")
+    existing = {r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'main'").fetchall()}
+    for name in ("action_items", "plan_versions", "mapping_memory", "config_stage_aliases"):  # state.OWNED
+        if name in existing and not con.execute(f"select count(*) from {name}").fetchall()[0][0]:
+            con.execute(f"drop table {name}")
+
+
+MIGRATIONS.append((6, "team mode: who loaded and undid each batch; app state in its own file", _v6))  # type: ignore[arg-type]
+
+
 def _v7(con: duckdb.DuckDBPyConnection) -> None:
     """The sales half of the meeting: each deal's forecast category, a deal's field history
     (deal_field_history), the forecast calls made in the meeting, forecast categories mapped from
@@ -554,8 +572,6 @@ def _v7(con: duckdb.DuckDBPyConnection) -> None:
 
 
 MIGRATIONS.append((7, "pipeline: forecast categories, deal field history, forecast calls", _v7))  # type: ignore[arg-type]
-
-
 
 
 def _v8(con: duckdb.DuckDBPyConnection) -> None:
@@ -618,7 +634,7 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
         "(version integer primary key, description varchar, applied_at timestamp)"
     )
     pending = set(_pending(con))
-    for v, description, fn in MIGRATIONS:  # type: ignore[misc]
+    for v, description, fn in sorted(MIGRATIONS, key=lambda m: m[0]):  # type: ignore[misc]
         if v in pending:
             fn(con)
             con.execute(

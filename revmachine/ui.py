@@ -14,7 +14,7 @@ import datetime as dt
 
 import streamlit as st
 
-from revmachine import cache, config, db, filters, format, metrics, periods
+from revmachine import access, cache, config, db, filters, format, metrics, periods, signin
 from revmachine.format import DASH, esc, md  # noqa: F401 - the pages' one escaping helper
 
 GRAIN_KEY, PERIOD_KEY = "grain", "period"
@@ -38,7 +38,7 @@ def ensure_database() -> bool:
         with st.spinner("First start: building the demo database (about two years, 30,000 leads)..."):
             from revmachine import demo
 
-            demo.build(path, config.demo_leads())
+            demo.build(path, config.demo_leads(), actor=access.first_start())
         return True
     notice = db.ensure_current(path)
     if notice:  # a read-only database built by an older version: read from a private upgraded copy
@@ -54,11 +54,13 @@ def frame() -> bool:
     st.set_page_config(page_title="Revenue Machine", page_icon="📈", layout="wide",
                        initial_sidebar_state="expanded")
     st.html(FRAME_CSS)
+    who = signin.gate()  # a signed-out visitor sees the sign-in only (when sign-in is configured)
     has_db = ensure_database()
     _filters_from_url()
     with st.sidebar:
         if has_db:
             sidebar_filters()
+        signin.sidebar_identity(who)
     return has_db
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from revmachine import db, format
+from revmachine import db, format, state
 from revmachine.ingest import detect, preview, stage
 from revmachine.ingest.fields import KINDS
 from revmachine.ingest.stages import EXITS, stage_key
@@ -21,12 +21,13 @@ HOW = {"name": "by its header", "content": "by its values", "link": "a link (its
 
 
 def context(path: str | Path | None = None) -> stage.Context:
-    """The staging context of the live database (defaults when there is none yet)."""
+    """The staging context of the live database and its app-state file (defaults when there is
+    none yet)."""
     p = db.resolve(path)
     if not p.exists():
         return stage.Context.defaults()
-    with db.read(p) as con:
-        return stage.Context.from_db(con)
+    with db.read(p) as con, state.read(p) as memory:
+        return stage.Context.from_db(con, memory=memory)
 
 
 def prepare(files: list[stage.UploadFile], overrides: dict, orders: dict, stage_names: dict[str, str],

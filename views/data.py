@@ -5,7 +5,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from revmachine import cache, configure, db, export, format, template, ui, uploads
+from revmachine import cache, configure, db, export, format, signin, template, ui, uploads
 from revmachine.errors import UserError
 from revmachine.format import esc
 from revmachine.ingest import fields, stage
@@ -19,6 +19,34 @@ st.caption("Upload the spreadsheets your CRM, marketing-automation and ad tools 
            "names and their values; nothing is written until you press Load, and a load is all-or-nothing.")
 
 path = db.resolve()
+who = signin.actor()
+
+
+def _progress(text: str):
+    """A progress bar for a write that rebuilds the figures; returns its callback."""
+    bar = st.progress(0.0, text=text)
+    return lambda f, t: bar.progress(min(max(f, 0.0), 1.0), text=t)
+
+
+def history_table(hist: pd.DataFrame) -> None:
+    """The load history: each batch with who loaded it and who undid it."""
+    st.dataframe(format.table(hist.drop(columns=["row_counts"]),
+                              labels={"batch_id": "Batch", "loaded_at": "Loaded", "loaded_by": "Loaded by",
+                                      "undone_by": "Undone by"}),
+                 hide_index=True, width="stretch")
+
+
+if not who.may("load"):
+    # a viewer reads the history; loading, mappings, settings and undo are an analyst's (access.NEEDS)
+    st.info(esc(f"You are signed in as a {who.role}: uploads, mappings, settings and undo need the analyst "
+                "role (an admin gives roles on the Team page). The history says who loaded what."),
+            icon=":material/lock:")
+    st.subheader("Load history")
+    if path.exists():
+        history_table(cache.call(load_mod.history))
+    else:
+        st.caption("Nothing has been loaded yet.")
+    st.stop()
 
 # a new key after each load empties the uploader: the loaded files are not checked again (they
 # would only be reported as already loaded)
@@ -209,7 +237,8 @@ if files or reloaded:
                                     "replace: the table becomes exactly this upload")
     if st.button("Load", type="primary", disabled=not staged.ok, key="load_button"):
         try:
-            result = load_mod.load(staged, path, modes=modes, note="uploaded on the Data page", stage_names=names)
+            result = load_mod.load(staged, path, modes=modes, note="uploaded on the Data page", stage_names=names,
+                                   actor=who)
         except UserError as exc:
             st.error(esc(str(exc)))
         else:
@@ -238,8 +267,7 @@ if st.session_state.get("last_load"):
 st.subheader("Load history")
 if path.exists():
     hist = cache.call(load_mod.history)
-    st.dataframe(format.table(hist.drop(columns=["row_counts"]), labels={"batch_id": "Batch", "loaded_at": "Loaded"}),
-                 hide_index=True, width="stretch")
+    history_table(hist)
     c1, c2 = st.columns([1, 3])
     # the button names the batch this page shows, and its click undoes that one (the callback's
     # argument is bound when the page is drawn): if another load landed since, undo_batch refuses
@@ -249,7 +277,7 @@ if path.exists():
     def _undo(batch: int | None) -> None:
         st.session_state.pop("undo_error", None)
         try:
-            st.session_state["undone"] = load_mod.undo_batch(path, batch)
+            st.session_state["undone"] = load_mod.undo_batch(path, batch, actor=signin.actor())
             st.session_state.pop("last_load", None)
         except UserError as exc:
             st.session_state["undo_error"] = str(exc)
@@ -287,7 +315,7 @@ if path.exists():
                        "sourced_by": st.column_config.SelectboxColumn("Sourced by", options=["marketing", "sales"])})
     if st.button("Save the channel map", key="save_channels"):
         try:
-            n = configure.save_channels(edited_chan, path)
+            n = configure.save_channels(edited_chan, path, actor=who, progress=_progress("Saving the channel map..."))
             st.success(f"Saved {n} channel mappings; every page now uses them.")
         except UserError as exc:
             st.error(str(exc))
@@ -313,7 +341,7 @@ if path.exists():
                                               value=typ(float(current.get(key, lo))), key=f"set::{key}")
         if st.form_submit_button("Save settings"):
             try:
-                configure.save_settings(values, path)
+                configure.save_settings(values, path, actor=who, progress=_progress("Saving the settings..."))
                 st.success("Settings saved.")
             except UserError as exc:
                 st.error(str(exc))
@@ -334,8 +362,8 @@ if path.exists():
                                                                      min_value=0.0, format="%.6f")})
             if st.form_submit_button("Save currencies"):
                 try:
-                    configure.save_reporting_currency(code, path)
-                    configure.save_fx_rates(edited_rates[["currency", "rate"]], path)
+                    configure.save_currencies(code, edited_rates[["currency", "rate"]], path, actor=who,
+                                              progress=_progress("Saving the currencies..."))
                     st.success("Currencies saved; every page now uses them.")
                 except UserError as exc:
                     ui.user_error(exc)

@@ -5,7 +5,7 @@ import io
 import pandas as pd
 import streamlit as st
 
-from revmachine import cache, charts, configure, db, export, format, funnel, names, ui
+from revmachine import cache, charts, configure, db, export, format, funnel, names, signin, ui
 from revmachine.errors import UserError
 from revmachine.format import esc
 
@@ -208,9 +208,13 @@ with st.expander("Stage settings: rename, reorder, add or remove stages; benchma
                                                     "Empty: no SLA. The last stage hands off to nothing. Each "
                                                     "stage with hours gets its scoreboard on the dashboard."),
                                            "is_sql": st.column_config.CheckboxColumn("SQL stage")})
-    if st.button("Save stages", key="save_stages"):
+    can_save = signin.allows("settings")
+    if st.button("Save stages", key="save_stages", disabled=not can_save,
+                 help=None if can_save else "Changing the stages needs the analyst role."):
         try:
-            n = configure.save_stages(edited, db.resolve())
+            bar = st.progress(0.0, text="Saving the stages...")
+            n = configure.save_stages(edited, db.resolve(), actor=signin.actor(),
+                                      progress=lambda f, t: bar.progress(min(f, 1.0), text=t))
             st.success(f"Saved {n} stages; every page now follows them.")
         except UserError as exc:
             st.error(esc(str(exc)))

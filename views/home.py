@@ -10,7 +10,7 @@ from revmachine.format import esc
 
 period, filt = ui.start_page(None)
 try:
-    s = cache.call(home.story, period.label, filt)
+    s = {**cache.call(home.story, period.label, filt), **cache.state_call(home.open_actions)}
 except UserError as exc:
     ui.user_error(exc)
     st.stop()

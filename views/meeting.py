@@ -6,13 +6,28 @@ import io
 import pandas as pd
 import streamlit as st
 
-from revmachine import cache, charts, db, export, filters, format, funnel, home, matrix, meeting, metrics, pipeline, ui
+from revmachine import (
+    cache,
+    charts,
+    db,
+    export,
+    filters,
+    format,
+    funnel,
+    home,
+    matrix,
+    meeting,
+    metrics,
+    pipeline,
+    signin,
+    ui,
+)
 from revmachine.errors import UserError
 from revmachine.format import esc
 
 period, filt = ui.start_page(None)
 brief = cache.call(meeting.brief)
-items = cache.call(meeting.actions)
+items = cache.state_call(meeting.actions)  # the app-state file: adding one does not touch the data
 story = cache.call(home.story, period.label, filt)
 steps = [s["step"] for s in brief.get("steps", [])]
 rates = {s["step"]: s["rate"] for s in brief.get("steps", [])}
@@ -167,7 +182,7 @@ with st.form("new_action", clear_on_submit=False):
     if st.form_submit_button("Add action item"):
         try:
             new = meeting.add_action(step, title, owner or "", due, kind or None, seg or None, notes or None,
-                                     rates.get(step), db.resolve())
+                                     rates.get(step), db.resolve(), actor=signin.actor())
             st.session_state["action_added"] = True
             st.session_state["action_added_id"] = new
             st.rerun()
@@ -176,10 +191,12 @@ with st.form("new_action", clear_on_submit=False):
 
 if len(items):
     st.subheader("Action items")
-    view = items[["action_id", "step", "title", "owner", "due_date", "status", "notes"]].copy()
+    view = items[["action_id", "step", "title", "owner", "due_date", "status", "notes", "created_by"]].copy()
     view["notes"] = view["notes"].fillna("")
+    # who added each item (items from before sign-in existed: "—"); each change is in the audit trail
+    view["created_by"] = view["created_by"].fillna(format.DASH)
     edited = st.data_editor(view, key="actions_editor", hide_index=True, width="stretch",
-                            disabled=["action_id", "step", "title"],
+                            disabled=["action_id", "step", "title", "created_by"],
                             column_config={"action_id": st.column_config.NumberColumn("#", format="%d"),
                                            "step": st.column_config.TextColumn("Step"),
                                            "title": st.column_config.TextColumn("Action"),
@@ -187,7 +204,9 @@ if len(items):
                                            "due_date": st.column_config.DateColumn("Due", format="D MMM YYYY"),
                                            "status": st.column_config.SelectboxColumn("Status",
                                                                                       options=list(meeting.STATUSES)),
-                                           "notes": st.column_config.TextColumn("Notes")})
+                                           "notes": st.column_config.TextColumn("Notes"),
+                                           "created_by": st.column_config.TextColumn(
+                                               "Added by", help="Who changed it since: the Team page's audit trail")})
     if st.button("Save changes to action items", key="save_actions"):
         original = items.set_index("action_id")
         try:
@@ -203,7 +222,7 @@ if len(items):
                     if new_v != old_v:
                         changes[k] = new_v
                 if changes:
-                    meeting.update_action(int(r.action_id), db.resolve(), **changes)
+                    meeting.update_action(int(r.action_id), db.resolve(), actor=signin.actor(), **changes)
                     n += 1
             st.success(f"Saved {n} action item(s).")
         except UserError as exc:
@@ -240,7 +259,7 @@ else:
     st.info(esc(brief["sentences"][0]))
 
 st.subheader("Action items from last week")
-last = cache.call(meeting.from_last_week)
+last = cache.call(meeting.from_last_week, items)
 if len(last):
     st.dataframe(format.table(last[["action_id", "step", "title", "owner", "due_date", "status", "metric_at_creation",
                                     "metric_now", "metric_change"]],
@@ -254,7 +273,7 @@ st.subheader("Meeting pack")
 p1, p2 = st.columns(2)
 if p1.button("Build the meeting pack (HTML with charts)", key="build_pack"):
     with st.spinner("Rendering the charts..."):
-        st.session_state["pack"] = cache.call(meeting.build_pack, period.label, filt)
+        st.session_state["pack"] = cache.call(meeting.build_pack, period.label, filt, items)
 if st.session_state.get("pack"):
     p1.download_button("Download the meeting pack (html)", st.session_state["pack"].encode("utf-8"),
                        f"meeting_pack_{dt.date.today():%Y-%m-%d}.html", "text/html", key="dl_pack")

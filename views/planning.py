@@ -6,7 +6,7 @@ import io
 import pandas as pd
 import streamlit as st
 
-from revmachine import cache, charts, db, export, format, periods, planning, ui
+from revmachine import cache, charts, db, export, format, periods, planning, signin, ui
 from revmachine.errors import UserError
 from revmachine.format import esc
 
@@ -19,7 +19,7 @@ plan_period = c1.selectbox("Plan period", options, key="plan_period",
                            format_func=lambda o: periods.parse(o, fy).describe() + (
                                " (under way)" if o == options[-1] else ""),
                            help="The next quarter that has not started comes first; the quarter under way is last.")
-saved = cache.call(planning.versions)
+saved = cache.state_call(planning.versions)  # plan versions live in the app-state file
 if st.session_state.get("plan_saved"):
     st.success(esc(f"Saved '{st.session_state.pop('plan_saved')}': it is in the list below and in 'Start from'."))
 source = c2.selectbox("Start from", ["the data (trailing actuals)", *saved.plan_name.tolist()], key="plan_source")
@@ -28,7 +28,7 @@ try:
     if source.startswith("the data"):
         base = cache.call(planning.default_inputs, plan_period)
     else:
-        base = cache.call(planning.load_version, source)
+        base = cache.state_call(planning.load_version, source)
 except UserError as exc:
     ui.user_error(exc)
     st.stop()
@@ -135,9 +135,10 @@ with st.expander("How is this computed?"):
 st.subheader("Save, compare, export")
 s1, s2 = st.columns(2)
 name = s1.text_input("Plan version name", key="plan_name")
-if s1.button("Save this plan version", key="save_plan"):
+if s1.button("Save this plan version", key="save_plan", disabled=not signin.allows("plan"),
+             help=None if signin.allows("plan") else "Saving plan versions needs the analyst role."):
     try:
-        planning.save_version(name, inputs, db.resolve())
+        planning.save_version(name, inputs, db.resolve(), actor=signin.actor())
         st.session_state["plan_saved"] = name.strip()
         st.rerun()  # read the versions again: the new one is listed at once
     except UserError as exc:
@@ -146,8 +147,8 @@ if len(saved) >= 1:
     names = saved.plan_name.tolist()
     a_name = s2.selectbox("Compare version (a)", names, key="cmp_a")
     b_name = s2.selectbox("with (b)", ["the plan on screen", *[n for n in names if n != a_name]], key="cmp_b")
-    plan_a = planning.compute(cache.call(planning.load_version, a_name))
-    plan_b = plan if b_name == "the plan on screen" else planning.compute(cache.call(planning.load_version, b_name))
+    plan_a = planning.compute(cache.state_call(planning.load_version, a_name))
+    plan_b = plan if b_name == "the plan on screen" else planning.compute(cache.state_call(planning.load_version, b_name))
     st.markdown(f"**{esc(a_name)}** (a) against **{esc(b_name)}** (b): needed per territory and stage")
     cmp = planning.compare(plan_a, plan_b)
     cmp = cmp.assign(stage=cmp.stage.map(labels).fillna(cmp.stage))

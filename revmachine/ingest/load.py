@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from revmachine import db, marts
+from revmachine import access, db, marts, state
 from revmachine.errors import UserError
 from revmachine.ingest import merge
 from revmachine.ingest.state import Staged
@@ -116,18 +116,22 @@ def _holding_values(con: duckdb.DuckDBPyConnection, table: str, batch_id: int, c
 
 def load(staged: Staged, path: str | Path | None = None, *, modes: dict[str, str] | None = None,
          note: str | None = None, snapshot_at: dt.datetime | None = None,
-         stage_names: dict[str, str] | None = None) -> BatchResult:
-    """All of the upload or none of it. Raises UserError when the report has blocking errors.
+         stage_names: dict[str, str] | None = None, actor: access.Actor | None = None) -> BatchResult:
+    """All of the upload or none of it, by `actor` (an analyst or admin; the command line's when
+    None). Raises UserError when the report has blocking errors.
 
-    stage_names: exported stage names the user mapped (name -> stage), remembered for later uploads
-    in the same transaction."""
+    The batch names who loaded it in the data file's transaction; then the app-state file gets the
+    audit row and remembers the corrected mappings and stage_names (exported stage names the user
+    mapped, name -> stage) for later uploads."""
     if not staged.ok:
         first = staged.errors[0]
         raise UserError(f"{len(staged.errors)} blocking error(s); nothing was loaded. First: "
                         f"{first.where()}: {first.message}")
     if not staged.tables:
         raise UserError("nothing to load: no sheet with data was recognised.")
+    who = access.require(actor, "load")
     p = db.resolve(path)
+    state.ensure(p)  # an app-state file that agrees with the data file (its configuration is mirrored)
     modes = modes or {}
     raw_dir = uploads_dir(p)
     kept: list[Path] = []
@@ -143,19 +147,15 @@ def load(staged: Staged, path: str | Path | None = None, *, modes: dict[str, str
             keeping = writer.submit(_keep_raw, [(t, f.data) for t, f in zip(kept, staged.files, strict=True)])
             written, superseded, merged = write_tables(con, staged, batch_id, modes)
             mode_label = "replace" if any(m == "replace" for m in modes.values()) else "append"
-            con.execute("insert into batches values (?, ?, 'active', ?, ?, ?)",
+            con.execute("insert into batches (batch_id, loaded_at, status, mode, row_counts, note, loaded_by) "
+                        "values (?, ?, 'active', ?, ?, ?, ?)",
                         [batch_id, dt.datetime.now().replace(microsecond=0), mode_label,
-                         json.dumps(written), note])
+                         json.dumps(written), note, who.id])
             for target, f in zip(kept, staged.files, strict=True):
                 con.execute("insert into batch_files values (?, ?, ?, ?, ?)",
                             [batch_id, f.name, f.sha256, len(f.data), str(target)])
-            _remember_stage_names(con, stage_names or {})
-            for res in staged.sheets:
-                if res.source in {"corrected", "profile"} and res.kind:
-                    con.execute(
-                        "insert or replace into mapping_memory values (?, ?, ?, ?)",
-                        [res.signature, res.kind, json.dumps({str(k): v for k, v in res.mapping.items()}),
-                         dt.datetime.now()])
+            aliases = _check_stage_names(con, stage_names or {})
+            state.sync_config(con, p)
             marts.rebuild(con)
             from revmachine import meeting
 
@@ -167,6 +167,21 @@ def load(staged: Staged, path: str | Path | None = None, *, modes: dict[str, str
             k.unlink(missing_ok=True)
         raise
     writer.shutdown()
+    files = ", ".join(f.name for f in staged.files) or note or "generated tables"
+    rows = ", ".join(f"{t} {n:,} ({modes.get(t, modes.get('*', 'append'))})" for t, n in written.items())
+    try:
+        with state.write(p, who, "load", "load", f"batch {batch_id}", f"{files}: {rows}") as w:
+            now = dt.datetime.now().replace(microsecond=0)
+            for res in staged.sheets:  # corrections remembered for the next file with the same headers
+                if res.source in {"corrected", "profile"} and res.kind:
+                    w.con.execute("insert or replace into mapping_memory values (?, ?, ?, ?, ?)",
+                                  [res.signature, res.kind, json.dumps({str(k): v for k, v in res.mapping.items()}),
+                                   now, who.id])
+            for alias, stage in aliases.items():
+                w.con.execute("insert or replace into config_stage_aliases values (?, ?)", [alias, stage])
+    except UserError as exc:
+        raise UserError(f"batch {batch_id} was loaded, but its audit row and remembered mappings could not be "
+                        f"written: {exc}", hint=exc.hint) from None
     hidden = merge.ALWAYS | {"lead_id", "deal_id"}
     return BatchResult(batch_id, written, superseded,
                        {t: [c for c in columns(t) if c not in hidden and (c in m.every or c in m.some)]
@@ -174,7 +189,9 @@ def load(staged: Staged, path: str | Path | None = None, *, modes: dict[str, str
                        {t: kept for t, (_m, kept) in merged.items()})
 
 
-def _remember_stage_names(con: duckdb.DuckDBPyConnection, names: dict[str, str]) -> None:
+def _check_stage_names(con: duckdb.DuckDBPyConnection, names: dict[str, str]) -> dict[str, str]:
+    """The user's stage names (name -> stage) as aliases to remember (folded name -> stage);
+    UserError for a stage that is not configured (the load then writes nothing)."""
     from revmachine.ingest.stages import EXITS, stage_key
 
     known = {r[0] for r in con.execute("select stage from config_stages").fetchall()} | set(EXITS)
@@ -182,7 +199,7 @@ def _remember_stage_names(con: duckdb.DuckDBPyConnection, names: dict[str, str])
         if stage not in known:
             raise UserError(f"stage name {name!r}: {stage!r} is not a configured stage; choose one of "
                             f"{', '.join(sorted(known))}.")
-        con.execute("insert or replace into config_stage_aliases values (?, ?)", [stage_key(name), stage])
+    return {stage_key(name): stage for name, stage in names.items()}
 
 
 def kept_name(batch_id: int, sha256: str, original: str) -> str:
@@ -222,18 +239,21 @@ def _keep_raw(files: list[tuple[Path, bytes]]) -> None:
         target.write_bytes(data)
 
 
-def undo_last(path: str | Path | None = None) -> int:
+def undo_last(path: str | Path | None = None, *, actor: access.Actor | None = None) -> int:
     """Undo the newest active batch; returns its id. UserError when there is none."""
-    return undo_batch(path, None)
+    return undo_batch(path, None, actor=actor)
 
 
-def undo_batch(path: str | Path | None, batch_id: int | None) -> int:
-    """Undo batch `batch_id` (None: the newest active one); returns its id. Only the newest active
-    batch can be undone (its rows may have superseded an older batch's): a batch that a newer one
-    landed after, one already undone or one that does not exist is refused with a UserError."""
+def undo_batch(path: str | Path | None, batch_id: int | None, *, actor: access.Actor | None = None) -> int:
+    """Undo batch `batch_id` (None: the newest active one) by `actor` (an analyst or admin); returns
+    its id. Only the newest active batch can be undone (its rows may have superseded an older
+    batch's): a batch that a newer one landed after, one already undone or one that does not exist
+    is refused with a UserError."""
+    who = access.require(actor, "undo")
     p = db.resolve(path)
     if not p.exists():
         raise UserError("there is no database yet, so nothing to undo.")
+    state.ensure(p)
     with db.write(p, rebuilds_marts=True) as con:
         r = con.execute("select max(batch_id) from batches where status = 'active'").fetchall()[0][0]
         if batch_id is not None:
@@ -257,15 +277,18 @@ def undo_batch(path: str | Path | None, batch_id: int | None) -> int:
             con.execute(f"insert into {table} ({cols}) select {cols} from {table}_history "
                         "where superseded_by = ?", [r])
             con.execute(f"delete from {table}_history where superseded_by = ?", [r])
-        con.execute("update batches set status = 'undone' where batch_id = ?", [r])
+        con.execute("update batches set status = 'undone', undone_by = ?, undone_at = ? where batch_id = ?",
+                    [who.id, dt.datetime.now().replace(microsecond=0), r])
         con.execute("delete from scorecard_snapshots where batch_id = ?", [r])
+        state.sync_config(con, p)
         marts.rebuild(con)
+    state.record(p, who, "undo", "undo", f"batch {r}")
     return r
 
 
 def history(con: duckdb.DuckDBPyConnection):
     return con.execute("""
-        select b.batch_id, b.loaded_at, b.status, b.mode,
+        select b.batch_id, b.loaded_at, b.loaded_by, b.status, b.undone_by, b.mode,
                string_agg(f.file_name, ', ') as files, b.row_counts
         from batches as b left join batch_files as f using (batch_id)
         group by all order by b.batch_id desc

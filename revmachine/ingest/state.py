@@ -156,14 +156,17 @@ class Context:
         return cls([(s[1], s[2]) for s in DEFAULT_STAGES], set(DEFAULT_CHANNELS), {}, {})
 
     @classmethod
-    def from_db(cls, con: duckdb.DuckDBPyConnection, with_lead_ids: bool = True) -> Context:
+    def from_db(cls, con: duckdb.DuckDBPyConnection, with_lead_ids: bool = True,
+                memory: duckdb.DuckDBPyConnection | None = None) -> Context:
+        """The context of a data file (con) and its app-state file (memory: the remembered mappings
+        and stage names; none when not given)."""
         stage_rows = con.execute("select stage, label, is_sql from config_stages order by position").fetchall()
         channels = {r[0] for r in con.execute("select channel_key from config_channels").fetchall()}
         remembered = {
             sig: (kind, {int(k): v for k, v in json.loads(m).items()})
-            for sig, kind, m in con.execute(
+            for sig, kind, m in memory.execute(
                 "select signature, kind, mapping from mapping_memory").fetchall()
-        }
+        } if memory is not None else {}
         loaded = {
             sha: (bid, str(at), name)
             for sha, bid, at, name in con.execute(
@@ -174,7 +177,8 @@ class Context:
             "select value from config_settings where key = 'fiscal_year_start_month'").fetchall()
         ids = con.sql("select lead_id from leads").to_arrow_table() if with_lead_ids else None
         deal_ids = con.sql("select deal_id from deals").to_arrow_table() if with_lead_ids else None
-        aliases = dict(con.execute("select alias, stage from config_stage_aliases").fetchall())
+        aliases = dict(memory.execute("select alias, stage from config_stage_aliases").fetchall()) \
+            if memory is not None else {}
         sql_stage = next((s for s, _l, is_sql in stage_rows if is_sql), "opportunity")
         return cls([(s, lbl) for s, lbl, _ in stage_rows], channels, remembered, loaded, ids,
                    int(fy[0][0]) if fy else 1, aliases, sql_stage, deal_ids)

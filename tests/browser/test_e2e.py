@@ -49,15 +49,17 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def _start(db_path: Path, log_path: Path, demo: bool):
-    port = _free_port()
+def _start(db_path: Path, log_path: Path, demo: bool, extra: tuple[str, ...] = (), port: int | None = None):
+    """A server on 127.0.0.1 (extra: more `streamlit run` flags, e.g. --secrets.files)."""
+    port = port or _free_port()
     log = open(log_path, "w+")  # noqa: SIM115 - handed to the server process, closed in _stop
     env = {**os.environ, "REVMACHINE_DB": str(db_path), "REVMACHINE_DEMO_LEADS": "6000"}
     if not demo:
         env["REVMACHINE_NO_DEMO"] = "1"
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         *extra],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         start_new_session=True)
     url = f"http://127.0.0.1:{port}"
@@ -326,9 +328,9 @@ def test_planning_edit_rate_and_save_version(page: Page, demo_server):
     page.get_by_role("button", name="Save this plan version").click()
     expect(page.get_by_text("Saved 'faster leads'")).to_be_visible()
     shot(page, "planning_saved")
-    import duckdb
+    from revmachine import state
 
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with state.read(db_path) as con:  # plan versions live in the app-state file beside the data
         got = con.execute("select inputs from plan_versions where plan_name = 'faster leads'").fetchall()
     assert got and '"source": "override"' in got[0][0]
     saved = json.loads(got[0][0])

@@ -392,6 +392,9 @@ def test_data_page_asks_for_an_ambiguous_sheet_then_loads_it(db_path):
 
     with duckdb.connect(str(db_path), read_only=True) as con:
         assert con.execute("select count(*) from leads").fetchall()[0][0] == 6
+    from revmachine import state
+
+    with state.read(db_path) as con:
         # the choice is remembered for the same headers (the CLI reads the same memory)
         assert con.execute("select kind from mapping_memory").fetchall() == [("leads",)]
 
@@ -412,6 +415,9 @@ def test_data_page_maps_unknown_stage_names_once(db_path):
     with duckdb.connect(str(db_path), read_only=True) as con:
         assert con.execute("select count(*) filter (where is_won), sum(amount) filter (where is_won) "
                            "from deals").fetchall()[0] == (2, 40)
+    from revmachine import state
+
+    with state.read(db_path) as con:
         assert dict(con.execute("select alias, stage from config_stage_aliases").fetchall()) == {
             "erledigt": "won", "inarbeit": "opportunity"}
 

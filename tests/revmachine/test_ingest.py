@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from openpyxl import Workbook
 
-from revmachine import db
+from revmachine import db, uploads
 from revmachine.cli import main
 from revmachine.ingest import load, stage
 
@@ -337,8 +337,7 @@ def test_remembered_mapping_correction(db_path):
                       overrides={"odd.csv": ("leads", {0: "lead_id", 1: "created_at"})})
     assert s.ok
     load.load(s, db_path)
-    with db.read(db_path) as con:
-        ctx = stage.Context.from_db(con)
+    ctx = uploads.context(db_path)  # the data file and its app-state file (the mapping memory)
     s2 = stage.prepare([stage.UploadFile("odd_next_week.csv", b"Ref,When\nB,2026-01-09\n")], ctx)
     assert s2.ok and s2.sheets[0].source == "remembered" and s2.tables["leads"].num_rows == 1
 

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from openpyxl import load_workbook
 
-from revmachine import db, export, meeting
+from revmachine import access, db, export, meeting, state
 from revmachine.errors import UserError
 
 from .helpers import memory_db
@@ -127,9 +127,11 @@ def test_action_items_round_trip_and_restart(db_path):
     with pytest.raises(UserError, match="status"):
         meeting.update_action(b, path=db_path, status="maybe")
     copy = db_path.with_name("restarted.duckdb")
-    shutil.copyfile(db_path, copy)  # what a restarted app opens
-    with db.read(copy) as con:
+    shutil.copyfile(db_path, copy)  # what a restarted app opens: both files, side by side
+    shutil.copyfile(state.path_for(db_path), state.path_for(copy))
+    with state.read(copy) as con:
         items = meeting.actions(con).set_index("action_id")
+    assert items.loc[a, "created_by"] == access.command_line().id  # every change has a name on it
     assert items.loc[a, "status"] == "done" and items.loc[a, "notes"] == "done: 24 h callbacks live"
     assert items.loc[a, "segment"] == "EMEA" and items.loc[a, "metric_at_creation"] == pytest.approx(0.28)
     assert items.loc[b, "status"] == "dropped"
@@ -141,8 +143,10 @@ def test_action_items_round_trip_and_restart(db_path):
 
 def test_meeting_pack_contains_charts_and_items(demo_env):
     meeting.add_action("SAL → Opportunity", "<script>alert(1)</script> fix the handoff", "Dana", path=demo_env)
+    with state.read(demo_env) as con:
+        items = meeting.actions(con)
     with db.read(demo_env) as con:
-        html = meeting.build_pack(con, "2026-Q3")
+        html = meeting.build_pack(con, "2026-Q3", items=items)
     assert html.count("<svg") >= 3  # funnel, attainment, matrix rendered inline
     assert "Funnel" in html and "Marketer matrix" in html and "Attainment by territory" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; fix the handoff" in html and "<script>alert" not in html

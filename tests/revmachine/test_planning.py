@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from revmachine import db, planning
+from revmachine import db, planning, state
 from revmachine.cli import main
 from revmachine.errors import UserError
 from revmachine.ingest import load
@@ -107,7 +107,7 @@ def test_scenario_save_load_compare_survives_restart(plan_db):
     assert better["territories"]["Big"]["rates"]["lead"]["source"] == "override"
     planning.save_version("base", base, plan_db)
     planning.save_version("better leads", better, plan_db)
-    with db.read(plan_db) as con:  # a new connection: what a restart sees
+    with state.read(plan_db) as con:  # a new connection: what a restart sees (the app-state file)
         assert set(planning.versions(con).plan_name) == {"base", "better leads"}
         a = planning.compute(planning.load_version(con, "base"))
         b = planning.compute(planning.load_version(con, "better leads"))

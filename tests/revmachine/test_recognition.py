@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from revmachine import db
+from revmachine import db, state
 from revmachine.cli import main
 from revmachine.ingest import headers, load, parsing, recognise, stage
 from revmachine.ingest.fields import KINDS
@@ -299,7 +299,8 @@ def test_map_kind_stage_and_profile_round_trip(tmp_path, capsys):
     with db.read(dbf) as con:
         assert con.execute("select deal_id, is_won, stage from deals order by 1").fetchall() == [
             ("A", True, "won"), ("B", False, "opportunity")]
-        # the stage names are remembered for the next upload (and the Data page)
+    with state.read(dbf) as con:
+        # the stage names are remembered for the next upload (and the Data page), in the app-state file
         assert dict(con.execute("select alias, stage from config_stage_aliases").fetchall()) == {
             "gewonnen": "won", "offen": "opportunity"}
     capsys.readouterr()
