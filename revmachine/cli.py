@@ -345,13 +345,16 @@ def cmd_plan(args) -> int:
 
 
 def cmd_pipeline(args) -> int:
-    from revmachine import metrics, pipeline
+    from revmachine import forecast, metrics, pipeline, state
     from revmachine.filters import Filters
 
     with _open(args) as con:
         label = args.period or metrics.current_period_label(con)
         _period_or_default(con, label)
-        b = pipeline.build(con, label, Filters(territory=tuple(args.territory or ())), args.start, args.end)
+        with state.read(args.db) as scon:
+            calls = forecast.calls(scon)
+        b = pipeline.build(con, label, Filters(territory=tuple(args.territory or ())), args.start, args.end,
+                           calls)
     doc = pipeline.as_json(b)
     if args.format == "json":
         print(json.dumps(doc, indent=2, default=str))

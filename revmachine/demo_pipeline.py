@@ -274,13 +274,12 @@ def forecast_calls(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 def seed_meeting(path, tables: dict[str, pd.DataFrame]) -> None:
     """The demo's forecast calls and marketing's pipeline target, in one write."""
-    from revmachine import db, forecast
+    from revmachine import forecast, pipeline, state
 
     calls = forecast_calls(tables)
-    with db.write(path) as con:
-        forecast.insert_calls(con, calls)
-        con.execute("insert or replace into config_settings values ('marketing_pipeline_target', ?)",
-                    [str(MARKETING_PIPELINE_TARGET)])
+    with state.write(path, None, "forecast", "forecast.add", "demo forecast calls", f"{len(calls)} calls") as w:
+        forecast.insert_calls(w.con, calls)
+    pipeline.save_marketing_target(MARKETING_PIPELINE_TARGET, path)
 
 
 def spreadsheet_columns(deals: pd.DataFrame) -> pd.DataFrame:

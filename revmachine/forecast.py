@@ -3,9 +3,9 @@
 The call is what each territory (or owner, or the company) commits to for a period, recorded in
 the weekly meeting: its commit and its best case, who called it and when. Once the period has
 closed it is judged against what was won: accuracy = 1 − |forecast − actual| ÷ actual, bias =
-(forecast − actual) ÷ actual (over-called when positive). Calls are app state, stored like the
-action items (the forecast_calls table) behind `save_call` / `calls`, so they can move with the rest
-of the app state in one change.
+(forecast − actual) ÷ actual (over-called when positive). Calls are app state: the forecast_calls table of the app-state
+file (state.py), written by `save_call` without copying the data file, read by `calls` on a
+connection of that file.
 
 Forecast categories (commit | best_case | pipeline | omitted | closed) come from the export
 (Salesforce ForecastCategoryName, HubSpot's forecast category, Dynamics' Forecast Category: the deal
@@ -88,14 +88,24 @@ def insert_calls(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> int:
 
 def save_call(period: str, scope_kind: str, scope: str, commit: Any, best_case: Any, called_by: str,
               note: str | None = None, recorded_by: str | None = None, data_as_of: dt.date | None = None,
-              currency: str | None = None, path: str | Path | None = None) -> int:
-    """Record a forecast call (one write); returns its id."""
+              currency: str | None = None, path: str | Path | None = None, actor=None) -> int:
+    """Record a forecast call (one small write to the app-state file, with its audit row: the data
+    file is not copied); returns its id. actor: who records it (the command line's when None)."""
+    from revmachine import state
+
     row = validate_call(period, scope_kind, scope, commit, best_case, called_by)
     row.update(note=(note or "").strip() or None, recorded_by=(recorded_by or "").strip() or None,
                recorded_at=dt.datetime.now().replace(microsecond=0), data_as_of=data_as_of, currency=currency)
-    with db.write(path) as con:
-        insert_calls(con, pd.DataFrame([row]))
-        return con.execute("select max(call_id) from forecast_calls").fetchall()[0][0]
+    with state.write(path, actor, "forecast", "forecast.add") as w:
+        if not row["recorded_by"]:
+            row["recorded_by"] = w.actor.id
+        insert_calls(w.con, pd.DataFrame([row]))
+        call_id = w.con.execute("select max(call_id) from forecast_calls").fetchall()[0][0]
+        w.target = f"forecast call {call_id}"
+        w.detail = (f"{row['period']} {row['scope_kind']} {row['scope']}: commit {row['commit_amount']}"
+                    + (f", best case {row['best_case_amount']}" if row["best_case_amount"] is not None else "")
+                    + f" (called by {row['called_by']})")
+        return call_id
 
 
 def calls(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -147,9 +157,13 @@ def stage_categories(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """).df()
 
 
-def save_stage_categories(mapping: dict[str, str | None], path: str | Path | None = None) -> int:
+def save_stage_categories(mapping: dict[str, str | None], path: str | Path | None = None, actor=None) -> int:
     """Map exported stage names (or funnel stages) to a forecast category once; None removes a
-    mapping. One write that rebuilds the marts, so every page follows."""
+    mapping. One write that rebuilds the marts, so every page follows; a setting, so it needs the
+    analyst's role (actor: the command line's when None)."""
+    from revmachine import access
+
+    access.require(actor, "settings")
     clean = {}
     for stage, cat in mapping.items():
         key = stage_key(stage)

@@ -479,15 +479,18 @@ def marketing_target(con: duckdb.DuckDBPyConnection) -> float | None:
     return f / 100 if f is not None and f > 1 else f
 
 
-def save_marketing_target(share: float | None, path=None) -> None:
-    """Marketing's target share of pipeline created (0..1, or a percentage over 1); None removes it."""
-    from revmachine import db
+def save_marketing_target(share: float | None, path=None, actor=None) -> None:
+    """Marketing's target share of pipeline created (0..1, or a percentage over 1); None removes it. A
+    setting: kept in the app-state file and mirrored in the data file (state.change_config)."""
 
     if share is not None and not 0 <= share <= 100:
         raise UserError("marketing's share of pipeline is a share between 0 and 100%.")
-    with db.write(path) as con:
-        con.execute("insert or replace into config_settings values ('marketing_pipeline_target', ?)",
-                    ["" if share is None else str(share / 100 if share > 1 else share)])
+    from revmachine import state
+
+    value = "" if share is None else str(share / 100 if share > 1 else share)
+    state.change_config(path, actor, "settings", lambda con: con.execute(
+        "insert or replace into config_settings values ('marketing_pipeline_target', ?)", [value]),
+        detail=f"marketing_pipeline_target: {value or '(none)'}")
 
 
 def marketing(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Filters()) -> dict[str, Any]:
@@ -536,12 +539,12 @@ def hygiene(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = F
 
 # --- 5. the forecast call, judged -------------------------------------------------------------------------
 
-def forecast_accuracy(con: duckdb.DuckDBPyConnection, filt: Filters = Filters(), n_periods: int = 4
-                      ) -> dict[str, Any]:
+def forecast_accuracy(con: duckdb.DuckDBPyConnection, all_calls: pd.DataFrame, filt: Filters = Filters(),
+                      n_periods: int = 4) -> dict[str, Any]:
     """Each scope's last call per period against what it won, for the periods that have closed; each
-    owner's (or territory's) bias over the last n periods."""
+    owner's (or territory's) bias over the last n periods. all_calls: forecast.calls() read from the
+    app-state file, where the calls are kept."""
     fy = int(metrics.settings(con)["fy_start"])
-    all_calls = forecast.calls(con)
     w = window(con, "all")
     if not len(all_calls):
         return {"calls": all_calls, "judged": pd.DataFrame(), "bias": pd.DataFrame(), "open": all_calls}
@@ -586,15 +589,18 @@ def forecast_accuracy(con: duckdb.DuckDBPyConnection, filt: Filters = Filters(),
 # --- everything, for the CLI and the home ---------------------------------------------------------------
 
 def build(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Filters(), start: Any = None,
-          end: Any = None) -> dict[str, Any]:
-    """Every part of the Pipeline page for the window and filters (the CLI prints it)."""
+          end: Any = None, calls: pd.DataFrame | None = None) -> dict[str, Any]:
+    """Every part of the Pipeline page for the window and filters (the CLI prints it); calls: the
+    forecast calls (forecast.calls on the app-state file; none when not given)."""
+    if calls is None:
+        calls = pd.DataFrame(columns=forecast.CALL_COLUMNS)
     m = movement(con, period_label, filt, start, end)
     return {"window": m["window"], "movement": m, "forecast": forecast_categories(con, period_label, filt),
             "coverage": coverage(con, period_label, filt, "territory"),
             "coverage_owner": coverage(con, period_label, filt, "owner", earlier=0),
             "reps": reps(con, period_label, filt), "equity": quota_equity(con, period_label, filt),
             "slippage": slippage(con, period_label, filt), "marketing": marketing(con, period_label, filt),
-            "hygiene": hygiene(con, period_label, filt), "accuracy": forecast_accuracy(con, filt)}
+            "hygiene": hygiene(con, period_label, filt), "accuracy": forecast_accuracy(con, calls, filt)}
 
 
 def card(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Filters()) -> dict[str, Any]:

@@ -526,8 +526,8 @@ MIGRATIONS.append((6, "team mode: who loaded and undid each batch; app state in 
 
 def _v7(con: duckdb.DuckDBPyConnection) -> None:
     """The sales half of the meeting: each deal's forecast category, a deal's field history
-    (deal_field_history), the forecast calls made in the meeting, forecast categories mapped from
-    stages, and marketing's target share of pipeline created. Creates or alters only what it owns."""
+    (deal_field_history) and forecast categories mapped from stages (the forecast calls are app
+    state: state.py). Creates or alters only what it owns."""
     existing = {r[0] for r in con.execute(
         "select table_name from information_schema.tables where table_schema = 'main'").fetchall()}
     for name in ("deals", "deal_field_history"):
@@ -541,25 +541,6 @@ def _v7(con: duckdb.DuckDBPyConnection) -> None:
         if set(columns(name)) - have:
             _rebuild_table(con, name, cols)
             _rebuild_table(con, f"{name}_history", cols + ", superseded_by integer")
-    # the forecast call: stored like the action items (app state), behind revmachine/forecast.py
-    con.execute(
-        """
-        create table if not exists forecast_calls (
-            call_id integer primary key,
-            period varchar not null,          -- the period the call is for (2026-Q4)
-            scope_kind varchar not null check (scope_kind in ('company', 'territory', 'owner')),
-            scope varchar not null,           -- the territory or owner ('All' for the company)
-            commit_amount decimal(18, 2),
-            best_case_amount decimal(18, 2),
-            currency varchar,
-            called_by varchar not null,       -- who made the call
-            note varchar,
-            recorded_at timestamp not null,   -- when it was recorded
-            recorded_by varchar,              -- who recorded it (the signed-in user, when there is one)
-            data_as_of date                   -- the data's as-of date when it was recorded
-        )
-        """
-    )
     con.execute(
         """
         create table if not exists config_forecast_categories (
@@ -568,7 +549,6 @@ def _v7(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
-    con.execute("insert or ignore into config_settings values ('marketing_pipeline_target', '')")
 
 
 MIGRATIONS.append((7, "pipeline: forecast categories, deal field history, forecast calls", _v7))  # type: ignore[arg-type]

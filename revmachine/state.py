@@ -60,7 +60,7 @@ from revmachine.errors import UserError
 SUFFIX = ".state.duckdb"
 
 # the tables that live here; an older data file may still hold them (imported, then dropped there)
-OWNED = ("action_items", "plan_versions", "mapping_memory", "config_stage_aliases")
+OWNED = ("action_items", "plan_versions", "mapping_memory", "config_stage_aliases", "forecast_calls")
 # kept here, copied into the data file for the marts and the screen queries
 MIRRORED = ("config_stages", "config_channels", "config_settings", "config_fx_rates")
 # rows of the data file's config_settings that are the data file's own (never mirrored)
@@ -303,8 +303,29 @@ def _v1(con: duckdb.DuckDBPyConnection) -> None:
         )""")
 
 
+def _v2(con: duckdb.DuckDBPyConnection) -> None:
+    """The forecast calls recorded in the meeting: each territory's, owner's or the company's commit and
+    best case for a period, who called it, who recorded it and when (revmachine/forecast.py)."""
+    con.execute("""
+        create table if not exists forecast_calls (
+            call_id integer primary key,
+            period varchar not null,          -- the period the call is for (2026-Q4)
+            scope_kind varchar not null check (scope_kind in ('company', 'territory', 'owner')),
+            scope varchar not null,           -- the territory or owner ('All' for the company)
+            commit_amount decimal(18, 2),
+            best_case_amount decimal(18, 2),
+            currency varchar,
+            called_by varchar not null,       -- who made the call
+            note varchar,
+            recorded_at timestamp not null,   -- when it was recorded
+            recorded_by varchar,              -- who recorded it (the signed-in person, when there is one)
+            data_as_of date                   -- the data's as-of date when it was recorded
+        )""")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]] = [
     (1, "app state: actions, plans, mapping memory, configuration, roles, users, audit", _v1),
+    (2, "forecast calls", _v2),
 ]
 SCHEMA_VERSION = max(v for v, *_ in MIGRATIONS)
 

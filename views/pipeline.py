@@ -6,7 +6,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from revmachine import cache, charts, db, export, forecast, metrics, pipeline, ui
+from revmachine import cache, charts, db, export, forecast, metrics, pipeline, signin, ui
 from revmachine import format as fmt
 from revmachine.errors import UserError
 from revmachine.format import esc
@@ -135,7 +135,7 @@ with tabs[0]:
             if st.button("Save the stage mapping", key="pl_save_stages"):
                 try:
                     n = forecast.save_stage_categories(dict(zip(edited.stage, edited.category, strict=True)),
-                                                       db.resolve())
+                                                       db.resolve(), actor=signin.actor())
                     st.success(f"Saved the category of {n} stages.")
                 except UserError as exc:
                     ui.user_error(exc)
@@ -213,7 +213,7 @@ with tabs[2]:
 
 # ---------------------------------------------------------------- 5. the forecast call
 with tabs[3]:
-    acc = cache.call(pipeline.forecast_accuracy, filt)
+    acc = cache.call(pipeline.forecast_accuracy, cache.state_call(forecast.calls), filt)
     st.markdown(esc(f"Record each territory's call for {w.full.label}: what it commits to close, and its best case."))
     opts = cache.call(pipeline.call_scopes)
     with st.form("pl_call"):
@@ -231,7 +231,7 @@ with tabs[3]:
                 who = user.get("email") if user is not None and hasattr(user, "get") else None
                 new = forecast.save_call(w.full.label, kind, scope if kind != "company" else "All", commit,
                                          best or None, called_by, note, who, w.as_of, w.currency or None,
-                                         db.resolve())
+                                         db.resolve(), actor=signin.actor())
                 st.success(f"Recorded call {new}.")
             except UserError as exc:
                 st.error(esc(str(exc)))
@@ -300,8 +300,11 @@ with tabs[5]:
         tgt = st.number_input("Marketing's target share of pipeline created (%)", 0.0, 100.0,
                               value=float((mk["target"] or 0) * 100), step=5.0, key="pl_mk_target")
         if st.form_submit_button("Save the target"):
-            pipeline.save_marketing_target(tgt if tgt else None, db.resolve())
-            st.success("Saved.")
+            try:
+                pipeline.save_marketing_target(tgt if tgt else None, db.resolve(), actor=signin.actor())
+                st.success("Saved.")
+            except UserError as exc:
+                st.error(esc(str(exc)))
     with st.expander("How is this computed? (marketing's contribution)"):
         st.markdown(esc(pipeline.DEFINITIONS["marketing"]))
 

@@ -60,9 +60,9 @@ def test_pipeline_page_records_a_forecast_call(demo_env):
     next(b for b in at.button if "Record the call" in str(b.label)).click().run()
     assert not at.exception, at.exception
     assert any("Recorded call" in s.value for s in at.success)
-    import duckdb
+    from revmachine import state
 
-    with duckdb.connect(str(demo_env), read_only=True) as con:
+    with state.read(demo_env) as con:  # a forecast call is app state (the state file)
         row = con.execute("select period, scope, commit_amount, called_by, recorded_at is not null "
                           "from forecast_calls order by call_id desc limit 1").fetchall()[0]
     assert row[:4] == ("2026-Q4", "EMEA", 250000, "EMEA Manager") and row[4]

@@ -155,9 +155,12 @@ def test_forecast_accuracy_and_bias(sales_db, tmp_path):
     forecast.save_call("2026-Q4", "owner", "Ann", 500, None, "Ann", path=p)  # still open: not judged
     with pytest.raises(pipeline.UserError, match="best case cannot be below"):
         forecast.save_call("2026-Q4", "owner", "Ann", 500, 100, "Ann", path=p)
+    from revmachine import state
+
+    with state.read(p) as scon:  # the calls are app state: in the state file, the data file untouched
+        calls = forecast.calls(scon)
     with db.read(p) as con:
-        a = pipeline.forecast_accuracy(con)
-        calls = forecast.calls(con)
+        a = pipeline.forecast_accuracy(con, calls)
     j = a["judged"].iloc[0]
     assert (j.period, j.scope, j.won_amount) == ("2026-Q2", "East", 100)
     assert j.accuracy == pytest.approx(0.8) and j.bias == pytest.approx(0.2)

@@ -107,7 +107,7 @@ def _old_database(p):
     a plan version, a remembered mapping, a stage name and a changed setting inside."""
     con = duckdb.connect(str(p))
     db._settings(con)
-    schema._migrate(con, 0)  # every migration; then as if v6 had never run, with the old tables in use
+    schema._migrate(con)  # every migration; then as if v6 had never run, with the old tables in use
     con.execute("delete from schema_migrations where version = 6")
     con.execute("""create table if not exists action_items (action_id integer primary key, created_at timestamp not null,
         updated_at timestamp not null, step varchar not null, segment_kind varchar, segment varchar,
@@ -163,6 +163,8 @@ def test_a_state_file_restored_alone_is_mirrored_into_the_data_file(db_path, tmp
 
 
 def test_backup_copies_both_files_as_one(db_path, tmp_path):
+    from revmachine.ingest import load as load_mod
+
     _load(db_path)
     meeting.add_action("MQL → SAL", "Backed up", "Dana", path=db_path)
     out = tmp_path / "backup"
@@ -175,7 +177,7 @@ def test_backup_copies_both_files_as_one(db_path, tmp_path):
         assert meeting.actions(con).title.tolist() == ["Backed up"]
     with db.read(restored) as con:
         assert con.execute("select count(*) from leads").fetchall() == [(2,)]
-    assert (out / "rm_uploads").is_dir()
+    assert (out / load_mod.uploads_dir(db_path).name).is_dir()  # rm.duckdb_uploads: its own folder
 
 
 def test_roles_from_rules():
