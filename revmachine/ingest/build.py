@@ -212,23 +212,31 @@ def platform_of(res: SheetResult) -> str | None:
     return None
 
 
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december|" \
-          "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-_DATE_TEXT = (rf"(?:(?:{_MONTHS})\.?\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+(?:{_MONTHS})\.?,?\s+\d{{4}}|"
-              r"\d{4}-\d{2}-\d{2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4})")
+# lines above a header that hold a date but not the report's range (the day it was made, the data's
+# freshness): left out when the range is looked for
+_NOT_RANGE = re.compile(r"(?i)^\W*(date generated|last completed available|report generated|generated|"
+                        r"downloaded|exported)\b")
 
 
-def preamble_range(lines: list[str]) -> tuple[dt.date, dt.date] | None:
+def preamble_range(lines: list[str], order: str | None = None) -> tuple[dt.date, dt.date] | None:
     """A report's date range from the lines above its header: 'January 1, 2026 - January 31, 2026',
-    'Report Start: 1/1/2026' / 'Report End: 1/31/2026', 'Date range: 2026-01-01 to 2026-01-31'."""
-    text = " | ".join(lines)
-    found = re.findall(_DATE_TEXT, text, flags=re.I)
+    '1 oktober 2024 - 31 oktober 2024', '1. September 2026 - 30. September 2026', '1 sept. 2026 - 2 sept.
+    2026', 'Report Start: 1/1/2026' / 'Report End: 1/31/2026', 'Date range: 2026-01-01 to 2026-01-31'
+    (month names in the six languages of locales.py). Numeric dates whose order the values cannot tell
+    are read month first (the order of the platforms that write them: Microsoft Advertising, LinkedIn)
+    unless `order` says otherwise."""
+    from revmachine.ingest.locales import dates_in
+
+    found: list[dt.date] = []
+    for line in lines:
+        if _NOT_RANGE.search(line):
+            continue
+        found += dates_in(line, order or "mdy")
+        if len(found) >= 2:
+            break
     if len(found) < 2:
         return None
-    try:
-        a, b = (pd.Timestamp(x.replace(",", "")).date() for x in found[:2])
-    except (ValueError, OverflowError):
-        return None
+    a, b = found[:2]
     return (a, b) if a <= b else None
 
 

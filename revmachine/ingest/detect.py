@@ -232,6 +232,8 @@ def detect_sheets(st: _Stager, files: list[UploadFile], overrides: dict, choices
                 st.add("warning", note, file=raw.file_name, sheet=raw.sheet_name, code="encoding")
             res = SheetResult(raw, None, {}, signature(raw.headers), "proposed")
             res.report_range = preamble_range(raw.preamble) if raw.preamble else None
+            if res.report_range is None and raw.preamble:
+                _named_range(st, res)
             sheets.append(res)
             if not raw.headers:
                 st.add("info", "is empty; skipped.", res, code="empty_sheet")
@@ -254,6 +256,38 @@ def detect_sheets(st: _Stager, files: list[UploadFile], overrides: dict, choices
     _date_orders(st, pending)
     for res in pending:
         _report(st, res)
+
+
+def _named_range(st: _Stager, res: SheetResult) -> None:
+    """A range line that names its range instead of giving dates ('Last 30 days', 'Letzte 7 Tage', 'All
+    time'): resolved against the day the report was made when a line above the header says it
+    ('Date Generated: ...'), and said in the report; otherwise (and always for 'All time', whose first
+    day no line gives) the user's answer is used, or asked for (`load --range SHEET=START..END`)."""
+    import datetime as dt
+
+    from revmachine.ingest import locales
+
+    named = locales.named_range(res.raw.preamble)
+    if named is None:
+        return
+    kind, phrase = named
+    for ref in Choices.refs(res):
+        given = st.date_orders.get(f"{ref}::__range")
+        if given:
+            a, _, b = given.partition("..")
+            res.report_range = (dt.date.fromisoformat(a), dt.date.fromisoformat(b))
+            st.add("info", f"the range above its header says '{phrase}': read as {a} to {b}, as you chose.", res,
+                   code="named_range")
+            return
+    day = locales.report_day(res.raw.preamble)
+    rng = locales.resolve_named(kind, phrase, day) if day else None
+    if rng:
+        res.report_range = rng
+        st.add("info", f"the range above its header says '{phrase}': read as {rng[0].isoformat()} to "
+               f"{rng[1].isoformat()}, counted back from the day the report was made ({day.isoformat()}).", res,
+               code="named_range")
+        return
+    res.range_question = phrase
 
 
 def _decide(st: _Stager, res: SheetResult, overrides: dict, choices: Choices, links: dict) -> None:
@@ -469,6 +503,14 @@ def _report(st: _Stager, res: SheetResult) -> None:
         return
     kind = KINDS[res.kind]
     for group in missing_needs(res):
+        if "__range" in group and res.range_question:
+            why = ("its first day is in no line of the file" if "all" in res.range_question.lower() or
+                   not any(c.isdigit() for c in res.range_question) else "no line says the day the report was made")
+            st.add("error", f"has no date column, and the range above its header says '{res.range_question}': "
+                   f"{why}, so its spend cannot be placed in time. Give the dates it covers (Data page, or "
+                   f"`load --range '{raw.label}=YYYY-MM-DD..YYYY-MM-DD'`).", res, row=raw.header_row,
+                   code="named_range_unresolved")
+            continue
         names = " or ".join(kind.field(g).label for g in group if not g.startswith("__"))
         extra = " (or a date range above the header)" if "__range" in group else ""
         st.add("error", f"looks like a {kind.label} sheet but has no {names} column{extra}. Map one on the "

@@ -73,6 +73,8 @@ class SheetResult:
     typed_fields: dict[str, str] = field(default_factory=dict)  # field -> header of the columns typed
     wide_periods: dict[int, tuple] = field(default_factory=dict)  # column -> (start, end): a period per column
     unknown_stages: list[str] = field(default_factory=list)  # stage / status names the funnel does not know
+    ambiguous_decimals: list[str] = field(default_factory=list)  # amount columns whose decimal mark is asked
+    range_question: str | None = None  # a named range above the header ('All time') the load asks about
 
     @property
     def label(self) -> str:
@@ -293,6 +295,7 @@ class _Stager:
         exprs: dict[str, str] = {}  # field -> typed expression
         sentinel_free: list[str] = []  # text fields whose null sentinels ('--', 'N/A') become NULL
         checked: dict[str, str] = {}  # field -> its raw column, where a value can fail to type
+        marks = self._decimal_marks(res)
         for ci, fname in res.mapping.items():
             col = f"c{ci}"
             ftype = res.field_type(fname)
@@ -301,13 +304,13 @@ class _Stager:
                 expr = parsing.iso_first_expr(col)
                 exprs[fname] = expr if ftype == "timestamp" else f"cast({expr} as date)"
             elif ftype == "amount":
-                exprs[fname] = parsing.amount_expr(col)
+                exprs[fname] = parsing.amount_expr(col, marks.get(ci))
                 if prof is not None and prof.money_marked > 0:
                     exprs[f"__cur_{fname}"] = parsing.currency_mark_expr(col)
             elif ftype == "integer":
-                exprs[fname] = parsing.integer_expr(col)
+                exprs[fname] = parsing.integer_expr(col, marks.get(ci))
             elif ftype == "number":
-                exprs[fname] = parsing.number_expr(col)
+                exprs[fname] = parsing.number_expr(col, marks.get(ci))
             elif ftype == "pct":
                 big = prof is not None and prof.max_number is not None and prof.max_number > 1
                 exprs[fname] = parsing.pct_expr(col, 100 if big else 1)
@@ -375,6 +378,38 @@ class _Stager:
             return None
         res.typed_fields = {f: h for f, h in header_of.items() if f in cols}
         return tname
+
+    def _decimal_marks(self, res: SheetResult) -> dict[int, str | None]:
+        """The decimal mark of each money and number column (parsing.decimal_mark), from its values, else
+        the sheet's conventions: another column whose values show their mark, a ';' delimiter, dd.mm.yyyy
+        dates. A column still undecided is asked about (the user's answer: Data page, or `load
+        --decimal-mark comma|dot`); its amounts are not loaded until then."""
+        numeric = {ci for ci, f in res.mapping.items() if res.field_type(f) in {"amount", "integer", "number"}}
+        profs = {ci: res.profiles[ci] for ci in numeric if ci < len(res.profiles)}
+        shown = {"," if p.dec_comma > p.dec_dot else "." for p in profs.values() if p.dec_comma or p.dec_dot}
+        hint = shown.pop() if len(shown) == 1 else None
+        text_file = res.raw.csv is not None
+        if hint is None and text_file:
+            dated = any(p.dotted_dates for ci, p in enumerate(res.profiles)
+                        if ci in res.mapping and res.field_type(res.mapping[ci]) in {"timestamp", "date"})
+            if res.raw.csv.delim == ";" or dated:
+                hint = ","
+        out: dict[int, str | None] = {}
+        for ci in numeric:
+            header = res.raw.headers[ci]
+            given = (self.date_orders.get(f"{res.label}::{header}::decimal") or self.date_orders.get("*decimal"))
+            mark = given or parsing.decimal_mark(profs.get(ci), hint, text_file)
+            if mark == "ask":
+                ex = profs[ci].grp_examples[:2] if ci in profs else []
+                shown_ex = " and ".join(f"'{x}'" for x in ex) or "'1.500'"
+                res.ambiguous_decimals.append(header)
+                self.add("error", f"holds amounts like {shown_ex} whose dot may be a thousands separator (1,500) or "
+                         "a decimal point (1.5), and nothing else in the file tells which; choose the decimal "
+                         "mark for this column (Data page, or `load --decimal-mark comma|dot`).", res,
+                         column=header, code="ambiguous_decimal")
+                mark = "."
+            out[ci] = mark
+        return out
 
     def _type_dates(self, res, tname, header_of, dropped: list[str]) -> bool:
         """The date values the ISO cast left unread: their form is detected (all of them, per
