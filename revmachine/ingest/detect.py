@@ -461,23 +461,30 @@ def _date_orders(st: _Stager, sheets: list[SheetResult]) -> None:
         dates = [res.profiles[i] for i, f in res.mapping.items()
                  if i < len(res.profiles) and res.field_type(f) in {"timestamp", "date"}]
         all_dates += dates
-        o = order(dates) or _vendor_order(res)
+        o = order(dates)
+        if o is None and _vendor_order(res):
+            o = _vendor_order(res)
+            st.vendor_orders[res.label] = platform_name(res)
         if o:
             st.sheet_orders[res.label] = o
     st.upload_order = order(all_dates)
 
 
 # platforms whose reports write numeric dates one way whatever the user's locale: LinkedIn Campaign
-# Manager's exports write M/D/YYYY ("Start Date (in UTC)")
-VENDOR_DATE_ORDER = {"LinkedIn Ads": "mdy"}
+# Manager's exports write M/D/YYYY ("Start Date (in UTC)"); Microsoft Advertising's reports write
+# GregorianDate / TimePeriod month first (its Reporting Service docs: "Report Time: 2/7/2020", "Last
+# Completed Available Day: 1/14/2013 5:00:00 AM"), whatever the account's language
+VENDOR_DATE_ORDER = {"LinkedIn Ads": "mdy", "Microsoft Advertising": "mdy"}
+
+
+def platform_name(res: SheetResult) -> str | None:
+    from revmachine.ingest.build import platform_of
+
+    return platform_of(res) if res.kind == "ads" else None
 
 
 def _vendor_order(res: SheetResult) -> str | None:
-    if res.kind != "ads":
-        return None
-    from revmachine.ingest.build import platform_of
-
-    return VENDOR_DATE_ORDER.get(platform_of(res) or "")
+    return VENDOR_DATE_ORDER.get(platform_name(res) or "")
 
 
 def _report(st: _Stager, res: SheetResult) -> None:

@@ -181,11 +181,15 @@ def amount_expr(col: str, decimal: str | None = None) -> str:
     s = f"regexp_replace({bare}, '[^0-9,.]', '', 'g')"
     last_dot = f"(length({s}) - instr(reverse({s}), '.'))"
     last_comma = f"(length({s}) - instr(reverse({s}), ','))"
+    # the column's mark reads only the values that cannot tell on their own ('1.500', '1,500');
+    # '1.234,56' and '12,5' say their mark themselves, whatever the column's
     by_mark = ""
     if decimal == ",":
-        by_mark = f"when true then try_cast(replace(replace({s}, '.', ''), ',', '.') as double)"
+        by_mark = (f"when regexp_full_match({s}, '\\d{{1,3}}(\\.\\d{{3}})+') then try_cast(replace({s}, '.', '') as double) "
+                   f"when regexp_full_match({s}, '\\d+,\\d+') then try_cast(replace({s}, ',', '.') as double)")
     elif decimal == ".":
-        by_mark = f"when true then try_cast(replace({s}, ',', '') as double)"
+        by_mark = (f"when regexp_full_match({s}, '\\d{{1,3}}(,\\d{{3}})+') then try_cast(replace({s}, ',', '') as double) "
+                   f"when regexp_full_match({s}, '\\d+\\.\\d+') then try_cast({s} as double)")
     number = f"""(case
         when regexp_full_match({v}, '[+-]?\\d+(\\.\\d+)?[eE][+-]?\\d+') then try_cast({v} as double)
         when {s} = '' then null

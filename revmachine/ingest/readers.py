@@ -312,13 +312,28 @@ def read_text(name: str, data: bytes) -> list[RawSheet]:
 
 
 def _write_rows(out, data: bytes, start: int, delim: str) -> None:
-    """The rows after the header, as DuckDB's reader gets them: a blank line (outside a quoted cell)
-    becomes a line holding one delimiter, an empty row DuckDB keeps, so that its rows and the file's
-    lines stay one to one (DuckDB skips a blank line, and every row after it would be numbered one
-    too low). The copy is written in pieces: no second copy of the file in memory."""
+    """The rows after the header, as DuckDB's reader gets them: line ends as LF (a CRLF file may hold
+    LF inside its quoted cells, and DuckDB takes one kind of line end per file), and a blank line
+    (outside a quoted cell) as a line holding one delimiter, an empty row DuckDB keeps, so that its
+    rows and the file's lines stay one to one (DuckDB skips a blank line, and every row after it
+    would be numbered one too low). Written in pieces: no second copy of the file in memory."""
+    view = memoryview(data)
+    crlf = data.find(b"\r\n", start) >= 0
+
+    def write(a: int, b: int) -> None:
+        if not crlf:
+            out.write(view[a:b])
+            return
+        while a < b:  # 16 MB pieces, cut after a line end (a CR LF is never split)
+            cut = min(b, a + 16 * 2**20)
+            if cut < b:
+                nl = data.rfind(b"\n", a, cut)
+                cut = nl + 1 if nl > a else cut
+            out.write(bytes(view[a:cut]).replace(b"\r\n", b"\n"))
+            a = cut
+
     pos, quotes_before, last = start, 0, start
     fill = delim.encode()
-    view = memoryview(data)
     # from the header's own line end, so that a blank line right under the header counts
     for m in _BLANK_LINE.finditer(data, max(start - 1, 0)):
         if m.start() < start - 1:
@@ -327,10 +342,10 @@ def _write_rows(out, data: bytes, start: int, delim: str) -> None:
         last = m.start()
         if quotes_before % 2:  # inside a quoted cell: its text
             continue
-        out.write(view[pos:m.start() + 1])
+        write(pos, m.start() + 1)
         out.write(fill)
         pos = m.start() + 1
-    out.write(view[pos:])
+    write(pos, len(data))
 
 
 STAGING_PREFIX = "revmachine-stage-"  # the CSV copies DuckDB reads; db.cleanup removes a dead process's

@@ -198,6 +198,7 @@ class _Stager:
         # day/month order shown by other date columns of a sheet / of the upload (detect._date_orders)
         self.sheet_orders: dict[str, str] = {}
         self.upload_order: str | None = None
+        self.vendor_orders: dict[str, str] = {}  # sheet -> the platform whose documented date order it follows
         self.stage_map = stages.stage_lookup(ctx.stages, ctx.aliases)
         # one statement each (an executemany runs one per row)
         self.con.execute("create table stage_map as select cast(unnest($k) as varchar) as k, "
@@ -426,7 +427,11 @@ class _Stager:
             b = f"\"__bad_{fname}\""
             values = f"(select {b} as v from {tname} where {b} is not null)"
             fmt = parsing.detect_dates(self.con, values, ["v"])["v"]
-            expr = self._date_expr(res, fmt, b, header_of[fname])
+            example = None
+            if fmt.ambiguous:  # a value of the column itself, for the message
+                ex = self.q(f"select v from {values} where regexp_matches(v, '{parsing.NUMERIC_DMY_RE}') limit 1")
+                example = ex[0][0] if ex else None
+            expr = self._date_expr(res, fmt, b, header_of[fname], example)
             if expr is None:
                 dropped += [f"\"{fname}\"", b]
                 continue
@@ -436,22 +441,27 @@ class _Stager:
                              f"then {b} end where {b} is not null")
         return bool(dropped)
 
-    def _date_expr(self, res, fmt: parsing.DateFormat, col, header) -> str | None:
+    def _date_expr(self, res, fmt: parsing.DateFormat, col, header, example: str | None = None) -> str | None:
         key = f"{res.label}::{header}"
         order = self.date_orders.get(key) or self.date_orders.get("*") or fmt.order
         if fmt.ambiguous and order is None:
             order = self.sheet_orders.get(res.label) or self.upload_order
             if order:
-                where = "other date columns of this sheet" if res.label in self.sheet_orders else \
-                    "the other sheets of this upload"
-                self.add("info", f"cannot tell day from month on its own (no day over 12); read as "
-                         f"{'day' if order == 'dmy' else 'month'} first, like the {where}.", res, column=header,
-                         code="date_order_inferred")
+                first = "day" if order == "dmy" else "month"
+                if res.label in self.vendor_orders:
+                    why = f"the order {self.vendor_orders[res.label]} documents for its reports"
+                elif res.label in self.sheet_orders:
+                    why = "like the other date columns of this sheet"
+                else:
+                    why = "like the other sheets of this upload"
+                self.add("info", f"cannot tell day from month on its own (no day over 12"
+                         f"{', e.g. ' + repr(example) if example else ''}); read as {first} first, {why}.", res,
+                         column=header, code="date_order_inferred")
         if fmt.ambiguous and order is None:
             res.ambiguous_dates.append(header)
             self.add("error",
-                     "holds dates like 03/04/2025 whose day/month order cannot be told from the data; "
-                     "choose day-first or month-first for this column (Data page, or `load --date-order "
+                     f"holds dates like {example or '03/04/2025'} whose day/month order cannot be told from the "
+                     "data; choose day-first or month-first for this column (Data page, or `load --date-order "
                      "dmy|mdy`).", res, column=header, code="ambiguous_dates")
             return None
         return parsing.timestamp_expr(col, fmt, order, self.tz)
