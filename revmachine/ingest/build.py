@@ -1,4 +1,8 @@
-"""From a sheet's typed columns to business-table rows: one SELECT per kind of sheet.
+"""Stage typed tables: from a sheet's typed columns to business-table rows, one SELECT per kind of sheet.
+
+`union(st, kind, parts)` puts the rows of every sheet of a kind into table u_<table> of the staging
+(`__part` = the sheet's place among them, `source_row` = its row in the sheet); checks.py then works
+on those rows, and `arrow(st, table)` hands the table's columns over for loading.
 
 Each `select_<kind>(st, res, t, c, i)` returns the SQL that turns typed table `t` (one column per mapped
 field, named after the field, plus source_row) into the rows of the kind's table. `c(name, cast)` is
@@ -17,15 +21,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from typing import TYPE_CHECKING
 
 import pandas as pd
+import pyarrow as pa
 
 from revmachine import periods
+from revmachine.ingest.fields import KINDS
+from revmachine.ingest.platforms import platform_of
+from revmachine.ingest.state import SheetResult, Staging
+from revmachine.schema import columns
 from revmachine.textsafe import cut_list
-
-if TYPE_CHECKING:
-    from revmachine.ingest.stage import SheetResult, _Stager
 
 
 def generated_id(res: SheetResult, prefix: str) -> str:
@@ -66,14 +71,14 @@ def blank_is_false(expr: str) -> str:
             f"when bool_or({expr}) over () then false end)")
 
 
-def currency(st: _Stager, res: SheetResult, c, field: str = "amount") -> str:
+def currency(st: Staging, res: SheetResult, c, field: str = "amount") -> str:
     """The row's currency: the currency column, else the code or sign in its amount, else the unit in the
     amount header ('Amount (USD)')."""
     unit = st.header_unit(res, field)
     return f"coalesce({c('currency')}, {c('__cur_' + field)}{', ' + repr(unit) if unit else ''})"
 
 
-def select_leads(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
+def select_leads(st: Staging, res: SheetResult, t: str, c, i: int) -> str:
     stage = "sm.v"
     sql_stage = st.sql_stage
     extra = [f for f in res.mapping.values() if f.startswith("stage:")]
@@ -110,7 +115,7 @@ def select_leads(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
     """
 
 
-def select_deals(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
+def select_deals(st: Staging, res: SheetResult, t: str, c, i: int) -> str:
     stage, status = "sm.v", "sw.v"
     won_flag = blank_is_false(c("is_won", "boolean"))
     closed_flag = blank_is_false(c("is_closed", "boolean"))
@@ -170,7 +175,7 @@ def select_deals(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
     """
 
 
-def select_campaigns(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
+def select_campaigns(st: Staging, res: SheetResult, t: str, c, i: int) -> str:
     return f"""
         select {i} as __part, source_row,
             coalesce({c('campaign_id')}, {c('campaign_name')}) as campaign_id,
@@ -184,75 +189,18 @@ def select_campaigns(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
     """
 
 
-PLATFORMS = (  # (header words that only this platform's reports use, platform name)
-    ({"amount spent", "reporting starts", "reporting ends", "ad set name", "result indicator", "cost per results",
-      "ad set delivery"}, "Meta Ads"),
-    ({"total spent", "campaign group name", "campaign group"}, "LinkedIn Ads"),
-    ({"time period", "spend", "account number", "campaign id time period", "gregorian date", "account name spend",
-      "average cpc spend"}, "Microsoft Advertising"),
-    ({"cost conversions", "interactions", "interaction rate", "conversions value", "search impression share",
-      "customer id"}, "Google Ads"),
-)
-
-
-def platform_of(res: SheetResult) -> str | None:
-    """The ad platform a report comes from, by its name or the headers only its reports use (a fixed
-    name); None when nothing tells."""
-    from revmachine.ingest.headers import normalize
-
-    texts = {normalize(h) for h in res.raw.headers}
-    preamble = " ".join(res.raw.preamble).lower()
-    named = {"google ads": "Google Ads", "facebook": "Meta Ads", "meta": "Meta Ads", "linkedin": "LinkedIn Ads",
-             "microsoft advertising": "Microsoft Advertising", "bing ads": "Microsoft Advertising"}
-    for word, name in named.items():
-        if word in preamble or word in res.raw.file_name.lower():
-            return name
-    scored = sorted(((len(words & texts), name) for words, name in PLATFORMS), reverse=True)
-    if scored[0][0] and scored[0][0] > scored[1][0]:
-        return scored[0][1]
-    return None
-
-
-# lines above a header that hold a date but not the report's range (the day it was made, the data's
-# freshness): left out when the range is looked for
-_NOT_RANGE = re.compile(r"(?i)^\W*(date generated|last completed available|report generated|generated|"
-                        r"downloaded|exported)\b")
-
-
-def preamble_range(lines: list[str], order: str | None = None) -> tuple[dt.date, dt.date] | None:
-    """A report's date range from the lines above its header: 'January 1, 2026 - January 31, 2026',
-    '1 oktober 2024 - 31 oktober 2024', '1. September 2026 - 30. September 2026', '1 sept. 2026 - 2 sept.
-    2026', 'Report Start: 1/1/2026' / 'Report End: 1/31/2026', 'Date range: 2026-01-01 to 2026-01-31'
-    (month names in the six languages of locales.py). Numeric dates whose order the values cannot tell
-    are read month first (the order of the platforms that write them: Microsoft Advertising, LinkedIn)
-    unless `order` says otherwise."""
-    from revmachine.ingest.locales import dates_in
-
-    found: list[dt.date] = []
-    for line in lines:
-        if _NOT_RANGE.search(line):
-            continue
-        found += dates_in(line, order or "mdy")
-        if len(found) >= 2:
-            break
-    if len(found) < 2:
-        return None
-    a, b = found[:2]
-    return (a, b) if a <= b else None
-
-
 # Meta result indicators that count reach, clicks, views or engagement, not conversions
 NOT_CONVERSIONS = ("link_click|reach|impressions|video_view|thruplay|post_engagement|page_engagement|"
                    "landing_page_view|estimated_ad_recallers|profile_visit|like|follow")
 
 
-def _monthly(st: _Stager, t: str, col: str) -> bool:
+def _monthly(st: Staging, t: str, col: str) -> bool:
     """Every date of the column is a month's first day, and there are several months."""
     r = st.q(f'select bool_and(day("{col}") = 1), count(distinct date_trunc(\'month\', "{col}")) from {t}')[0]
     return bool(r[0]) and (r[1] or 0) >= 2
 
 
-def select_ads(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
+def select_ads(st: Staging, res: SheetResult, t: str, c, i: int) -> str:
     has = st.columns_of(t)
     rng = res.report_range
     words = set(st.header_words(res, "period"))
@@ -278,7 +226,7 @@ def select_ads(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
         start, end = f"date '{rng[0].isoformat()}'", f"date '{rng[1].isoformat()}'"
     else:
         start = end = "cast(null as date)"
-    platform = platform_of(res)
+    platform = platform_of(res.raw)
     conversions = c("conversions", "double")
     if "result_indicator" in has:  # Meta: a result is a conversion only for conversion objectives
         conversions = (f"case when regexp_matches(lower(coalesce({c('result_indicator')}, '')), "
@@ -296,7 +244,7 @@ def select_ads(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
     """
 
 
-def period_table(st: _Stager, res: SheetResult, t: str) -> str:
+def period_table(st: Staging, res: SheetResult, t: str) -> str:
     """period text -> (period_start, period_end) for the distinct values of one sheet ('2026-Q3',
     'Quarter 1' with a Fiscal Year column 'FY2025', 'Jan 2026', a date: that month)."""
     name = f"periods_{t}"
@@ -335,7 +283,7 @@ def period_table(st: _Stager, res: SheetResult, t: str) -> str:
     return name
 
 
-def _period_bounds(st: _Stager, res: SheetResult, t: str, c) -> tuple[str, str, str]:
+def _period_bounds(st: Staging, res: SheetResult, t: str, c) -> tuple[str, str, str]:
     """(FROM clause, start, end): start and end date columns, else a period column joined to its
     parsed periods."""
     has = st.columns_of(t)
@@ -347,7 +295,7 @@ def _period_bounds(st: _Stager, res: SheetResult, t: str, c) -> tuple[str, str, 
     return f"{t} inner join {pt} as p on {on}", "p.s", "p.e"
 
 
-def select_spend(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
+def select_spend(st: Staging, res: SheetResult, t: str, c, i: int) -> str:
     src, start, end = _period_bounds(st, res, t, c)
     fn = c("function")
     return f"""
@@ -364,7 +312,7 @@ def select_spend(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
 COUNT_GOALS = r"count|quantity|number|no\. of|won deals|deals won|calls|meetings|activities|units|\bqty\b"
 
 
-def select_targets(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
+def select_targets(st: Staging, res: SheetResult, t: str, c, i: int) -> str:
     if res.wide_periods:
         return " union all ".join(_select_target_column(st, res, t, c, i, ci, a, b)
                                   for ci, (a, b) in sorted(res.wide_periods.items()))
@@ -394,7 +342,7 @@ def select_targets(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
     """
 
 
-def _select_target_column(st: _Stager, res: SheetResult, t: str, c, i: int, ci: int, a, b) -> str:
+def _select_target_column(st: Staging, res: SheetResult, t: str, c, i: int, ci: int, a, b) -> str:
     """One period column of a wide targets sheet: each territory's (or owner's) target for that period."""
     scope = f"case when {c('owner')} is not null and {c('territory')} is null then 'personal' else 'team' end"
     return f"""
@@ -406,7 +354,7 @@ def _select_target_column(st: _Stager, res: SheetResult, t: str, c, i: int, ci: 
     """
 
 
-def select_activities(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
+def select_activities(st: Staging, res: SheetResult, t: str, c, i: int) -> str:
     key = (f"concat_ws('|', {c('lead_id')}, {c('deal_id')}, cast({c('occurred_at', 'timestamp')} as varchar), "
            f"{c('activity_type')}, {c('subject')}, {c('owner')}, cast(source_row as varchar))")
     return f"""
@@ -419,7 +367,7 @@ def select_activities(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
     """
 
 
-def select_owners(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
+def select_owners(st: Staging, res: SheetResult, t: str, c, i: int) -> str:
     full = f"nullif(trim(concat_ws(' ', {c('first_name')}, {c('last_name')})), '')"
     return f"""
         select {i} as __part, source_row, coalesce({c('owner')}, {full}, {c('email')}, {c('owner_id')}) as owner,
@@ -429,7 +377,7 @@ def select_owners(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
     """
 
 
-def select_accounts(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
+def select_accounts(st: Staging, res: SheetResult, t: str, c, i: int) -> str:
     return f"""
         select {i} as __part, source_row, coalesce({c('company')}, {c('account_id')}) as company,
             {c('account_id')} as account_id, {c('territory')} as territory, {c('industry')} as industry,
@@ -442,7 +390,7 @@ STAGE_FIELDS = ("stage", "stagename", "dealstage", "stageid", "lifecyclestage", 
                 "salesstage", "hsleadstatus", "pipelinestage")
 
 
-def select_stage_history(st: _Stager, res: SheetResult, t: str, c, i: int) -> str:
+def select_stage_history(st: Staging, res: SheetResult, t: str, c, i: int) -> str:
     has = st.columns_of(t)
     rid_words = set(st.header_words(res, "record_id"))
     record_type = "lead" if rid_words & {"lead", "contact", "person", "prospect"} else "deal"
@@ -464,3 +412,26 @@ def select_stage_history(st: _Stager, res: SheetResult, t: str, c, i: int) -> st
 SELECTS = {"leads": select_leads, "deals": select_deals, "campaigns": select_campaigns, "ads": select_ads,
            "spend": select_spend, "targets": select_targets, "activities": select_activities,
            "owners": select_owners, "accounts": select_accounts, "stage_history": select_stage_history}
+
+
+def union(st: Staging, kind: str, parts: list[tuple[SheetResult, str]]) -> str:
+    """Table u_<table>: the rows of every sheet of a kind (parts: (sheet, its typed view)), in upload
+    order (parts in order, each in file order). Returns the table's name."""
+    def c(tname: str, name: str, cast: str = "varchar") -> str:
+        return f"\"{name}\"" if name in st.columns_of(tname) else f"cast(null as {cast})"
+
+    table = KINDS[kind].table
+    selects = [SELECTS[kind](st, res, t, lambda n, cast="varchar", t=t: c(t, n, cast), i)
+               for i, (res, t) in enumerate(parts)]
+    body = " union all by name ".join(f"({s})" for s in selects)
+    st.con.execute(f"create or replace table u_{table} as {body}")
+    return f"u_{table}"
+
+
+def arrow(st: Staging, table: str) -> pa.Table:
+    """The staged rows of a business table as Arrow, with the table's columns that the rows have."""
+    have = st.columns_of(f"u_{table}")
+    cols = [c for c in columns(table, with_batch=False) if c in have]
+    # u_<table> is in upload order already (a dedupe sorts back): no sort here. The relation API hands
+    # the rows to Arrow without the extra copy a DB-API result makes.
+    return st.con.sql(f"select {', '.join(cols)} from u_{table}").to_arrow_table()

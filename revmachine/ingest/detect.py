@@ -11,23 +11,26 @@ candidates and is not loaded until the user picks one.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 
+from revmachine import periods
 from revmachine.errors import UserError
 from revmachine.ingest import recognise, sniff
-from revmachine.ingest.build import preamble_range
 from revmachine.ingest.fields import KINDS
 from revmachine.ingest.headers import normalize
-from revmachine.ingest.readers import read_upload
+from revmachine.ingest.platforms import platform_of, preamble_range, vendor_date_order
+from revmachine.ingest.readers import RawSheet, read_upload
+from revmachine.ingest.recognise import OWN_ID
+from revmachine.ingest.stages import STANDARD_STAGES
+from revmachine.ingest.state import SheetResult, Staging, UploadFile
 from revmachine.textsafe import cut_list
-
-if TYPE_CHECKING:
-    from revmachine.ingest.stage import SheetResult, UploadFile, _Stager
 
 PROFILE_ROWS = sniff.SAMPLE_ROWS
 MAX_LISTED = 8  # headers named in a message before '... and N more'
@@ -42,18 +45,6 @@ NEEDS: dict[str, list[tuple[str, ...]]] = {
     "accounts": [("company", "account_id")],
     "stage_history": [("record_id",), ("stage",), ("entered_at",)],
 }
-
-# the field a column linking to a sheet of this kind feeds, per kind of the sheet holding the column
-LINK_FIELDS = {
-    "leads": {"deals": "lead_id", "activities": "lead_id", "stage_history": "record_id"},
-    "deals": {"leads": "converted_deal_id", "activities": "deal_id", "stage_history": "record_id"},
-    "accounts": {"leads": "account_id", "deals": "account_id"},
-    "owners": {"leads": "owner", "deals": "owner", "activities": "owner", "accounts": "owner", "targets": "owner"},
-    "campaigns": {"leads": "campaign", "deals": "campaign"},
-}
-OWN_ID = {"leads": "lead_id", "deals": "deal_id", "accounts": "account_id", "owners": "owner_id",
-          "campaigns": "campaign_id"}
-
 
 @dataclass
 class Choices:
@@ -162,8 +153,6 @@ def profile_document(sheets: list[SheetResult], stages: dict[str, str] | None = 
 
 def signature(headers: list[str]) -> str:
     """Identifies 'the same headers' for remembered mapping corrections."""
-    import hashlib
-
     return hashlib.sha256(json.dumps([normalize(h) for h in headers]).encode()).hexdigest()[:32]
 
 
@@ -202,11 +191,9 @@ def _check_fields(res: SheetResult, kind: str, mp: dict[int, str | None]) -> Non
                             f"{', '.join(sorted(names))}.", file=res.raw.file_name, sheet=res.raw.sheet_name)
 
 
-def detect_sheets(st: _Stager, files: list[UploadFile], overrides: dict, choices: Choices,
+def detect_sheets(st: Staging, files: list[UploadFile], overrides: dict, choices: Choices,
               sheets: list[SheetResult], progress) -> None:
     """Read every file and decide each sheet's kind and column mapping (appended to `sheets`)."""
-    from revmachine.ingest.stage import SheetResult
-
     ctx = st.ctx
     seen: set[str] = set()
     pending: list[SheetResult] = []
@@ -242,7 +229,7 @@ def detect_sheets(st: _Stager, files: list[UploadFile], overrides: dict, choices
                 st.add("info", "is a hidden sheet (the workbook hides it; Dynamics 365 keeps its export "
                        "metadata in one); skipped. Choose its kind to load it.", res, code="hidden_sheet")
                 continue
-            res.profiles = sniff.profile_table(st.con, st.sample(raw), len(raw.headers))
+            res.profiles = sniff.profile_table(st.con, _sample(st, raw), len(raw.headers))
             pending.append(res)
     if progress:
         progress(0.55, "Recognising sheets and columns")
@@ -258,7 +245,7 @@ def detect_sheets(st: _Stager, files: list[UploadFile], overrides: dict, choices
         _report(st, res)
 
 
-def _named_range(st: _Stager, res: SheetResult) -> None:
+def _named_range(st: Staging, res: SheetResult) -> None:
     """A range line that names its range instead of giving dates ('Last 30 days', 'Letzte 7 Tage', 'All
     time'): resolved against the day the report was made when a line above the header says it
     ('Date Generated: ...'), and said in the report; otherwise (and always for 'All time', whose first
@@ -290,7 +277,32 @@ def _named_range(st: _Stager, res: SheetResult) -> None:
     res.range_question = phrase
 
 
-def _decide(st: _Stager, res: SheetResult, overrides: dict, choices: Choices, links: dict) -> None:
+
+def _sample(st: Staging, raw: RawSheet) -> str:
+    """Table sample_<n>: the first rows of a sheet as text (for the column profiles)."""
+    name = st.new_name("sample")
+    if raw.csv is not None:
+        for attempt in range(2):
+            q, params = raw.csv.select(parallel=False, lenient=True)
+            try:
+                st.con.execute(f"create or replace table {name} as select * from ({q}) "
+                               f"limit {PROFILE_ROWS}", params)
+                break
+            except duckdb.Error:
+                if attempt == 0 and raw.csv.transcode():
+                    continue
+                # no sample (the load's strict read reports what is wrong with the file, by row)
+                cols = ", ".join(f"cast(null as varchar) as c{i}" for i in range(raw.csv.ncols))
+                st.con.execute(f"create or replace table {name} as select {cols} limit 0")
+                break
+    else:
+        st.con.register(f"{name}__src", raw.table.slice(0, PROFILE_ROWS))
+        st.con.execute(f"create table {name} as select * exclude (source_row) from {name}__src")
+        st.con.unregister(f"{name}__src")
+    return name
+
+
+def _decide(st: Staging, res: SheetResult, overrides: dict, choices: Choices, links: dict) -> None:
     raw = res.raw
     hint = f"{raw.sheet_name or ''} {raw.file_name}"
     forced, kind = choices.kind_for(res)
@@ -347,13 +359,9 @@ def _decide(st: _Stager, res: SheetResult, overrides: dict, choices: Choices, li
         _extra_stage_columns(st, res)
 
 
-def _wide_periods(st: _Stager, res: SheetResult) -> dict[int, tuple]:
+def _wide_periods(st: Staging, res: SheetResult) -> dict[int, tuple]:
     """Columns whose headers are periods ('Q1 2026', '2026-Q2', 'Jan 2026', 'FY2026') and whose cells are
     amounts: a targets sheet laid out wide. Totals columns ('FY2026 Total') are not periods."""
-    import re
-
-    from revmachine import periods
-
     out = {}
     for i, h in enumerate(res.raw.headers):
         text = re.sub(r"(?i)\bquarter\s*(\d)", r"Q\1", h).strip()
@@ -367,14 +375,12 @@ def _wide_periods(st: _Stager, res: SheetResult) -> dict[int, tuple]:
         except ValueError:
             continue
         if per.grain in {"month", "quarter", "year"}:
-            out[i] = (per.start, per.end - __import__("datetime").timedelta(days=1))
+            out[i] = (per.start, per.end - dt.timedelta(days=1))
     return out if len(out) >= 2 else {}
 
 
-def _extra_stage_columns(st: _Stager, res: SheetResult) -> None:
+def _extra_stage_columns(st: Staging, res: SheetResult) -> None:
     """'Demo Date' -> 'stage:demo' for a configured stage with no fixed column of its own."""
-    from revmachine.ingest.stages import STANDARD_STAGES
-
     extra = {k: lbl for k, lbl in st.ctx.stages if k not in STANDARD_STAGES}
     for i, h in enumerate(res.raw.headers):
         if i in res.mapping:
@@ -388,7 +394,7 @@ def _extra_stage_columns(st: _Stager, res: SheetResult) -> None:
                                                       f"the header names the date of the '{label}' stage")
 
 
-def _links(st: _Stager, sheets: list[SheetResult]) -> dict[int, dict[int, recognise.Link]]:
+def _links(st: Staging, sheets: list[SheetResult]) -> dict[int, dict[int, recognise.Link]]:
     """Per sheet, {column: Link} for its id-like columns whose sampled values are (nearly) all ids of
     another sheet of the upload, or of the loaded leads / deals."""
     targets: list[tuple[str, str, set[str]]] = []  # (kind, label, ids)
@@ -427,7 +433,7 @@ def _links(st: _Stager, sheets: list[SheetResult]) -> dict[int, dict[int, recogn
     return out
 
 
-def _column_values(st: _Stager, res: SheetResult, index: int, limit: int = 20000) -> set[str]:
+def _column_values(st: Staging, res: SheetResult, index: int, limit: int = 20000) -> set[str]:
     """Distinct non-blank values of one column of a sheet (its sample for a CSV, the whole column of a
     workbook sheet), for link detection."""
     name = f"sample_vals_{index}"
@@ -445,7 +451,7 @@ def _column_values(st: _Stager, res: SheetResult, index: int, limit: int = 20000
     return {r[0] for r in rows}
 
 
-def _date_orders(st: _Stager, sheets: list[SheetResult]) -> None:
+def _date_orders(st: Staging, sheets: list[SheetResult]) -> None:
     """The day/month order each sheet's numeric dates follow, and the upload's, from the columns that
     show it (a 31/01 or a 01/31 somewhere): an export writes all its dates one way, so a date column
     that cannot tell on its own (only days up to 12) follows its sheet, else the upload."""
@@ -462,32 +468,15 @@ def _date_orders(st: _Stager, sheets: list[SheetResult]) -> None:
                  if i < len(res.profiles) and res.field_type(f) in {"timestamp", "date"}]
         all_dates += dates
         o = order(dates)
-        if o is None and _vendor_order(res):
-            o = _vendor_order(res)
-            st.vendor_orders[res.label] = platform_name(res)
+        if o is None and res.kind == "ads" and vendor_date_order(res.raw):
+            o = vendor_date_order(res.raw)
+            st.vendor_orders[res.label] = platform_of(res.raw)
         if o:
             st.sheet_orders[res.label] = o
     st.upload_order = order(all_dates)
 
 
-# platforms whose reports write numeric dates one way whatever the user's locale: LinkedIn Campaign
-# Manager's exports write M/D/YYYY ("Start Date (in UTC)"); Microsoft Advertising's reports write
-# GregorianDate / TimePeriod month first (its Reporting Service docs: "Report Time: 2/7/2020", "Last
-# Completed Available Day: 1/14/2013 5:00:00 AM"), whatever the account's language
-VENDOR_DATE_ORDER = {"LinkedIn Ads": "mdy", "Microsoft Advertising": "mdy"}
-
-
-def platform_name(res: SheetResult) -> str | None:
-    from revmachine.ingest.build import platform_of
-
-    return platform_of(res) if res.kind == "ads" else None
-
-
-def _vendor_order(res: SheetResult) -> str | None:
-    return VENDOR_DATE_ORDER.get(platform_name(res) or "")
-
-
-def _report(st: _Stager, res: SheetResult) -> None:
+def _report(st: Staging, res: SheetResult) -> None:
     raw = res.raw
     res.ignored_columns = [h for ci, h in enumerate(raw.headers) if ci not in res.mapping
                            and not h.startswith("column_")]

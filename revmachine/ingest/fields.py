@@ -783,6 +783,14 @@ KIND_NAMES = tuple(KINDS)
 ALL_PHRASES = frozenset(p for k in KINDS.values() for f in k.fields for p in f.phrases)
 
 
+def is_known_header(text: str) -> bool:
+    """A header some field of some kind names (header-row detection counts these)."""
+    h = _headers.parse(text)
+    if h.text in ALL_PHRASES:
+        return True
+    return any(r.matches(h) for k in KINDS.values() for f in k.fields for r in f.rules)
+
+
 def _vocabulary() -> set[str]:
     words = {w for p in ALL_PHRASES for w in p.split()}
     for k in KINDS.values():

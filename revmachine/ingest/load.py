@@ -20,7 +20,7 @@ import duckdb
 
 from revmachine import db, marts
 from revmachine.errors import UserError
-from revmachine.ingest.stage import Staged
+from revmachine.ingest.state import Staged
 from revmachine.schema import BUSINESS_TABLES, columns
 
 

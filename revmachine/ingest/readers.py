@@ -23,7 +23,8 @@ import pyarrow as pa
 
 from revmachine import config
 from revmachine.errors import UserError
-from revmachine.ingest import encoding, recognise, safety, sandbox
+from revmachine.ingest import encoding, safety, sandbox
+from revmachine.ingest.fields import is_known_header
 from revmachine.textsafe import cut_list
 
 csv.field_size_limit(encoding.MAX_LINE_BYTES)  # Python's reader takes the rows DuckDB's does (2 MB)
@@ -88,7 +89,7 @@ def find_header_row(rows: list[list[object]]) -> int:
 
     def is_known(t: str) -> bool:
         if t not in known:
-            known[t] = len(t) <= 200 and recognise.is_known_header(t)
+            known[t] = len(t) <= 200 and is_known_header(t)
         return known[t]
 
     best, best_score = -1, 0

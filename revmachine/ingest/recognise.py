@@ -183,10 +183,21 @@ class Link:
     repeated: bool = False  # the same id on several rows: a reference, not this sheet's own id
 
 
+# the field a column linking to a sheet of this kind feeds, per kind of the sheet holding the column
+LINK_FIELDS = {
+    "leads": {"deals": "lead_id", "activities": "lead_id", "stage_history": "record_id"},
+    "deals": {"leads": "converted_deal_id", "activities": "deal_id", "stage_history": "record_id"},
+    "accounts": {"leads": "account_id", "deals": "account_id"},
+    "owners": {"leads": "owner", "deals": "owner", "activities": "owner", "accounts": "owner", "targets": "owner"},
+    "campaigns": {"leads": "campaign", "deals": "campaign"},
+}
+# each kind's own id field (a sheet whose ids another sheet's column can hold)
+OWN_ID = {"leads": "lead_id", "deals": "deal_id", "accounts": "account_id", "owners": "owner_id",
+          "campaigns": "campaign_id"}
+
+
 def link_field(kind: str, target_kind: str) -> str | None:
     """The field of a `kind` sheet that a column holding a `target_kind` sheet's ids feeds."""
-    from revmachine.ingest.detect import LINK_FIELDS
-
     return LINK_FIELDS.get(target_kind, {}).get(kind)
 
 
@@ -322,13 +333,3 @@ def _mapping(decisions: list[Decision]) -> dict[int, str]:
             d.field, d.how = None, "ignored"
             d.evidence = f"typical of this kind of sheet ({d.evidence}); not loaded"
     return {d.index: d.field for d in decisions if d.field}
-
-
-def is_known_header(text: str) -> bool:
-    """A header some field of some kind names (header-row detection counts these)."""
-    from revmachine.ingest.fields import ALL_PHRASES
-
-    h = hdr.parse(text)
-    if h.text in ALL_PHRASES:
-        return True
-    return any(r.matches(h) for k in KINDS.values() for f in k.fields for r in f.rules)

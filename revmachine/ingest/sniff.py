@@ -106,6 +106,26 @@ def null_if_sentinel(col: str) -> str:
     return f"(case when lower(trim({col})) in ({lits}) then null else nullif(trim({col}), '') end)"
 
 
+def without_sentinel(col: str) -> str:
+    """SQL: a text value, NULL when it is a null sentinel ('--', 'N/A', Salesforce's all-zero id); the
+    test runs only on short values."""
+    return f"case when strlen({col}) <= 20 and regexp_full_match({col}, '{_SENTINEL_RE}') then null else {col} end"
+
+
+def is_sentinel(col: str) -> str:
+    """SQL: the (trimmed) text is a null sentinel."""
+    return f"(strlen({col}) <= 20 and regexp_full_match({col}, '{_SENTINEL_RE}'))"
+
+
+def _sentinel_re() -> str:
+    import re
+
+    return "(?i)\\s*(" + "|".join(re.escape(s) for s in NULL_SENTINELS if s) + ")\\s*"
+
+
+_SENTINEL_RE = _sentinel_re().replace("'", "''")
+
+
 PROFILE_CHUNK = 100  # columns measured per query (a sheet of 3,000 columns takes 30 small queries)
 
 
