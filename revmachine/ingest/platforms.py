@@ -13,7 +13,8 @@ from revmachine.ingest.readers import RawSheet
 PLATFORMS = (  # (header words that only this platform's reports use, platform name)
     ({"amount spent", "reporting starts", "reporting ends", "ad set name", "result indicator", "cost per results",
       "ad set delivery"}, "Meta Ads"),
-    ({"total spent", "campaign group name", "campaign group"}, "LinkedIn Ads"),
+    ({"total spent", "campaign group name", "campaign group", "depenses totales", "nom du groupe de campagnes",
+      "total gasto", "gasto total", "gesamtausgaben", "spesa totale", "totale uitgaven"}, "LinkedIn Ads"),
     ({"time period", "spend", "account number", "campaign id time period", "gregorian date", "account name spend",
       "average cpc spend"}, "Microsoft Advertising"),
     ({"cost conversions", "interactions", "interaction rate", "conversions value", "search impression share",
