@@ -32,6 +32,9 @@ from revmachine.ingest.stages import STANDARD_STAGES
 from revmachine.ingest.state import SheetResult, Staging, UploadFile
 from revmachine.textsafe import cut_list
 
+# columns of a sheet that are profiled and mapped: weighing every field of every kind for each column
+# costs ~4 ms a column, and a sheet of 16,384 columns (a hostile .ods of 1 KB) held the load for minutes
+MAX_COLUMNS = 1000
 PROFILE_ROWS = sniff.SAMPLE_ROWS
 MAX_LISTED = 8  # headers named in a message before '... and N more'
 
@@ -229,7 +232,11 @@ def detect_sheets(st: Staging, files: list[UploadFile], overrides: dict, choices
                 st.add("info", "is a hidden sheet (the workbook hides it; Dynamics 365 keeps its export "
                        "metadata in one); skipped. Choose its kind to load it.", res, code="hidden_sheet")
                 continue
-            res.profiles = sniff.profile_table(st.con, _sample(st, raw), len(raw.headers))
+            res.profiles = sniff.profile_table(st.con, _sample(st, raw), min(len(raw.headers), MAX_COLUMNS))
+            if len(raw.headers) > MAX_COLUMNS:
+                st.add("warning", f"has {len(raw.headers):,} columns: only the first {MAX_COLUMNS:,} are read (an "
+                       "export's named columns come first; a sheet this wide is seldom CRM data).", res,
+                       row=raw.header_row, code="too_many_columns")
             pending.append(res)
     if progress:
         progress(0.55, "Recognising sheets and columns")
@@ -279,11 +286,14 @@ def _named_range(st: Staging, res: SheetResult) -> None:
 
 
 def _sample(st: Staging, raw: RawSheet) -> str:
-    """Table sample_<n>: the first rows of a sheet as text (for the column profiles)."""
+    """Table sample_<n>: the first rows of a sheet as text (for the column profiles), its first
+    MAX_COLUMNS columns."""
     name = st.new_name("sample")
+    n = min(len(raw.headers), MAX_COLUMNS)
     if raw.csv is not None:
         for attempt in range(2):
-            q, params = raw.csv.select(parallel=False, lenient=True)
+            q, params = raw.csv.select(parallel=False, lenient=True,
+                                       columns=list(range(n)) if raw.csv.ncols > MAX_COLUMNS else None)
             try:
                 st.con.execute(f"create or replace table {name} as select * from ({q}) "
                                f"limit {PROFILE_ROWS}", params)
@@ -292,11 +302,13 @@ def _sample(st: Staging, raw: RawSheet) -> str:
                 if attempt == 0 and raw.csv.transcode():
                     continue
                 # no sample (the load's strict read reports what is wrong with the file, by row)
-                cols = ", ".join(f"cast(null as varchar) as c{i}" for i in range(raw.csv.ncols))
+                cols = ", ".join(f"cast(null as varchar) as c{i}" for i in range(min(raw.csv.ncols, n)))
                 st.con.execute(f"create or replace table {name} as select {cols} limit 0")
                 break
     else:
-        st.con.register(f"{name}__src", raw.table.slice(0, PROFILE_ROWS))
+        have = set(raw.table.column_names)
+        st.con.register(f"{name}__src", raw.table.slice(0, PROFILE_ROWS).select(
+            [f"c{i}" for i in range(n) if f"c{i}" in have] + ["source_row"]))
         st.con.execute(f"create table {name} as select * exclude (source_row) from {name}__src")
         st.con.unregister(f"{name}__src")
     return name
@@ -343,7 +355,11 @@ def _decide(st: Staging, res: SheetResult, overrides: dict, choices: Choices, li
         fixed.update({i: f"period:{i}" for i in wide})
     if kind is not None:
         _check_fields(res, kind, {i: f for i, f in fixed.items() if not (f or "").startswith("period:")})
-    p = recognise.propose(raw.headers, res.profiles, hint, links, kind=kind if forced else None, fixed=fixed)
+    shown = raw.headers[:len(res.profiles)]  # the columns profiled (MAX_COLUMNS at most)
+    p = recognise.propose(shown, res.profiles, hint, links, kind=kind if forced else None,
+                          fixed={i: f for i, f in fixed.items() if i < len(shown)})
+    p.decisions += [recognise.Decision(i, h, None, "ignored", 0.0, "past the columns read")
+                    for i, h in enumerate(raw.headers) if i >= len(shown)]
     if forced and how == "proposed" and not res.wide_periods:
         how = "corrected"
     for i in res.wide_periods:

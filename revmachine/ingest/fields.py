@@ -753,7 +753,7 @@ LOCAL_PHRASES: dict[tuple[str, str], dict[str, float]] = {
     ("leads", "campaign"): P("kampagne", "campagne", "campana", "campanha", "campagna", "primare kampagnenquelle",
                              "source de campagne principale", "origen de campana principal",
                              "fonte da campanha principal", "origine campagna principale", "primaire campagnebron"),
-    ("leads", "current_stage"): P("lead status", "leadstatus", "statut du lead", "statut de la piste",
+    ("leads", "current_stage"): P("statut du lead", "statut de la piste",
                                   "estado del candidato", "estado de candidato", "status do lead", "stato del lead",
                                   "status van lead", "lebenszyklusphase", "phase du cycle de vie",
                                   "etapa del ciclo de vida", "fase do ciclo de vida", "fase del ciclo di vita",

@@ -220,9 +220,13 @@ def _stage_shares(con: duckdb.DuckDBPyConnection, sample: str, profiles: list[Co
 def _stage_share_chunk(con: duckdb.DuckDBPyConnection, sample: str, few: list[ColumnProfile]) -> None:
     if not few:
         return
-    sel = " union all ".join(
-        f"select {p.index} as i, v, count(*) as n from (select {null_if_sentinel(f'c{p.index}')} as v "
-        f"from {sample}) where v is not null group by v" for p in few)
+    # unpivoted, one grouped query per chunk (a union of one aggregate per column took 1.3 s per 100
+    # columns to plan)
+    cols = ", ".join(f"c{p.index}" for p in few)
+    sel = (f"with wide as (select {cols} from {sample}), "
+           f"long as (unpivot wide on {cols} into name col value raw), "
+           f"x as (select cast(substr(col, 2) as integer) as i, {null_if_sentinel('raw')} as v from long) "
+           "select i, v, count(*) as n from x where v is not null group by i, v")
     by: dict[int, list[tuple[str, int]]] = {}
     for i, v, n in con.execute(sel).fetchall():
         by.setdefault(i, []).append((v, n))
