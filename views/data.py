@@ -77,7 +77,8 @@ if files or reloaded:
 
     st.subheader("1. What was recognised")
     for res in staged.sheets:
-        open_it = res.kind is None or res.ambiguous or bool(res.ambiguous_dates)
+        open_it = (res.kind is None or res.ambiguous or bool(res.ambiguous_dates) or bool(res.ambiguous_decimals)
+                   or bool(res.range_question))
         with st.expander(esc(uploads.sheet_title(res)), expanded=open_it):
             if res.ambiguous:
                 st.warning("This sheet could be " + " or ".join(
@@ -109,6 +110,19 @@ if files or reloaded:
                 shown = ", ".join(ignored[:12]) + (f" and {len(ignored) - 12} more" if len(ignored) > 12 else "")
                 st.caption(esc(f"Header found on row {res.raw.header_row}."
                                + (f" Not read: {shown}." if ignored else "")))
+            for header in res.ambiguous_decimals:
+                choice = st.radio(esc(f"'{header}': what does a dot in 1.500 mean here?"),
+                                  ["a thousands separator (1.500 is fifteen hundred)", "a decimal point (1.500 is one and a half)"],
+                                  index=None, key=f"decimal::{res.label}::{header}", horizontal=True)
+                if choice:
+                    orders[f"{res.label}::{header}::decimal"] = "," if choice.startswith("a thousands") else "."
+                    st.rerun()
+            if res.range_question:
+                span = st.date_input(esc(f"The report says '{res.range_question}': which dates does it cover?"),
+                                     value=(), key=f"range::{res.label}")
+                if isinstance(span, tuple) and len(span) == 2:
+                    orders[f"{res.label.lower()}::__range"] = f"{span[0].isoformat()}..{span[1].isoformat()}"
+                    st.rerun()
             for header in res.ambiguous_dates:
                 choice = st.radio(esc(f"'{header}': how are its dates written?"),
                                   ["day first (31/12/2025)", "month first (12/31/2025)"],
