@@ -28,6 +28,25 @@ from revmachine import db
 from revmachine.errors import UserError
 
 
+def _preview_text(staged) -> str:
+    """What the load will do: each sheet's reconciliation and the headline figures."""
+    from revmachine.ingest import preview
+
+    rec, head = preview.reconciliation_lines(staged), preview.headline_lines(staged)
+    out = []
+    if rec:
+        out += ["Rows per sheet (read = loaded + merged + dropped):", *[f"  {x}" for x in rec]]
+    if head:
+        out += ["What this upload holds:", *[f"  {x}" for x in head]]
+    return "\n".join(out)
+
+
+def _preview_json(staged) -> dict:
+    return {"headline": staged.headline,
+            "sheets": [{"file": s.raw.file_name, "sheet": s.raw.sheet_name, **(s.reconciliation or {})}
+                       for s in staged.sheets if s.reconciliation]}
+
+
 def _findings_text(staged) -> str:
     lines = []
     for res in staged.sheets:
@@ -43,7 +62,7 @@ def _findings_text(staged) -> str:
 def _choices(args):
     from revmachine.ingest import detect
 
-    ch = detect.Choices.parse(args.kind or [], args.map or [], args.stage or [])
+    ch = detect.Choices.parse(args.kind or [], args.map or [], args.stage or [], args.accept or [])
     for prof in args.profile or []:
         ch.add_profile(Path(prof))
     return ch
@@ -132,6 +151,7 @@ def cmd_inspect(args) -> int:
         Path(args.save_profile).write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
     if args.format == "json":
         print(json.dumps({"ok": staged.ok, "sheets": [_sheet_json(s) for s in staged.sheets],
+                          "preview": _preview_json(staged),
                           "findings": [f.as_dict() for f in staged.findings]}, indent=2, default=str))
         return 0 if staged.ok else 2
     for res in staged.sheets:
@@ -148,6 +168,9 @@ def cmd_inspect(args) -> int:
     for f in staged.findings:
         where = f.where()
         print(f"{f.level.upper()}: {where}: {f.message}" if where else f"{f.level.upper()}: {f.message}")
+    text = _preview_text(staged)
+    if text:
+        print(text + "\nNothing was loaded (inspect).")
     if args.save_profile:
         print(f"wrote the mapping profile {args.save_profile}")
     return 0 if staged.ok else 2
@@ -170,10 +193,14 @@ def cmd_load(args) -> int:
                            "rows": s.rows_out,
                            "mapping": {s.raw.headers[c]: f for c, f in s.mapping.items()}}
                           for s in staged.sheets],
+               "preview": _preview_json(staged),
                "findings": [f.as_dict() for f in staged.findings]}
         print(json.dumps(out, indent=2, default=str))
     else:
         print(_findings_text(staged))
+        text = _preview_text(staged)
+        if text:
+            print(text)
         if result:
             print(f"Loaded batch {result.batch_id} into {path}: "
                   + ", ".join(f"{k} {v:,}" for k, v in result.rows_written.items()))
@@ -353,6 +380,9 @@ def _choice_options(sp) -> None:
     sp.add_argument("--stage", action="append", metavar="NAME=STAGE",
                     help="what an exported stage or status name means (a funnel stage, or exit:lost, "
                          "exit:disqualified, exit:rejected); remembered")
+    sp.add_argument("--accept", action="append", metavar="SHEET:QUESTION",
+                    help="answer a plausibility question the load stopped on (QUESTION: no_records, no_money, "
+                         "no_outcomes, merge_differs, drop_rows_with_ids, keep_rows_with_ids); the message names it")
     sp.add_argument("--profile", action="append", metavar="FILE.json",
                     help="a mapping profile (downloaded from the Data page or written by `inspect --save-profile`)")
 

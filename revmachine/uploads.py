@@ -10,8 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from revmachine import db
-from revmachine.ingest import detect, stage
+from revmachine import db, format
+from revmachine.ingest import detect, preview, stage
 from revmachine.ingest.fields import KINDS
 from revmachine.ingest.stages import EXITS, stage_key
 
@@ -30,10 +30,13 @@ def context(path: str | Path | None = None) -> stage.Context:
 
 
 def prepare(files: list[stage.UploadFile], overrides: dict, orders: dict, stage_names: dict[str, str],
-            profiles: list[dict], path: str | Path | None = None, progress=None) -> stage.Staged:
+            profiles: list[dict], path: str | Path | None = None, progress=None,
+            accepts: dict[str, set[str]] | None = None) -> stage.Staged:
+    """accepts: sheet label -> the plausibility questions the user answered on the page."""
     ctx = context(path)
     ctx.aliases = {**ctx.aliases, **stage_names}
-    choices = detect.Choices(stages=dict(stage_names), profile_sheets=list(profiles))
+    choices = detect.Choices(stages=dict(stage_names), profile_sheets=list(profiles),
+                             accept={k: set(v) for k, v in (accepts or {}).items()})
     return stage.prepare(files, ctx, overrides=overrides, date_orders=orders, choices=choices, progress=progress)
 
 
@@ -96,3 +99,79 @@ def read_profile(name: str, data: bytes) -> dict[str, Any]:
     ch = detect.Choices()
     ch.add_profile_text(data.decode("utf-8", errors="replace"), name)
     return {"sheets": ch.profile_sheets, "stages": ch.stages}
+
+
+def reconciliation_table(res: stage.SheetResult) -> pd.DataFrame:
+    """One row per rule that merged or dropped rows of the sheet, with the rows it took (plain text)."""
+    rec = res.reconciliation or {}
+    rows = [{"Rows": r["count"], "What happened": f"{r['how']}: {r['what']}",
+             "Row numbers": ", ".join(str(x) for x in r["rows"]) + (", ..." if r["count"] > len(r["rows"]) else "")}
+            for r in rec.get("rules", [])]
+    return pd.DataFrame(rows, columns=["Rows", "What happened", "Row numbers"])
+
+
+def reconciliation_lines(res: stage.SheetResult) -> list[str]:
+    """'2 dropped: a footer line of the export (rows 31, 32)', one per rule (plain text)."""
+    out = []
+    for r in (res.reconciliation or {}).get("rules", []):
+        shown = ", ".join(str(x) for x in r["rows"][:10]) + (", ..." if r["count"] > min(len(r["rows"]), 10) else "")
+        out.append(f"{format.count(r['count'])} {r['how']}: {r['what']} (row{'s' if r['count'] > 1 else ''} {shown})")
+    return out
+
+
+def reconciliation_sentence(res: stage.SheetResult) -> str | None:
+    rec = res.reconciliation
+    if not rec:
+        return None
+    return (f"{format.count(rec['read'])} rows read = {format.count(rec['loaded'])} loaded + "
+            f"{format.count(rec['merged'])} merged + {format.count(rec['dropped'])} dropped")
+
+
+def headline_table(staged: stage.Staged) -> pd.DataFrame:
+    """The figures the load will produce, one per row (plain text)."""
+    h = staged.headline or {}
+    rows: list[tuple[str, str]] = []
+    for table, n in (h.get("records") or {}).items():
+        rows.append((f"Records: {format.label(table).lower()}", format.count(n)))
+    d = h.get("deals")
+    if d:
+        rows.append(("Deals won / lost / open", f"{format.count(d['won'])} / {format.count(d['lost'])} / "
+                     f"{format.count(d['open'])}"))
+        for what, key in (("Won revenue", "won_revenue"), ("Open pipeline", "open_pipeline")):
+            for cur, v in d[key].items() or [("", None)]:
+                rows.append((f"{what}" + (f" ({cur})" if cur and cur != "(no currency)" else ""), _money(v, cur)))
+        if d["won_without_amount"]:
+            rows.append(("Won deals without an amount", format.count(d["won_without_amount"])))
+        if d["closed_without_date"]:
+            rows.append(("Won or lost deals without a close date", format.count(d["closed_without_date"])))
+    for a in h.get("ad_spend", []):
+        rows.append((f"Ad spend: {a['platform'] or 'platform not named'}"
+                     + (f" ({a['currency']})" if a["currency"] else ""), _money(a["cost"], a["currency"])))
+    for s in h.get("spend", []):
+        rows.append((f"Spend: {s['function'] or 'no function'}" + (f" ({s['currency']})" if s["currency"] else ""),
+                     _money(s["amount"], s["currency"])))
+    for table, (lo, hi) in (h.get("spans") or {}).items():
+        rows.append((f"Dates: {format.label(table).lower()}", f"{format.date(lo)} to {format.date(hi)}"))
+    return pd.DataFrame(rows, columns=["Figure", "Value"])
+
+
+def _money(v, cur: str | None) -> str:
+    code = cur if cur and cur != "(no currency)" else ""
+    return format.money(v, f"{code} " if code else "$", exact=True)
+
+
+def questions(staged: stage.Staged) -> list[dict]:
+    """The plausibility questions the load stopped on: the sheet, the question's name, its message and
+    what answering it means."""
+    out = []
+    for f in staged.findings:
+        if not f.code.startswith("question:"):
+            continue
+        q = f.code.split(":", 1)[1]
+        label = f"{f.file} / {f.sheet}" if f.sheet else f.file
+        out.append({"sheet": label, "question": q, "message": f.message, "answer": detect.QUESTIONS.get(q, q)})
+    return out
+
+
+def preview_lines(staged: stage.Staged) -> list[str]:
+    return preview.reconciliation_lines(staged) + preview.headline_lines(staged)

@@ -37,12 +37,68 @@ def _kind_label(k: str) -> str:
     return "skip this sheet" if k == "(skip)" else fields.KINDS[k].label
 
 
-def _stage(upload: list[stage.UploadFile], overrides: dict, orders: dict, names: dict, profiles: list) -> stage.Staged:
+def _stage(upload: list[stage.UploadFile], overrides: dict, orders: dict, names: dict, profiles: list,
+           accepts: dict) -> stage.Staged:
     bar = st.progress(0.0, text="Reading files...")
     staged = uploads.prepare(upload, overrides, orders, names, profiles, path,
-                             progress=lambda f, t: bar.progress(min(f, 1.0), text=t))
+                             progress=lambda f, t: bar.progress(min(f, 1.0), text=t), accepts=accepts)
     bar.progress(1.0, text="Checked: see the report below.")
     return staged
+
+
+def _sheet_mapping(res: stage.SheetResult, overrides: dict, orders: dict, extra_stage_fields: list[str]) -> None:
+    """The sheet's kind and its column mapping, editable, and its date-order questions."""
+    if res.ambiguous:
+        st.warning("This sheet could be " + " or ".join(
+            f"{fields.KINDS[k].label} ({c * 100:.0f}%)" for k, c in res.candidates[:3])
+            + ": its columns do not settle which. Choose what it holds, then apply.")
+    current = None if res.ambiguous else (res.kind or "(skip)")
+    kind = st.selectbox("This sheet holds", KIND_CHOICES, format_func=_kind_label,
+                        index=KIND_CHOICES.index(current) if current else None,
+                        placeholder="Choose a kind...", key=f"kind::{res.label}")
+    if res.raw.headers:
+        kind_name = None if kind in (None, "(skip)") else kind
+        table = uploads.columns_table(res, kind_name)
+        opts = uploads.field_choices(kind_name, extra_stage_fields)
+        table["Maps to"] = [v if v in opts or v.startswith(("stage:", "period:")) else "(ignore)"
+                            for v in table["Maps to"]]
+        edited = st.data_editor(
+            table, key=f"map::{res.label}", hide_index=True, disabled=["Column", "How", "Why"],
+            width="stretch",
+            column_config={"Maps to": st.column_config.SelectboxColumn(
+                "Maps to", options=list(dict.fromkeys(
+                    opts + sorted(v for v in table["Maps to"] if v.startswith(("stage:", "period:"))))),
+                required=True), "Why": st.column_config.TextColumn(width="large")})
+        new_map = {i: v for i, v in enumerate(edited["Maps to"]) if v != "(ignore)"}
+        changed = kind is not None and (kind_name != res.kind or new_map != res.mapping or res.ambiguous)
+        if changed and st.button("Apply this mapping", key=f"apply::{res.label}", type="primary"):
+            overrides[res.label] = (kind_name, new_map)
+            st.rerun()
+        ignored = res.ignored_columns
+        shown = ", ".join(ignored[:12]) + (f" and {len(ignored) - 12} more" if len(ignored) > 12 else "")
+        st.caption(esc(f"Header found on row {res.raw.header_row}."
+                       + (f" Not read: {shown}." if ignored else "")))
+    for header in res.ambiguous_decimals:
+        choice = st.radio(esc(f"'{header}': what does the dot in 1.500 mean here?"),
+                          ["a thousands separator (1.500 is fifteen hundred)",
+                           "a decimal point (1.500 is one and a half)"],
+                          index=None, key=f"decimal::{res.label}::{header}", horizontal=True)
+        if choice:
+            orders[f"{res.label}::{header}::decimal"] = "," if choice.startswith("a thousands") else "."
+            st.rerun()
+    if res.range_question:
+        span = st.date_input(esc(f"The report says '{res.range_question}': which dates does it cover?"),
+                             value=(), key=f"range::{res.label}")
+        if isinstance(span, tuple) and len(span) == 2:
+            orders[f"{res.label.lower()}::__range"] = f"{span[0].isoformat()}..{span[1].isoformat()}"
+            st.rerun()
+    for header in res.ambiguous_dates:
+        choice = st.radio(esc(f"'{header}': how are its dates written?"),
+                          ["day first (31/12/2025)", "month first (12/31/2025)"],
+                          index=None, key=f"order::{res.label}::{header}", horizontal=True)
+        if choice:
+            orders[f"{res.label}::{header}"] = "dmy" if choice.startswith("day") else "mdy"
+            st.rerun()
 
 
 profiles: list[dict] = []
@@ -62,13 +118,15 @@ if files or reloaded:
     overrides = st.session_state.setdefault("mapping_overrides", {})
     orders = st.session_state.setdefault("date_orders", {})
     names = st.session_state.setdefault("stage_names", {})
+    accepts = st.session_state.setdefault("accepts", {})
     key = hashlib.sha256("".join(u.sha256 for u in upload).encode()
+                         + repr(sorted((k, sorted(v)) for k, v in accepts.items())).encode()
                          + repr(sorted(overrides.items())).encode() + repr(sorted(orders.items())).encode()
                          + repr(sorted(names.items())).encode() + repr(profiles).encode()
                          + cache.version().encode()).hexdigest()
     if st.session_state.get("staged_key") != key:
         try:
-            st.session_state["staged"] = _stage(upload, overrides, orders, names, profiles)
+            st.session_state["staged"] = _stage(upload, overrides, orders, names, profiles, accepts)
         except UserError as exc:  # a choice that no longer fits (a profile naming a missing column)
             ui.user_error(exc)
             st.stop()
@@ -77,62 +135,39 @@ if files or reloaded:
 
     st.subheader("1. What was recognised")
     for res in staged.sheets:
+        rec = res.reconciliation or {}
+        # open where the user has something to decide or to check: rows merged or dropped
         open_it = (res.kind is None or res.ambiguous or bool(res.ambiguous_dates) or bool(res.ambiguous_decimals)
-                   or bool(res.range_question))
+                   or bool(res.range_question) or bool(rec.get("merged") or rec.get("dropped")))
         with st.expander(esc(uploads.sheet_title(res)), expanded=open_it):
-            if res.ambiguous:
-                st.warning("This sheet could be " + " or ".join(
-                    f"{fields.KINDS[k].label} ({c * 100:.0f}%)" for k, c in res.candidates[:3])
-                    + ": its columns do not settle which. Choose what it holds, then apply.")
-            current = None if res.ambiguous else (res.kind or "(skip)")
-            kind = st.selectbox("This sheet holds", KIND_CHOICES, format_func=_kind_label,
-                                index=KIND_CHOICES.index(current) if current else None,
-                                placeholder="Choose a kind...", key=f"kind::{res.label}")
-            if res.raw.headers:
-                kind_name = None if kind in (None, "(skip)") else kind
-                table = uploads.columns_table(res, kind_name)
-                opts = uploads.field_choices(kind_name, extra_stage_fields)
-                table["Maps to"] = [v if v in opts or v.startswith(("stage:", "period:")) else "(ignore)"
-                                    for v in table["Maps to"]]
-                edited = st.data_editor(
-                    table, key=f"map::{res.label}", hide_index=True, disabled=["Column", "How", "Why"],
-                    width="stretch",
-                    column_config={"Maps to": st.column_config.SelectboxColumn(
-                        "Maps to", options=list(dict.fromkeys(
-                            opts + sorted(v for v in table["Maps to"] if v.startswith(("stage:", "period:"))))),
-                        required=True), "Why": st.column_config.TextColumn(width="large")})
-                new_map = {i: v for i, v in enumerate(edited["Maps to"]) if v != "(ignore)"}
-                changed = kind is not None and (kind_name != res.kind or new_map != res.mapping or res.ambiguous)
-                if changed and st.button("Apply this mapping", key=f"apply::{res.label}", type="primary"):
-                    overrides[res.label] = (kind_name, new_map)
-                    st.rerun()
-                ignored = res.ignored_columns
-                shown = ", ".join(ignored[:12]) + (f" and {len(ignored) - 12} more" if len(ignored) > 12 else "")
-                st.caption(esc(f"Header found on row {res.raw.header_row}."
-                               + (f" Not read: {shown}." if ignored else "")))
-            for header in res.ambiguous_decimals:
-                choice = st.radio(esc(f"'{header}': what does a dot in 1.500 mean here?"),
-                                  ["a thousands separator (1.500 is fifteen hundred)", "a decimal point (1.500 is one and a half)"],
-                                  index=None, key=f"decimal::{res.label}::{header}", horizontal=True)
-                if choice:
-                    orders[f"{res.label}::{header}::decimal"] = "," if choice.startswith("a thousands") else "."
-                    st.rerun()
-            if res.range_question:
-                span = st.date_input(esc(f"The report says '{res.range_question}': which dates does it cover?"),
-                                     value=(), key=f"range::{res.label}")
-                if isinstance(span, tuple) and len(span) == 2:
-                    orders[f"{res.label.lower()}::__range"] = f"{span[0].isoformat()}..{span[1].isoformat()}"
-                    st.rerun()
-            for header in res.ambiguous_dates:
-                choice = st.radio(esc(f"'{header}': how are its dates written?"),
-                                  ["day first (31/12/2025)", "month first (12/31/2025)"],
-                                  index=None, key=f"order::{res.label}::{header}", horizontal=True)
-                if choice:
-                    orders[f"{res.label}::{header}"] = "dmy" if choice.startswith("day") else "mdy"
-                    st.rerun()
+            mapping_col, rows_col = st.columns([3, 2]) if res.reconciliation else (st.container(), None)
+            if rows_col is not None:
+                # what becomes of the sheet's rows, beside the mapping that decides it
+                rows_col.markdown("**Rows**")
+                rows_col.caption(esc(uploads.reconciliation_sentence(res)))
+                for line in uploads.reconciliation_lines(res):
+                    rows_col.caption(esc(line))
+            with mapping_col:
+                _sheet_mapping(res, overrides, orders, extra_stage_fields)
             if res.preview is not None and len(res.preview):
                 st.caption("Preview (first 20 rows, as they will be loaded)")
                 st.dataframe(format.table(res.preview), hide_index=True, width="stretch")
+
+
+    head = uploads.headline_table(staged)
+    asked = uploads.questions(staged)
+    if len(head) or asked:
+        st.subheader("What the load will produce")
+        st.caption("From this upload's rows, before anything is written: check them against what you expect.")
+        if len(head):
+            st.dataframe(head, hide_index=True, width="stretch",
+                         column_config={"Figure": st.column_config.TextColumn(width="medium")})
+        for q in asked:
+            # a result that cannot be right stops the load until it is answered here (or a mapping fixes it)
+            st.warning(esc(f"{q['sheet']}: {q['message']}"))
+            if st.checkbox(esc(f"{q['sheet']}: {q['answer']}"), key=f"accept::{q['sheet']}::{q['question']}"):
+                accepts.setdefault(q["sheet"], set()).add(q["question"])
+                st.rerun()
 
     unknown = uploads.unknown_stages(staged)
     if unknown or names:
@@ -197,6 +232,7 @@ if files or reloaded:
             st.session_state["last_load"] = result.as_dict()
             st.session_state.pop("reload_files", None)
             st.session_state.pop("stage_names", None)
+            st.session_state.pop("accepts", None)
             st.rerun()
 
 if st.session_state.get("last_load"):

@@ -122,21 +122,28 @@ def select_deals(st: Staging, res: SheetResult, t: str, c, i: int) -> str:
     won_time, lost_time = c("won_time", "timestamp"), c("lost_time", "timestamp")
     close_col = c("closed_at", "timestamp")
     has = st.columns_of(t)
-    # won: the flag, else the status, else the stage, else a won time
-    won_parts = [won_flag, f"case when {status} is not null then {status} = 'won' end",
-                 f"case when {stage} is not null and {stage} <> 'converted' then {stage} = 'won' end"]
+    # Outcome precedence, the one rule every deals sheet follows: an explicit won / closed flag, else a
+    # stage column holding won / lost vocabulary, else a status column (open / won / lost), else a won or
+    # lost time. A stage or status that is no outcome word (Prospecting; lifecycle statuses such as
+    # customer, churned, new, qualified, accepted, opportunity) decides nothing and the next source is read.
+    stage_d = f"case when {stage} = 'won' then 'won' when {stage} like 'exit:%' then 'lost' end"
+    status_d = f"case when {status} = 'won' then 'won' when {status} = 'lost' then 'lost' end"
+    won_parts = [won_flag, f"case when {stage_d} is not null then {stage_d} = 'won' end",
+                 f"case when {status_d} is not null then {status_d} = 'won' end"]
     if "won_time" in has:
         won_parts.append(f"{won_time} is not null")
     is_won = f"coalesce({', '.join(won_parts)}, false)"
-    # closed: the flag, else the status, else the stage, else a won or lost time
     active = blank_is_false(c("active", "boolean"))
     closed_parts = [closed_flag, f"case when {active} = false then true end",
-                    f"case when {status} is not null then {status} in ('won', 'lost') end",
-                    f"case when {stage} is not null and {stage} <> 'converted' "
-                    f"then {stage} = 'won' or {stage} like 'exit:%' end"]
+                    f"case when {stage_d} is not null then true end",
+                    f"case when {status_d} is not null then true when {status} = 'open' then false end"]
     if "won_time" in has or "lost_time" in has:
         closed_parts.append(f"{won_time} is not null or {lost_time} is not null")
     is_closed = f"({is_won} or coalesce({', '.join(closed_parts)}, false))"
+    flag_d = (f"case when {won_flag} then 'won' when {won_flag} = false and {closed_flag} then 'lost' "
+              f"when {won_flag} is null and {closed_flag} = false then 'open' end")
+    # the sources that say something and disagree (the report counts the rows; the first source wins)
+    conflict = f"len(list_distinct([{flag_d}, {stage_d}, {status_d}])) > 1"
     # a sheet whose only close column is an expected close date (SuiteCRM's date_closed, labelled
     # "Expected Close Date") closes its closed deals on it; one with an actual close column does not guess
     close_fallback = "" if "closed_at" in has else f", {c('expected_close_at', 'timestamp')}"
@@ -170,7 +177,8 @@ def select_deals(st: Staging, res: SheetResult, t: str, c, i: int) -> str:
             {currency(st, res, c)} as currency,
             {c('contact_id')} as contact_id, {c('account_id')} as account_id, {c('pipeline')} as pipeline,
             {c('current_stage')} is not null and {stage} is null as __unknown_stage,
-            {c('status')} is not null and {status} is null and {stage} is null as __unknown_status
+            {c('status')} is not null and {status} is null and {stage} is null as __unknown_status,
+            coalesce({conflict}, false) as __outcome_conflict
         from {t} {stage_join(t, c)} {status_join(t, c)}
     """
 
@@ -399,7 +407,9 @@ def select_stage_history(st: Staging, res: SheetResult, t: str, c, i: int) -> st
         keep = (f"lower(regexp_replace({c('field')}, '[^A-Za-z0-9]', '', 'g')) in "
                 f"({', '.join(repr(f) for f in STAGE_FIELDS)})")
     return f"""
-        select {i} as __part, source_row, {c('record_id')} as record_id, '{record_type}' as record_type,
+        select {i} as __part, source_row, coalesce({c('record_id')}, {c('record_name')}) as record_id,
+            '{record_type}' as record_type, {c('record_id')} is null as __by_name,
+            {c('amount', 'decimal(18,2)')} as __amount, {currency(st, res, c)} as __currency,
             {c('stage')} as stage_raw,
             case when sm.v = 'converted' then '{st.sql_stage}' else sm.v end as stage,
             {c('entered_at', 'timestamp')} as entered_at,
@@ -435,3 +445,37 @@ def arrow(st: Staging, table: str) -> pa.Table:
     # u_<table> is in upload order already (a dedupe sorts back): no sort here. The relation API hands
     # the rows to Arrow without the extra copy a DB-API result makes.
     return st.con.sql(f"select {', '.join(cols)} from u_{table}").to_arrow_table()
+
+
+def derive_deals(st: Staging) -> int:
+    """Deals from a stage history when the upload has no deals sheet: one deal per record of type deal;
+    its stage is the latest row's, it is won or lost by its outcome row (the close date is that row's
+    date), created on its first row, and its amount is the latest row's that has one. Returns how many."""
+    if "__amount" not in st.columns_of("u_stage_history"):
+        return 0
+    st.con.execute("""
+        create or replace table u_deals as
+        with h as (
+            select * from u_stage_history where record_type = 'deal'
+        ),
+        per as (
+            select record_id,
+                arg_max(stage_raw, (entered_at, source_row)) as current_stage,
+                arg_max(stage, (entered_at, source_row)) as last_stage,
+                coalesce(bool_or(stage = 'won'), false) as won,
+                coalesce(bool_or(stage like 'exit:%'), false) as lost,
+                max(entered_at) filter (where stage = 'won' or stage like 'exit:%') as closed_at,
+                min(entered_at) as created_at,
+                arg_max(__amount, (entered_at, source_row)) filter (where __amount is not null) as amount,
+                arg_max(__currency, (entered_at, source_row)) filter (where __amount is not null) as currency,
+                bool_or(__by_name) as by_name,
+                min(source_row) as source_row
+            from h group by record_id
+        )
+        select -1 as __part, source_row, record_id as deal_id, by_name as id_generated,
+            case when by_name then record_id end as deal_name, current_stage,
+            case when won then 'won' when last_stage like 'exit:%' then null else last_stage end as stage,
+            created_at, case when won or lost then closed_at end as closed_at, amount, won as is_won,
+            lost and not won as is_lost, won or lost as is_closed, currency
+        from per order by source_row""")
+    return st.q("select count(*) from u_deals")[0][0]

@@ -46,8 +46,19 @@ NEEDS: dict[str, list[tuple[str, ...]]] = {
     "targets": [("period", "period_start", "period_end"), ("revenue_target", "mql_quota")],
     "owners": [("owner", "first_name", "last_name", "owner_id", "email")],
     "accounts": [("company", "account_id")],
-    "stage_history": [("record_id",), ("stage",), ("entered_at",)],
+    "stage_history": [("record_id", "record_name"), ("stage",), ("entered_at",)],
 }
+
+# the plausibility questions a load can stop on, and what answering each means (--accept SHEET:QUESTION)
+QUESTIONS = {
+    "no_records": "load the sheet although none of its rows becomes a record",
+    "no_money": "load the ad or spend sheet with no cost (its spend is unknown)",
+    "no_outcomes": "load the deals although none is won or lost",
+    "merge_differs": "keep the last of the rows that share an id although their other values differ",
+    "drop_rows_with_ids": "drop rows with their own id that look like totals lines",
+    "keep_rows_with_ids": "keep rows with their own id that look like totals lines",
+}
+
 
 @dataclass
 class Choices:
@@ -58,6 +69,7 @@ class Choices:
     kinds: dict[str, str | None] = field(default_factory=dict)
     columns: dict[str, dict[str, str | None]] = field(default_factory=dict)  # sheet -> header -> field
     stages: dict[str, str] = field(default_factory=dict)
+    accept: dict[str, set[str]] = field(default_factory=dict)  # sheet -> plausibility questions answered
     profile_sheets: list[dict] = field(default_factory=list)  # entries of loaded profile files
 
     @staticmethod
@@ -83,6 +95,10 @@ class Choices:
                 out.update(cols)
         return out
 
+    def accepted_for(self, res: SheetResult) -> set[str]:
+        refs = self.refs(res)
+        return set().union(*(qs for ref, qs in self.accept.items() if ref.lower() in refs or ref == "*"))
+
     def profile_for(self, res: SheetResult) -> dict | None:
         """The profile entry with the same headers, else one naming the same sheet."""
         for entry in self.profile_sheets:
@@ -92,9 +108,16 @@ class Choices:
         return next((e for e in self.profile_sheets if str(e.get("sheet", "")).lower() in refs), None)
 
     @classmethod
-    def parse(cls, kinds: list[str] = (), maps: list[str] = (), stages: list[str] = ()) -> Choices:
-        """From the command line's --kind SHEET=KIND, --map SHEET:HEADER=FIELD, --stage NAME=STAGE."""
+    def parse(cls, kinds: list[str] = (), maps: list[str] = (), stages: list[str] = (),
+              accepts: list[str] = ()) -> Choices:
+        """From the command line's --kind SHEET=KIND, --map SHEET:HEADER=FIELD, --stage NAME=STAGE,
+        --accept SHEET:QUESTION."""
         out = cls()
+        for a in accepts:
+            ref, colon, question = a.rpartition(":")
+            if not colon or not ref.strip() or question.strip() not in QUESTIONS:
+                raise UserError(f"--accept {a!r}: expected SHEET:QUESTION, QUESTION one of {', '.join(QUESTIONS)}.")
+            out.accept.setdefault(ref.strip(), set()).add(question.strip())
         for k in kinds:
             ref, eq, kind = k.rpartition("=")
             kind = kind.strip().lower()
@@ -199,6 +222,8 @@ def detect_sheets(st: Staging, files: list[UploadFile], overrides: dict, choices
     """Read every file and decide each sheet's kind and column mapping (appended to `sheets`)."""
     ctx = st.ctx
     seen: set[str] = set()
+    names_used: set[str] = set()
+    samples: dict[int, str] = {}  # sheet -> its sample table
     pending: list[SheetResult] = []
     for fi, f in enumerate(files):
         if progress:
@@ -211,13 +236,19 @@ def detect_sheets(st: Staging, files: list[UploadFile], overrides: dict, choices
             bid, at, name = ctx.loaded_files[f.sha256]
             st.add("warning", f"was already loaded as batch {bid} ('{name}', {at[:16]}). Loading it "
                    "again replaces those rows with the same ones.", file=f.name, code="already_loaded")
+        # two files of one name (exports from two folders) are two sheets, never one: the second is
+        # named 'leads (2).csv' in the report, on the Data page and in --kind / --map
+        name = _unique(f.name, names_used)
         try:
-            raws = read_upload(f.name, f.data)
+            raws = read_upload(name, f.data)
         except UserError as exc:
             st.add("error", exc.message + (f" {exc.hint}" if exc.hint else ""), file=f.name,
                    sheet=exc.sheet, row=exc.row, code="unreadable")
             continue
+        sheet_names: set[str] = set()
         for raw in raws:
+            if raw.sheet_name is not None:  # a workbook with two sheets of one name (a sheet name differing only in case)
+                raw.sheet_name = _unique(raw.sheet_name, sheet_names, is_file=False)
             for note in raw.notes if raw.headers else ():  # the encoding it was read in
                 st.add("warning", note, file=raw.file_name, sheet=raw.sheet_name, code="encoding")
             res = SheetResult(raw, None, {}, signature(raw.headers), "proposed")
@@ -232,7 +263,8 @@ def detect_sheets(st: Staging, files: list[UploadFile], overrides: dict, choices
                 st.add("info", "is a hidden sheet (the workbook hides it; Dynamics 365 keeps its export "
                        "metadata in one); skipped. Choose its kind to load it.", res, code="hidden_sheet")
                 continue
-            res.profiles = sniff.profile_table(st.con, _sample(st, raw), min(len(raw.headers), MAX_COLUMNS))
+            samples[id(res)] = _sample(st, raw)
+            res.profiles = sniff.profile_table(st.con, samples[id(res)], min(len(raw.headers), MAX_COLUMNS))
             if len(raw.headers) > MAX_COLUMNS:
                 st.add("warning", f"has {len(raw.headers):,} columns: only the first {MAX_COLUMNS:,} are read (an "
                        "export's named columns come first; a sheet this wide is seldom CRM data).", res,
@@ -247,6 +279,9 @@ def detect_sheets(st: Staging, files: list[UploadFile], overrides: dict, choices
     for res in pending:
         if link_map.get(id(res)) and res.source == "proposed":
             _decide(st, res, overrides, choices, links=link_map[id(res)])
+    for res in pending:
+        if res.source == "proposed":
+            _history_shape(st, res, samples[id(res)], link_map.get(id(res), {}))
     _date_orders(st, pending)
     for res in pending:
         _report(st, res)
@@ -283,6 +318,58 @@ def _named_range(st: Staging, res: SheetResult) -> None:
         return
     res.range_question = phrase
 
+
+def _history_shape(st: Staging, res: SheetResult, sample: str, links: dict) -> None:
+    """A sheet where one key repeats with a stage and a date on each row is a stage history, with or
+    without ids (the deal named by its company or name), whatever kind its headers suggest: each key's
+    rows hold different stages, and a key with a stage is (nearly) never written twice."""
+    if res.kind not in {"deals", "leads"} and not (res.ambiguous and any(k == "stage_history" for k, _ in res.candidates)):
+        return
+    by = {f: i for i, f in res.mapping.items()}
+    if res.kind in {"deals", "leads"} and recognise.OWN_ID[res.kind] in by:
+        col_id = by[recognise.OWN_ID[res.kind]]
+        if col_id < len(res.profiles) and res.profiles[col_id].unique:
+            return  # the sheet's own ids are unique: one row per record
+    stage = by.get("current_stage", by.get("stage"))
+    key = next((by[f] for f in ("deal_id", "lead_id", "record_id", "deal_name", "company", "record_name")
+                if f in by), None)
+    # a date on each row, read or not by the kind the headers suggest ('Date' names no deal date)
+    dates = [p.index for p in res.profiles if p.n and p.date >= 0.8]
+    if stage is None or key is None or not dates:
+        return
+    r = st.q(f"""
+        with s as (select trim(c{key}) as k, trim(c{stage}) as v from {sample}
+                   where nullif(trim(c{key}), '') is not null and nullif(trim(c{stage}), '') is not null),
+        g as (select k, count(*) as n, count(distinct v) as nv from s group by k)
+        select (select count(*) from s), sum(n) filter (where n >= 2), count(*) filter (where n >= 2),
+               avg(nv) filter (where n >= 2), (select count(*) from (select distinct k, v from s))
+        from g""")[0]
+    rows, in_repeated, keys, stages_per_key, pairs = r
+    if not rows or rows < 6 or not keys or keys < 2:
+        return
+    if in_repeated < 0.6 * rows or (stages_per_key or 0) < 2 or pairs < 0.95 * rows:
+        return
+    hint = f"{res.raw.sheet_name or ''} {res.raw.file_name}"
+    p = recognise.propose(res.raw.headers, res.profiles, hint, links, kind="stage_history")
+    if not {"stage", "entered_at"} <= set(p.mapping.values()) or not {"record_id", "record_name"} & set(p.mapping.values()):
+        return
+    was = KINDS[res.kind].label if res.kind and not res.ambiguous else "ambiguous"
+    res.kind, res.mapping, res.decisions = "stage_history", p.mapping, p.decisions
+    res.ambiguous, res.confidence = False, max(res.confidence, 0.8)
+    st.add("info", f"one key ('{res.raw.headers[key]}') repeats with a different stage and a date on each row: read "
+           f"as a stage history (record, stage, when), not as {was}.", res, code="history_shape")
+
+
+def _unique(name: str, used: set[str], is_file: bool = True) -> str:
+    """The name, or 'name (2).ext' when the upload already has one of that name (case-insensitive)."""
+    suffix = Path(name).suffix if is_file else ""
+    stem, ext = (name[: -len(suffix)], suffix) if suffix else (name, "")
+    out, n = name, 1
+    while out.lower() in used:
+        n += 1
+        out = f"{stem} ({n}){ext}"
+    used.add(out.lower())
+    return out
 
 
 def _sample(st: Staging, raw: RawSheet) -> str:
@@ -419,6 +506,11 @@ def _links(st: Staging, sheets: list[SheetResult]) -> dict[int, dict[int, recogn
             continue
         own = next((i for i, f in res.mapping.items() if f == OWN_ID[res.kind]), None)
         if own is None:
+            continue
+        # a sheet whose 'own id' repeats is no table of those records (a history of the opportunities, a
+        # program's members): its ids are no target, so a sheet beside it keeps the kind it has alone
+        prof = res.profiles[own] if own < len(res.profiles) else None
+        if prof is not None and prof.n >= 4 and prof.distinct < 0.95 * prof.n:
             continue
         ids = _column_values(st, res, own)
         if ids:

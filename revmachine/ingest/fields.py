@@ -88,7 +88,7 @@ def F(name, type_, phrases, rules=(), weight=1.0, stored=True, label="") -> Fiel
 
 
 DATE_WORDS = "date time on at timestamp datetime day dt when"
-CREATED = "created create creation added add opened"
+CREATED = "created create creation added add opened acquisition acquired"
 CLOSE = "close closed closing"
 
 # --- leads / contacts / prospects / persons ----------------------------------------------------
@@ -530,9 +530,17 @@ STAGE_HISTORY = (
                           "deal stage", "stage to", "status:0.5", "lifecycle stage:0.8", "stage entered"), (), 2.0),
     F("entered_at", "timestamp", P("created date:0.8", "changed at", "change date", "date:0.6", "timestamp:0.8",
                                    "time:0.6", "update time", "entered at", "date entered", "log time",
-                                   "modified date:0.6", "changed on", "change time", "entered stage at",
+                                   "modified date:0.6", "changed on", "change time", "entered stage at", "edit date", "edited date",
+                                   "edited at",
                                    "stage entered date", "date changed", "created on:0.6", "log date"),
       [R("changed change entered update", DATE_WORDS, score=0.8)], 1.5),
+    # a history with no ids names its record (the deal by its company or name); the amount on a row is
+    # what deals derived from the history carry (stage.derive_deals)
+    F("record_name", "text", P("company", "company name", "account", "account name", "deal name", "opportunity name",
+                               "customer", "customer name", "client", "organization", "name:0.6", "deal:0.5"),
+      (), 0.5, False),
+    F("amount", "amount", P("amount", "deal value", "value:0.7", "deal amount", "opportunity amount",
+                            "deal size"), (), 0.2, False),
     F("field", "text", P("field", "property", "field name", "property name", "changed field", "attribute"), (),
       3.0, False),
     F("old_value", "text", P("old value", "from stage", "previous value", "old stage", "previous stage",

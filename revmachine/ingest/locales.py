@@ -131,7 +131,7 @@ _NAMED = {  # phrase -> (unit, n, includes the report's day)
     "yesterday": ("yesterday", 1), "gestern": ("yesterday", 1), "hier": ("yesterday", 1), "ayer": ("yesterday", 1),
     "ontem": ("yesterday", 1), "ieri": ("yesterday", 1), "gisteren": ("yesterday", 1),
     "this month": ("this_month", 0), "dieser monat": ("this_month", 0), "ce mois-ci": ("this_month", 0),
-    "este mes": ("this_month", 0), "este mes": ("this_month", 0), "questo mese": ("this_month", 0),
+    "este mes": ("this_month", 0), "questo mese": ("this_month", 0),
     "deze maand": ("this_month", 0), "month to date": ("this_month", 0),
     "last month": ("last_month", 0), "letzter monat": ("last_month", 0), "mois dernier": ("last_month", 0),
     "le mois dernier": ("last_month", 0), "mes pasado": ("last_month", 0), "el mes pasado": ("last_month", 0),

@@ -224,7 +224,7 @@ def _head_records(data: bytes, limit: int = HEADER_SCAN_ROWS, max_bytes: int = H
 def _read_head(data: bytes, delim: str | None):
     """(delimiter, [(cells, byte offset after the record, lines through the record)]) of the first
     records. The delimiter is sniffed on the first lines unless given."""
-    texts, gen, ends = _head_records(data)
+    _texts, gen, ends = _head_records(data)
     records: list[tuple[list[str], int, int]] = []
     if delim is None:
         first = []
@@ -233,7 +233,7 @@ def _read_head(data: bytes, delim: str | None):
             if len(first) >= HEADER_SCAN_ROWS:
                 break
         delim = _sniff_delimiter(first)
-        texts, gen, ends = _head_records(data)
+        _texts, gen, ends = _head_records(data)
     reader = csv.reader(gen(), delimiter=delim)
     while len(records) < HEADER_SCAN_ROWS:
         try:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from revmachine.ingest import headers as hdr
 from revmachine.ingest.fields import KINDS, Field, Kind
-from revmachine.ingest.sniff import ColumnProfile
+from revmachine.ingest.sniff import SF_PREFIXES, ColumnProfile
 
 MIN_PAIR = 0.3  # a weaker (column, field) match is not used
 MIN_KIND_SCORE = 1.8  # below this the sheet is not recognised (one id column alone scores 2)
@@ -124,8 +124,33 @@ def name_score(f: Field, h: hdr.Header, kind: Kind) -> float:
     return best
 
 
+# the Salesforce key prefixes each field of a kind holds: a column of ids feeds the field its prefix names,
+# whatever its header (an 'ID' column of account ids on opportunities is the account, not the opportunity)
+SF_FIELDS: dict[str, dict[str, frozenset[str]]] = {
+    "deals": {"deal_id": frozenset({"006"}), "account_id": frozenset({"001"}), "contact_id": frozenset({"003"}),
+              "lead_id": frozenset({"00Q"}), "owner": frozenset({"005"}), "campaign": frozenset({"701"})},
+    "leads": {"lead_id": frozenset({"00Q", "003"}), "contact_id": frozenset({"003"}), "account_id": frozenset({"001"}),
+              "converted_deal_id": frozenset({"006"}), "owner": frozenset({"005"}), "campaign": frozenset({"701"})},
+    "activities": {"activity_id": frozenset({"00T", "00U"}), "lead_id": frozenset({"00Q", "003"}),
+                   "deal_id": frozenset({"006", "001"}), "owner": frozenset({"005"})},
+    "owners": {"owner_id": frozenset({"005"}), "manager": frozenset({"005"})},
+    "accounts": {"account_id": frozenset({"001"}), "owner": frozenset({"005"})},
+    "campaigns": {"campaign_id": frozenset({"701"}), "owner": frozenset({"005"})},
+    "stage_history": {"record_id": frozenset({"006", "00Q"})},
+}
+
+
 def pair_score(f: Field, h: hdr.Header, p: ColumnProfile, kind: Kind) -> tuple[float, str]:
     """(score, how) of one column for one field."""
+    if p.sf_prefix and kind.name in SF_FIELDS:
+        # a column of Salesforce ids: its key prefix says which field it is
+        if p.sf_prefix not in SF_FIELDS[kind.name].get(f.name, frozenset()):
+            return 0.0, ""
+        ns = name_score(f, h, kind)
+        if ns > 0:
+            return ns, "name"
+        # by its values alone, below any header that names the field ('CreatedById' is no owner)
+        return (0.0, "") if h.has("created", "modified", "by", "last") else (0.6, "content")
     ns = name_score(f, h, kind)
     c = compat(f, p)
     if ns > 0:
@@ -154,6 +179,8 @@ def pair_score(f: Field, h: hdr.Header, p: ColumnProfile, kind: Kind) -> tuple[f
 
 def _evidence(f: Field, h: hdr.Header, p: ColumnProfile, how: str) -> str:
     if how == "content":
+        if p.sf_prefix:
+            return f"its values are Salesforce {SF_PREFIXES[p.sf_prefix]} ids (key prefix {p.sf_prefix})"
         if f.type in {"stage", "status"}:
             shown = ", ".join(repr(v) for v in p.stage_values[:3])
             return f"{p.stage * 100 if f.type == 'stage' else p.status * 100:.0f}% of its values are " \

@@ -20,6 +20,12 @@ import duckdb
 from revmachine.ingest import stages
 
 SAMPLE_ROWS = 1000
+
+# Salesforce record ids (15 or 18 characters) tell their object by their first three characters, the key
+# prefix (Salesforce Help 000385203, "Salesforce record ID prefixes"), whatever the column's header
+SF_PREFIXES = {"001": "account", "003": "contact", "005": "user", "006": "opportunity", "00Q": "lead",
+               "701": "campaign", "00T": "task", "00U": "event", "008": "opportunity history"}
+_SF_ID = r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
 STAGE_DISTINCT_MAX = 60  # a column with more distinct values is not a stage or status
 
 # values that mean 'nothing here' in exports; compared after trim, case-insensitive
@@ -84,6 +90,7 @@ class ColumnProfile:
     min_number: float | None = None
     avg_len: float = 0.0
     examples: list[str] = field(default_factory=list)
+    sf_prefix: str | None = None  # the Salesforce key prefix ('001', '006'...) nearly all its values share
     stage_values: list[str] = field(default_factory=list)  # distinct values, when few
 
     @property
@@ -180,6 +187,10 @@ def _profile_chunk(con: duckdb.DuckDBPyConnection, sample: str, cols: range) -> 
         f"count(*) filter (where regexp_matches({v}, '^\\d{{1,2}}\\.\\d{{1,2}}\\.\\d{{2,4}}'))",
         f"list(distinct {v}) filter (where regexp_matches({v}, '{_q(_GRP_DOT)}') "
         f"or regexp_matches({v}, '{_q(_GRP_COMMA)}'))[1:3]",
+        f"list(distinct substr({v}, 1, 3)) filter (where regexp_full_match({v}, '{_SF_ID[1:-1]}') "
+        f"and regexp_matches({v}, '[A-Za-z]') and regexp_matches({v}, '[0-9]'))",
+        f"count(*) filter (where regexp_full_match({v}, '{_SF_ID[1:-1]}') and regexp_matches({v}, '[A-Za-z]') "
+        f"and regexp_matches({v}, '[0-9]'))",
     ]
     # unpivoted first, so the expressions below are written once, not once per column
     rows = con.execute(f"""
@@ -206,6 +217,9 @@ def _profile_chunk(con: duckdb.DuckDBPyConnection, sample: str, cols: range) -> 
             p.day_first, p.month_first = r[19] or 0, r[20] or 0
             p.dec_comma, p.dec_dot, p.grp_dot, p.grp_comma, p.dotted_dates = (x or 0 for x in r[21:26])
             p.grp_examples = [str(x) for x in (r[26] or [])]
+            prefixes, sf_n = r[27] or [], r[28] or 0
+            if len(prefixes) == 1 and prefixes[0] in SF_PREFIXES and sf_n >= 0.9 * n:
+                p.sf_prefix = prefixes[0]
         out.append(p)
     return out
 

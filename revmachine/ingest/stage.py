@@ -11,6 +11,8 @@ a `Staged`: each sheet's result, the report's findings and one Arrow table per b
 3. parse values: typed.py types each mapped column with parsing.py's expressions;
 4. stage typed tables: build.py, one SELECT per kind into u_<table>;
 5. checks: checks.py, rows that are no data, keys, duplicates, values, links between sheets;
+6. preview: preview.py, each sheet's reconciliation (rows read = loaded + merged + dropped, by rule),
+   the plausibility questions, the headline figures the load will produce;
 
 then load.py writes a Staged in one transaction. Blocking errors stop the load; warnings are shown
 and the user decides.
@@ -21,7 +23,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from revmachine import config
-from revmachine.ingest import build, checks, detect, typed
+from revmachine.ingest import build, checks, detect, preview, typed
 from revmachine.ingest.fields import KINDS
 from revmachine.ingest.state import Context, Finding, SheetResult, Staged, Staging, UploadFile
 
@@ -46,12 +48,16 @@ def prepare(
     """
     ctx = ctx or Context.defaults()
     st = Staging(ctx, date_orders, config.timezone())
+    choices = choices or detect.Choices()
     sheets: list[SheetResult] = []
+    headline: dict = {}
     try:
-        detect.detect_sheets(st, files, overrides or {}, choices or detect.Choices(), sheets, progress)
+        detect.detect_sheets(st, files, overrides or {}, choices, sheets, progress)
+        st.accepted = {res.label: choices.accepted_for(res) for res in sheets}
         if progress:
             progress(0.65, "Typing and checking columns")
         tables = _type_and_check(st, sheets)
+        headline = preview.headline(st, tables) if tables else {}
         if not tables and not st.has_errors():
             st.add("error", "nothing to load: no sheet with data was recognised.",
                    file=", ".join(f.name for f in files), code="nothing_to_load")
@@ -62,7 +68,7 @@ def prepare(
         st.close()
     if progress:
         progress(0.8, "Checked")
-    return Staged(files, sheets, st.findings, tables)
+    return Staged(files, sheets, st.findings, tables, headline)
 
 
 def _type_and_check(st: Staging, sheets: list[SheetResult]) -> dict[str, pa.Table]:
@@ -89,6 +95,16 @@ def _type_and_check(st: Staging, sheets: list[SheetResult]) -> dict[str, pa.Tabl
                 f"select * exclude (__part) from u_{table} where __part = {i} "
                 "order by source_row limit 20").df()
             res.preview = res.preview[[c for c in res.preview.columns if not c.startswith("__")]]
+    if "stage_history" in parts_by_kind and "deals" not in parts_by_kind:
+        n = build.derive_deals(st)
+        if n:
+            tables["deals"] = build.arrow(st, "deals")
+            st.add("info", f"no deals sheet in this upload: {n:,} deals derived from the stage history (each "
+                   "deal's stage is its latest row's; won or lost from its outcome row, closed on that row's date; "
+                   "created on its first row; the amount from its latest row that has one).",
+                   parts_by_kind["stage_history"][0][0], count=n, code="deals_derived")
+    preview.reconcile(st, parts_by_kind)
+    preview.questions(st, parts_by_kind, sheets)
     if "leads" in parts_by_kind:
         tables.update(_stage_date_rows(st, parts_by_kind["leads"]))
     checks.links(st, tables, sheets)

@@ -25,6 +25,10 @@ The contract of `Staging` (the object each step receives):
   remembered mappings, files already loaded, loaded lead and deal ids); read only.
 * `date_orders`, `sheet_orders`, `upload_order`: day/month order chosen by the user, shown by a
   sheet's other date columns, shown by the upload (detect fills the last two).
+* `ledger` (a table of `con`: tbl, part, rule, how, source_row): every row a check takes out of the
+  load (how = dropped) or merges into another row (how = merged), under its rule, recorded with
+  `record(...)` before the rows leave u_<table>; preview.py reconciles each sheet from it: rows read =
+  rows loaded + rows merged + rows dropped.
 * lookup tables `stage_map(k, v)`, `status_words(k, v)`, `channel_keys(k)` are in `con` from the start.
 """
 
@@ -94,6 +98,9 @@ class SheetResult:
     unknown_stages: list[str] = field(default_factory=list)  # stage / status names the funnel does not know
     ambiguous_decimals: list[str] = field(default_factory=list)  # amount columns whose decimal mark is asked
     range_question: str | None = None  # a named range above the header ('All time') the load asks about
+    # rows read = loaded + merged + dropped (preview.reconcile): {"read", "loaded", "rules": [{rule, how,
+    # count, rows, what}]}
+    reconciliation: dict | None = None
 
     @property
     def label(self) -> str:
@@ -184,6 +191,7 @@ class Staged:
     sheets: list[SheetResult]
     findings: list[Finding]
     tables: dict[str, pa.Table]
+    headline: dict = field(default_factory=dict)  # the figures the load will produce (preview.headline)
 
     @property
     def errors(self) -> list[Finding]:
@@ -221,6 +229,7 @@ class Staging:
         # staging an upload must not take the server's memory: DuckDB spills or refuses past this
         self.con.execute(f"set memory_limit = '{config.staging_memory_mb()}MB'")
         self.findings: list[Finding] = []
+        self.accepted: dict[str, set[str]] = {}  # sheet label -> the plausibility questions the user answered
         self._n = 0
         # day/month order shown by other date columns of a sheet / of the upload (detect._date_orders)
         self.sheet_orders: dict[str, str] = {}
@@ -236,6 +245,14 @@ class Staging:
                          {"k": list(stages.STATUS_WORDS), "v": list(stages.STATUS_WORDS.values())})
         self.con.execute("create table channel_keys as select cast(unnest($k) as varchar) as k",
                          {"k": sorted(ctx.channel_keys)})
+        self.con.execute("create table ledger (tbl varchar, part integer, rule varchar, how varchar, "
+                         "source_row bigint)")
+
+    def record(self, table: str, rule: str, how: str, rows_sql: str, params: dict | None = None) -> None:
+        """The rows `rows_sql` selects (columns __part and source_row, from u_<table> or a subset of it)
+        leave the load of `table` under `rule`; how: 'dropped' | 'merged'. Call it before deleting them."""
+        self.con.execute(f"insert into ledger select $tbl, __part, $rule, $how, source_row from ({rows_sql})",
+                         {**(params or {}), "tbl": table, "rule": rule, "how": how})
 
     def close(self) -> None:
         self.con.close()
@@ -253,6 +270,11 @@ class Staging:
         else:
             file, sheet_name = kw.pop("file", None), sheet
         self.findings.append(Finding(level, message, file, sheet_name, **kw))
+
+    def accepts(self, res: SheetResult, question: str) -> bool:
+        """The user answered this plausibility question for this sheet (`--accept 'SHEET:QUESTION'`, or the
+        Data page's control)."""
+        return question in self.accepted.get(res.label, set())
 
     def has_errors(self) -> bool:
         return any(f.level == "error" for f in self.findings)

@@ -238,6 +238,11 @@ def test_duplicate_ids_and_out_of_order_dates_warn():
     data = (b"Lead ID,Create Date,MQL Date\nA,2026-01-05,2026-01-01\nA,2026-01-06,2026-01-07\n"
             b"B,2026-01-05,\n")
     s = prep(("d.csv", data))
+    # two rows of lead A whose values differ: merging them is a question, answered with --accept
+    assert [f.code for f in s.errors] == ["question:merge_differs"]
+    from revmachine.ingest import detect
+
+    s = stage.prepare([stage.UploadFile("d.csv", data)], choices=detect.Choices.parse(accepts=["d.csv:merge_differs"]))
     assert s.ok
     codes = {f.code for f in s.findings}
     assert {"duplicate_id", "dates_out_of_order"} <= codes

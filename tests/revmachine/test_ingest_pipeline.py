@@ -14,7 +14,7 @@ INGEST = Path(__file__).resolve().parents[2] / "revmachine" / "ingest"
 MODULES = sorted(p.stem for p in INGEST.glob("*.py") if p.stem != "__init__")
 # the steps in order (the vocabulary modules, headers / fields / stages / sniff / parsing / platforms
 # and the readers' helpers, may be used by any step)
-STEPS = ["readers", "recognise", "state", "detect", "typed", "build", "checks", "stage", "load"]
+STEPS = ["readers", "recognise", "state", "detect", "typed", "build", "checks", "preview", "stage", "load"]
 
 
 def _imports(name: str, source: str | None = None) -> set[str]:
