@@ -118,8 +118,33 @@ def _stage_files(args):
                 raise UserError(f"--stage {name}={st}: {st!r} is not a configured stage; choose one of "
                                 f"{', '.join(known)}.")
         ctx.aliases = {**ctx.aliases, **choices.stages}
-    orders = {"*": args.date_order} if args.date_order else None
-    return path, choices, stage.prepare(files, ctx, date_orders=orders, choices=choices)
+    return path, choices, stage.prepare(files, ctx, date_orders=answers(args), choices=choices)
+
+
+def answers(args) -> dict[str, str] | None:
+    """The user's answers to the load's questions, from the command line: the day/month order of
+    ambiguous dates (`*`), the decimal mark of ambiguous amounts (`*decimal`), and the dates a named
+    range covers (`SHEET::__range`)."""
+    out: dict[str, str] = {}
+    if getattr(args, "date_order", None):
+        out["*"] = args.date_order
+    if getattr(args, "decimal_mark", None):
+        out["*decimal"] = "," if args.decimal_mark == "comma" else "."
+    for r in getattr(args, "range", None) or []:
+        ref, eq, span = r.rpartition("=")
+        a, dots, b = span.partition("..")
+        if not eq or not dots or not ref.strip():
+            raise UserError(f"--range {r!r}: expected SHEET=START..END, e.g. --range 'report.csv=2024-01-01..2024-10-31'.")
+        try:
+            import datetime as _dt
+
+            start, end = _dt.date.fromisoformat(a.strip()), _dt.date.fromisoformat(b.strip())
+        except ValueError:
+            raise UserError(f"--range {r!r}: the dates must be written YYYY-MM-DD.") from None
+        if end < start:
+            raise UserError(f"--range {r!r}: the range ends before it starts.")
+        out[f"{ref.strip().lower()}::__range"] = f"{start.isoformat()}..{end.isoformat()}"
+    return out or None
 
 
 def _sheet_json(res) -> dict:
@@ -498,6 +523,11 @@ def build_parser() -> argparse.ArgumentParser:
     dbopt(sp)
     sp.add_argument("--replace", action="store_true", help="replace the tables the files hold (default: append)")
     sp.add_argument("--date-order", choices=["dmy", "mdy"], help="day/month order for ambiguous date columns")
+    sp.add_argument("--decimal-mark", choices=["comma", "dot"],
+                    help="decimal mark of amount columns whose values cannot tell (1.500: 1500 or 1.5)")
+    sp.add_argument("--range", action="append", default=[], metavar="SHEET=START..END",
+                    help="the dates a report covers when the line above its header names a range that "
+                         "cannot be resolved ('All time'), e.g. --range 'report.csv=2024-01-01..2024-10-31'")
     sp.add_argument("--format", choices=["text", "json"], default="text")
     _choice_options(sp)
     sp.set_defaults(fn=cmd_load)
@@ -506,6 +536,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("files", nargs="+")
     dbopt(sp)
     sp.add_argument("--date-order", choices=["dmy", "mdy"], help="day/month order for ambiguous date columns")
+    sp.add_argument("--decimal-mark", choices=["comma", "dot"],
+                    help="decimal mark of amount columns whose values cannot tell (1.500: 1500 or 1.5)")
+    sp.add_argument("--range", action="append", default=[], metavar="SHEET=START..END",
+                    help="the dates a report covers when the line above its header names a range that "
+                         "cannot be resolved ('All time'), e.g. --range 'report.csv=2024-01-01..2024-10-31'")
     sp.add_argument("--format", choices=["text", "json"], default="text")
     sp.add_argument("--save-profile", metavar="OUT.json", help="write the mapping as a profile file")
     _choice_options(sp)

@@ -106,6 +106,20 @@ def _sheet_mapping(res: stage.SheetResult, overrides: dict, orders: dict, extra_
         shown = ", ".join(ignored[:12]) + (f" and {len(ignored) - 12} more" if len(ignored) > 12 else "")
         st.caption(esc(f"Header found on row {res.raw.header_row}."
                        + (f" Not read: {shown}." if ignored else "")))
+    for header in res.ambiguous_decimals:
+        choice = st.radio(esc(f"'{header}': what does the dot in 1.500 mean here?"),
+                          ["a thousands separator (1.500 is fifteen hundred)",
+                           "a decimal point (1.500 is one and a half)"],
+                          index=None, key=f"decimal::{res.label}::{header}", horizontal=True)
+        if choice:
+            orders[f"{res.label}::{header}::decimal"] = "," if choice.startswith("a thousands") else "."
+            st.rerun()
+    if res.range_question:
+        span = st.date_input(esc(f"The report says '{res.range_question}': which dates does it cover?"),
+                             value=(), key=f"range::{res.label}")
+        if isinstance(span, tuple) and len(span) == 2:
+            orders[f"{res.label.lower()}::__range"] = f"{span[0].isoformat()}..{span[1].isoformat()}"
+            st.rerun()
     for header in res.ambiguous_dates:
         choice = st.radio(esc(f"'{header}': how are its dates written?"),
                           ["day first (31/12/2025)", "month first (12/31/2025)"],
@@ -151,8 +165,8 @@ if files or reloaded:
     for res in staged.sheets:
         rec = res.reconciliation or {}
         # open where the user has something to decide or to check: rows merged or dropped
-        open_it = (res.kind is None or res.ambiguous or bool(res.ambiguous_dates)
-                   or bool(rec.get("merged") or rec.get("dropped")))
+        open_it = (res.kind is None or res.ambiguous or bool(res.ambiguous_dates) or bool(res.ambiguous_decimals)
+                   or bool(res.range_question) or bool(rec.get("merged") or rec.get("dropped")))
         with st.expander(esc(uploads.sheet_title(res)), expanded=open_it):
             mapping_col, rows_col = st.columns([3, 2]) if res.reconciliation else (st.container(), None)
             if rows_col is not None:

@@ -226,8 +226,12 @@ def select_ads(st: Staging, res: SheetResult, t: str, c, i: int) -> str:
         end = f"coalesce({c('period_end', 'date')}, {c('period_start', 'date')})"
     elif "period" in has:
         start = c("period", "date")
+        # a 'Month' or 'Week' column (in the report's language: 'Monat', 'Mois', 'Week', 'Semaine'...) holds
+        # each period's first day
+        month = words & {"month", "monat", "mois", "mes", "mese", "maand"}
+        week = words & {"week", "woche", "semaine", "semana", "settimana"}
         end = (f"cast(date_trunc('month', {start}) + interval 1 month - interval 1 day as date)"
-               if "month" in words else f"cast({start} + interval 6 day as date)" if "week" in words else start)
+               if month else f"cast({start} + interval 6 day as date)" if week else start)
     elif rng:
         start, end = f"date '{rng[0].isoformat()}'", f"date '{rng[1].isoformat()}'"
     else:

@@ -25,13 +25,16 @@ from revmachine.errors import UserError
 from revmachine.ingest import recognise, sniff
 from revmachine.ingest.fields import KINDS
 from revmachine.ingest.headers import normalize
-from revmachine.ingest.platforms import preamble_range, vendor_date_order
+from revmachine.ingest.platforms import platform_of, preamble_range, vendor_date_order
 from revmachine.ingest.readers import RawSheet, read_upload
 from revmachine.ingest.recognise import OWN_ID
 from revmachine.ingest.stages import STANDARD_STAGES
 from revmachine.ingest.state import SheetResult, Staging, UploadFile
 from revmachine.textsafe import cut_list
 
+# columns of a sheet that are profiled and mapped: weighing every field of every kind for each column
+# costs ~4 ms a column, and a sheet of 16,384 columns (a hostile .ods of 1 KB) held the load for minutes
+MAX_COLUMNS = 1000
 PROFILE_ROWS = sniff.SAMPLE_ROWS
 MAX_LISTED = 8  # headers named in a message before '... and N more'
 
@@ -280,6 +283,8 @@ def detect_sheets(st: Staging, files: list[UploadFile], overrides: dict, choices
                 st.add("warning", note, file=raw.file_name, sheet=raw.sheet_name, code="encoding")
             res = SheetResult(raw, None, {}, signature(raw.headers), "proposed")
             res.report_range = preamble_range(raw.preamble) if raw.preamble else None
+            if res.report_range is None and raw.preamble:
+                _named_range(st, res)
             sheets.append(res)
             if not raw.headers:
                 st.add("info", "is empty; skipped.", res, code="empty_sheet")
@@ -289,7 +294,11 @@ def detect_sheets(st: Staging, files: list[UploadFile], overrides: dict, choices
                        "metadata in one); skipped. Choose its kind to load it.", res, code="hidden_sheet")
                 continue
             samples[id(res)] = _sample(st, raw)
-            res.profiles = sniff.profile_table(st.con, samples[id(res)], len(raw.headers))
+            res.profiles = sniff.profile_table(st.con, samples[id(res)], min(len(raw.headers), MAX_COLUMNS))
+            if len(raw.headers) > MAX_COLUMNS:
+                st.add("warning", f"has {len(raw.headers):,} columns: only the first {MAX_COLUMNS:,} are read (an "
+                       "export's named columns come first; a sheet this wide is seldom CRM data).", res,
+                       row=raw.header_row, code="too_many_columns")
             pending.append(res)
     if progress:
         progress(0.55, "Recognising sheets and columns")
@@ -306,6 +315,38 @@ def detect_sheets(st: Staging, files: list[UploadFile], overrides: dict, choices
     _date_orders(st, pending)
     for res in pending:
         _report(st, res)
+
+
+def _named_range(st: Staging, res: SheetResult) -> None:
+    """A range line that names its range instead of giving dates ('Last 30 days', 'Letzte 7 Tage', 'All
+    time'): resolved against the day the report was made when a line above the header says it
+    ('Date Generated: ...'), and said in the report; otherwise (and always for 'All time', whose first
+    day no line gives) the user's answer is used, or asked for (`load --range SHEET=START..END`)."""
+    import datetime as dt
+
+    from revmachine.ingest import locales
+
+    named = locales.named_range(res.raw.preamble)
+    if named is None:
+        return
+    kind, phrase = named
+    for ref in Choices.refs(res):
+        given = st.date_orders.get(f"{ref}::__range")
+        if given:
+            a, _, b = given.partition("..")
+            res.report_range = (dt.date.fromisoformat(a), dt.date.fromisoformat(b))
+            st.add("info", f"the range above its header says '{phrase}': read as {a} to {b}, as you chose.", res,
+                   code="named_range")
+            return
+    day = locales.report_day(res.raw.preamble)
+    rng = locales.resolve_named(kind, phrase, day) if day else None
+    if rng:
+        res.report_range = rng
+        st.add("info", f"the range above its header says '{phrase}': read as {rng[0].isoformat()} to "
+               f"{rng[1].isoformat()}, counted back from the day the report was made ({day.isoformat()}).", res,
+               code="named_range")
+        return
+    res.range_question = phrase
 
 
 def _history_shape(st: Staging, res: SheetResult, sample: str, links: dict) -> None:
@@ -362,11 +403,14 @@ def _unique(name: str, used: set[str], is_file: bool = True) -> str:
 
 
 def _sample(st: Staging, raw: RawSheet) -> str:
-    """Table sample_<n>: the first rows of a sheet as text (for the column profiles)."""
+    """Table sample_<n>: the first rows of a sheet as text (for the column profiles), its first
+    MAX_COLUMNS columns."""
     name = st.new_name("sample")
+    n = min(len(raw.headers), MAX_COLUMNS)
     if raw.csv is not None:
         for attempt in range(2):
-            q, params = raw.csv.select(parallel=False, lenient=True)
+            q, params = raw.csv.select(parallel=False, lenient=True,
+                                       columns=list(range(n)) if raw.csv.ncols > MAX_COLUMNS else None)
             try:
                 st.con.execute(f"create or replace table {name} as select * from ({q}) "
                                f"limit {PROFILE_ROWS}", params)
@@ -375,11 +419,13 @@ def _sample(st: Staging, raw: RawSheet) -> str:
                 if attempt == 0 and raw.csv.transcode():
                     continue
                 # no sample (the load's strict read reports what is wrong with the file, by row)
-                cols = ", ".join(f"cast(null as varchar) as c{i}" for i in range(raw.csv.ncols))
+                cols = ", ".join(f"cast(null as varchar) as c{i}" for i in range(min(raw.csv.ncols, n)))
                 st.con.execute(f"create or replace table {name} as select {cols} limit 0")
                 break
     else:
-        st.con.register(f"{name}__src", raw.table.slice(0, PROFILE_ROWS))
+        have = set(raw.table.column_names)
+        st.con.register(f"{name}__src", raw.table.slice(0, PROFILE_ROWS).select(
+            [f"c{i}" for i in range(n) if f"c{i}" in have] + ["source_row"]))
         st.con.execute(f"create table {name} as select * exclude (source_row) from {name}__src")
         st.con.unregister(f"{name}__src")
     return name
@@ -426,7 +472,11 @@ def _decide(st: Staging, res: SheetResult, overrides: dict, choices: Choices, li
         fixed.update({i: f"period:{i}" for i in wide})
     if kind is not None:
         _check_fields(res, kind, {i: f for i, f in fixed.items() if not (f or "").startswith("period:")})
-    p = recognise.propose(raw.headers, res.profiles, hint, links, kind=kind if forced else None, fixed=fixed)
+    shown = raw.headers[:len(res.profiles)]  # the columns profiled (MAX_COLUMNS at most)
+    p = recognise.propose(shown, res.profiles, hint, links, kind=kind if forced else None,
+                          fixed={i: f for i, f in fixed.items() if i < len(shown)})
+    p.decisions += [recognise.Decision(i, h, None, "ignored", 0.0, "past the columns read")
+                    for i, h in enumerate(raw.headers) if i >= len(shown)]
     if forced and how == "proposed" and not res.wide_periods:
         how = "corrected"
     for i in res.wide_periods:
@@ -559,7 +609,10 @@ def _date_orders(st: Staging, sheets: list[SheetResult]) -> None:
         dates = [res.profiles[i] for i, f in res.mapping.items()
                  if i < len(res.profiles) and res.field_type(f) in {"timestamp", "date"}]
         all_dates += dates
-        o = order(dates) or (vendor_date_order(res.raw) if res.kind == "ads" else None)
+        o = order(dates)
+        if o is None and res.kind == "ads" and vendor_date_order(res.raw):
+            o = vendor_date_order(res.raw)
+            st.vendor_orders[res.label] = platform_of(res.raw)
         if o:
             st.sheet_orders[res.label] = o
     st.upload_order = order(all_dates)
@@ -588,6 +641,14 @@ def _report(st: Staging, res: SheetResult) -> None:
         return
     kind = KINDS[res.kind]
     for group in missing_needs(res):
+        if "__range" in group and res.range_question:
+            why = ("its first day is in no line of the file" if "all" in res.range_question.lower() or
+                   not any(c.isdigit() for c in res.range_question) else "no line says the day the report was made")
+            st.add("error", f"has no date column, and the range above its header says '{res.range_question}': "
+                   f"{why}, so its spend cannot be placed in time. Give the dates it covers (Data page, or "
+                   f"`load --range '{raw.label}=YYYY-MM-DD..YYYY-MM-DD'`).", res, row=raw.header_row,
+                   code="named_range_unresolved")
+            continue
         names = " or ".join(kind.field(g).label for g in group if not g.startswith("__"))
         extra = " (or a date range above the header)" if "__range" in group else ""
         st.add("error", f"looks like a {kind.label} sheet but has no {names} column{extra}. Map one on the "

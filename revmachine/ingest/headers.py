@@ -109,7 +109,22 @@ def segment(word: str) -> list[str]:
     return best[n] if best[n] and len(best[n]) > 1 else [word]
 
 
+_LETTERS = {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "Æ": "AE", "Œ": "OE", "Ø": "O", "ł": "l", "Ł": "L"}
+
+
+def _fold_accents(s: str) -> str:
+    """'Coût' -> 'Cout', 'Impressões' -> 'Impressoes', 'Währungscode' -> 'Wahrungscode': headers in the
+    UI languages of the exports compare without their accents (as the field phrases are written)."""
+    if s.isascii():
+        return s
+    import unicodedata
+
+    s = "".join(_LETTERS.get(ch, ch) for ch in s)
+    return "".join(ch for ch in unicodedata.normalize("NFKD", s) if not unicodedata.combining(ch))
+
+
 def _words(s: str) -> list[str]:
+    s = _fold_accents(s)
     s = s.replace("&", " and ").replace("#", " number ").replace("%", " percent ")
     s = _split_camel(s)
     tokens = [w for w in re.split(r"[^0-9A-Za-z]+", s.lower()) if w]

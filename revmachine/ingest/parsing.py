@@ -20,6 +20,11 @@ ISO = [
     "%a, %d %b %Y %H:%M:%S", "%B %d, %Y %I:%M %p", "%b %d, %Y %I:%M:%S %p", "%B %d, %Y %H:%M",
     "%d-%b-%Y %H:%M", "%d-%b-%Y %H:%M:%S", "%d %B %Y %H:%M", "%A, %B %d, %Y", "%a, %b %d, %Y",
     "%b %d, %Y, %I:%M %p", "%B %d, %Y, %I:%M %p", "%b %d %Y %I:%M %p", "%d %b, %Y", "%Y%m%d",
+    # Zoho CRM's exports: '14 Mar, 2021 00:01:00'; a dotted day before a month name ('1. Okt. 2024',
+    # once the month is read as English: locales.month_sql)
+    "%d %b, %Y %H:%M:%S", "%d %b, %Y %H:%M", "%d %b, %Y %I:%M %p", "%d %b, %Y %I:%M:%S %p",
+    "%d %b %Y %H:%M:%S", "%d %b %Y %I:%M %p", "%d. %b %Y", "%d. %b %Y %H:%M", "%d. %b %Y %H:%M:%S",
+    "%d.%b %Y", "%b %d, %Y %H:%M:%S", "%d-%b-%Y %I:%M %p",
 ]
 ISO_TZ = [
     "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%d %H:%M:%S.%f%z",
@@ -132,8 +137,13 @@ def timestamp_expr(col: str, fmt: DateFormat, order: str | None, tz: str) -> str
             f"when regexp_matches({v}, '{TZ_RE}') "
             f"then timezone('{tz_sql}', try_strptime({_tz_clean(v)}, {_lit(ISO_TZ)}))"
         )
-    # ISO text takes DuckDB's fast cast; everything else the detected formats
-    plain = f"coalesce({iso_cast(v)}, try_strptime({v}, {_lit(fmts)}))"
+    # ISO text takes DuckDB's fast cast; everything else the detected formats; a month written in
+    # another language ('1 oktober 2024', '14 mars 2021') is read once its name is English
+    from revmachine.ingest.locales import month_sql
+
+    local = (f"case when regexp_matches({v}, '[A-Za-z\u00c0-\u024f]') "
+             f"then try_strptime({month_sql(v)}, {_lit(fmts)}) end")
+    plain = f"coalesce({iso_cast(v)}, try_strptime({v}, {_lit(fmts)}), {local})"
     return "case " + " ".join(parts) + f" else {plain} end" if parts else plain
 
 
@@ -145,9 +155,22 @@ _PERIOD_WORDS = (r"(?i)\s*(/|per\s+|a\s+)?(mo|mth|month|monthly|yr|year|yearly|a
                  r"quarter|quarterly|one[ -]?time)\.?\s*$")
 
 
-def amount_expr(col: str) -> str:
+MAX_AMOUNT = 1e16  # decimal(18, 2) holds up to 9,999,999,999,999,999.99: a larger value is no amount
+
+
+def _money(x: str) -> str:
+    """A double as decimal(18, 2); NULL when it is too large for one (the cell is then reported as
+    unreadable, with its row, instead of failing the whole load)."""
+    return f"case when abs({x}) < {MAX_AMOUNT} then cast({x} as decimal(18, 2)) end"
+
+
+def amount_expr(col: str, decimal: str | None = None) -> str:
     """'$1,200.50', '1.200,50 €', '(300)', '-45', '1e6', 'USD 1,200.00', '$1.2M', '12K' -> decimal(18,2);
-    NULL when unreadable or a placeholder ('--', 'N/A', '< 10%')."""
+    NULL when unreadable or a placeholder ('--', 'N/A', '< 10%'), or too large for an amount.
+
+    decimal: the column's decimal mark, decided from all its values and the file's conventions
+    (decimal_mark): ',' reads '1.500' as 1500 and '12,5' as 12.5; '.' reads '1,500' as 1500 and
+    '1.5' as 1.5; None decides per value (a value with both marks: the last one is the decimal)."""
     v = f"trim({col})"
     mult = (f"(case when regexp_matches({v}, '(?i)\\d\\s*k\\b\\W*$') then 1e3 "
             f"when regexp_matches({v}, '(?i)\\d\\s*(mm|mn|m)\\b\\W*$') then 1e6 "
@@ -158,9 +181,19 @@ def amount_expr(col: str) -> str:
     s = f"regexp_replace({bare}, '[^0-9,.]', '', 'g')"
     last_dot = f"(length({s}) - instr(reverse({s}), '.'))"
     last_comma = f"(length({s}) - instr(reverse({s}), ','))"
+    # the column's mark reads only the values that cannot tell on their own ('1.500', '1,500');
+    # '1.234,56' and '12,5' say their mark themselves, whatever the column's
+    by_mark = ""
+    if decimal == ",":
+        by_mark = (f"when regexp_full_match({s}, '\\d{{1,3}}(\\.\\d{{3}})+') then try_cast(replace({s}, '.', '') as double) "
+                   f"when regexp_full_match({s}, '\\d+,\\d+') then try_cast(replace({s}, ',', '.') as double)")
+    elif decimal == ".":
+        by_mark = (f"when regexp_full_match({s}, '\\d{{1,3}}(,\\d{{3}})+') then try_cast(replace({s}, ',', '') as double) "
+                   f"when regexp_full_match({s}, '\\d+\\.\\d+') then try_cast({s} as double)")
     number = f"""(case
         when regexp_full_match({v}, '[+-]?\\d+(\\.\\d+)?[eE][+-]?\\d+') then try_cast({v} as double)
         when {s} = '' then null
+        {by_mark}
         when instr({s}, '.') > 0 and instr({s}, ',') > 0 then
             case when {last_dot} > {last_comma}
                 then try_cast(replace({s}, ',', '') as double)
@@ -182,12 +215,15 @@ def amount_expr(col: str) -> str:
             f"'(?i)(us|ca|a|c|nz|hk|r)\\$', '$', 'g'), '[A-Za-z]') or regexp_matches({v}, '[%<>]'))")
     full = (
         f"case when {junk} and not regexp_full_match({v}, '[+-]?\\d+(\\.\\d+)?[eE][+-]?\\d+') then null "
-        f"else cast((case when {negative} then -abs({number}) else {number} end) * {mult} as decimal(18, 2)) end"
+        f"else {_money(f'(case when {negative} then -abs({number}) else {number} end) * {mult}')} end"
     )
     # a plain number ('1200.5', '-45', '1e6') takes DuckDB's cast: the same value as the rules
-    # above give it, without their regular expressions (NaN and infinity are not plain numbers)
+    # above give it, without their regular expressions (NaN and infinity are not plain numbers).
+    # With a decimal comma, a dot is a thousands separator: '1.500' is not the plain number 1.5
     plain = f"try_cast({col} as double)"
-    return f"case when isfinite({plain}) then cast({plain} as decimal(18, 2)) else {full} end"
+    if decimal == ",":
+        plain = f"case when not contains({col}, '.') then {plain} end"
+    return f"case when isfinite({plain}) then {_money(plain)} else {full} end"
 
 
 # currency signs -> ISO codes ('$' is read as US dollars only where other currencies are marked too)
@@ -225,12 +261,31 @@ def pct_expr(col: str, scale: float) -> str:
             f"else {num} / {float(scale)} end")
 
 
-def number_expr(col: str) -> str:
-    return f"cast({amount_expr(col)} as double)"
+def decimal_mark(p, hint: str | None, text_file: bool) -> str | None:
+    """A column's decimal mark ('.' or ','), from all its sampled values (sniff.ColumnProfile): a mark
+    followed by 1-2 or 4+ digits, or the later of two marks ('1.234,56'), is the decimal; the other is
+    the thousands separator. A column whose values cannot tell ('1.500', '12.000' only) follows the
+    file's conventions (`hint`: the other amount columns, a ';' delimiter, dd.mm.yyyy dates); with no
+    convention, a text file's '1.500' is 'ask' (1.5 or 1500 is the user's answer, never a guess), and
+    '1,500' the English thousands. A workbook's numbers are typed: a dot is their decimal."""
+    if p is None:
+        return hint
+    comma, dot = p.dec_comma, p.dec_dot
+    if comma or dot:
+        return "," if comma > dot else "."
+    if p.grp_dot:
+        return hint or ("ask" if text_file else ".")
+    if p.grp_comma:
+        return hint or "."
+    return hint
 
 
-def integer_expr(col: str) -> str:
-    return f"try_cast(round({amount_expr(col)}) as integer)"
+def number_expr(col: str, decimal: str | None = None) -> str:
+    return f"cast({amount_expr(col, decimal)} as double)"
+
+
+def integer_expr(col: str, decimal: str | None = None) -> str:
+    return f"try_cast(round({amount_expr(col, decimal)}) as integer)"
 
 
 TRUE_WORDS = ("yes", "y", "true", "t", "1", "1.0", "x", "won", "closed won", "win", "ja", "oui", "si", "s\u00ed",

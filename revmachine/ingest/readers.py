@@ -74,22 +74,34 @@ def clean_headers(cells: list[object]) -> list[str]:
     return out
 
 
+HEADER_CELLS = 1000  # cells of a row weighed when looking for the header (a sheet of 16,384 columns
+# has its named columns first; weighing every cell of every candidate row is what hung the load)
+
+
 def find_header_row(rows: list[list[object]]) -> int:
     """Index of the header among the first rows: the one naming the most known columns.
 
     A title block above the header scores nothing; ties go to the earliest row. With no known
-    header at all, the first row with two or more text cells is taken.
+    header at all, the first row with two or more text cells is taken. Only a row's first
+    HEADER_CELLS cells are weighed, and each distinct text once.
     """
+    known: dict[str, bool] = {}
+
+    def is_known(t: str) -> bool:
+        if t not in known:
+            known[t] = len(t) <= 200 and is_known_header(t)
+        return known[t]
+
     best, best_score = -1, 0
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        texts = [str(c) for c in row if c is not None and str(c).strip()]
-        score = sum(1 for t in texts if is_known_header(t))
+        texts = [str(c) for c in row[:HEADER_CELLS] if c is not None and str(c).strip()]
+        score = sum(1 for t in texts if is_known(t))
         if score > best_score:
             best, best_score = i, score
     if best >= 0:
         return best
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        texts = [c for c in row if c is not None and str(c).strip() and not _is_number(str(c))]
+        texts = [c for c in row[:HEADER_CELLS] if c is not None and str(c).strip() and not _is_number(str(c))]
         if len(texts) >= 2:
             return i
     return 0
@@ -174,38 +186,78 @@ def _preamble(rows: list[list[object]]) -> list[str]:
     return out
 
 
-def _decode_head(data: bytes) -> str:
-    """The first 64 KB as text (UTF-8, its odd non-UTF-8 bytes as Windows-1252, or all Windows-1252
-    when it has no UTF-8 at all: encoding.py), a character cut at the end dropped."""
-    head = data[:65536]
-    if len(data) > len(head):
-        for back in range(1, 4):  # a multi-byte character cut by the 64 KB boundary
-            if len(head) > back and head[-back] >= 0xC0:
-                head = head[:-back]
+HEAD_MAX_BYTES = 8 * 2**20  # the lines searched for the header (a header over 64 KB is fine; a row may
+# hold 2 MB, encoding.MAX_LINE_BYTES)
+# a line ends where the CSV reader ends one: CR LF, LF or a lone CR (never a form feed, U+2028 or any other
+# character str.splitlines() also splits on: those are text inside a cell)
+_EOL = re.compile(rb"\r\n|\n|\r")
+_BARE_CR = re.compile(rb"\r(?!\n)")
+
+
+def _head_records(data: bytes, limit: int = HEADER_SCAN_ROWS, max_bytes: int = HEAD_MAX_BYTES):
+    """The first `limit` CSV records of the file, read by Python's csv reader from its physical lines,
+    with the byte offset where each record ends and the number of lines it ends on. One notion of a
+    line, the CSV reader's: a quoted cell spanning lines (a vendor's instructions above the header, a
+    header cell with a line break) is one record; a form feed or U+2028 is text. Returns (lines as
+    text, [(cells, end offset, lines read)])."""
+    ends = [0]  # byte offset after each physical line given to the reader
+    texts: list[str] = []
+    end = min(len(data), max_bytes)
+
+    def lines():
+        pos = 0
+        for m in _EOL.finditer(data, 0, end):
+            chunk = data[pos:m.end()]
+            pos = m.end()
+            ends.append(pos)
+            text = encoding.to_utf8(chunk).data.decode("utf-8")
+            if not texts and text.startswith("\ufeff"):
+                text = text[1:]
+            texts.append(text)
+            yield text
+        if pos < end and end == len(data):  # a last line without a line end
+            ends.append(end)
+            text = encoding.to_utf8(data[pos:end]).data.decode("utf-8")
+            texts.append(text[1:] if not texts and text.startswith("\ufeff") else text)
+            yield texts[-1]
+
+    return texts, lines, ends
+
+
+def _read_head(data: bytes, delim: str | None):
+    """(delimiter, [(cells, byte offset after the record, lines through the record)]) of the first
+    records. The delimiter is sniffed on the first lines unless given."""
+    _texts, gen, ends = _head_records(data)
+    records: list[tuple[list[str], int, int]] = []
+    if delim is None:
+        first = []
+        for t in gen():
+            first.append(t)
+            if len(first) >= HEADER_SCAN_ROWS:
                 break
-    text = encoding.to_utf8(head).data.decode("utf-8")
-    return text[1:] if text.startswith("\ufeff") else text
+        delim = _sniff_delimiter(first)
+        _texts, gen, ends = _head_records(data)
+    reader = csv.reader(gen(), delimiter=delim)
+    while len(records) < HEADER_SCAN_ROWS:
+        try:
+            rec = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise UserError(f"could not be read as CSV on this row ({exc}).", row=reader.line_num,
+                            hint="A cell this large is not CRM data: check that this is the export you meant.") from None
+        records.append((rec, ends[reader.line_num], reader.line_num))
+    return delim, records
 
 
-def _line_offset(data: bytes, lines: int) -> int:
-    """Byte offset just after the first `lines` line ends."""
-    pos = 0
-    for _ in range(lines):
-        nl = data.find(b"\n", pos)
-        if nl < 0:
-            return len(data)
-        pos = nl + 1
-    return pos
-
-
-_BLANK_LINE = re.compile(rb"\n\r?\n")
+_BLANK_LINE = re.compile(rb"\n\r?(?=\r?\n)")
 
 
 def read_text(name: str, data: bytes) -> list[RawSheet]:
-    """CSV/TSV: the delimiter sniffed and the header found on the first lines; the rows are read
-    later by DuckDB's CSV reader straight from the file (RawSheet.csv), with no Python pass over
-    them, unless blank lines need Python's reader to keep the row numbers exact. UTF-16/32 is
-    converted first; other encodings and the CSV's structure are checked in encoding.py."""
+    """CSV/TSV: the delimiter sniffed and the header found among the first records; the rows are read
+    later by DuckDB's CSV reader from a private copy of the file holding the rows after the header
+    (RawSheet.csv), with no Python pass over them. UTF-16/32 is converted first; other encodings and
+    the CSV's structure are checked in encoding.py."""
     notes: list[str] = []
     if encoding.wide_encoding(data):
         dec = encoding.to_utf8(data)
@@ -217,23 +269,26 @@ def read_text(name: str, data: bytes) -> list[RawSheet]:
             file=name,
             hint="Export the data again as .csv (UTF-8) or .xlsx.",
         )
-    lines = _decode_head(data).splitlines()[:HEADER_SCAN_ROWS]
-    delim = "\t" if Path(name).suffix.lower() == ".tsv" else _sniff_delimiter(lines)
-    head_rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim))
+    if b"\r" in data and _BARE_CR.search(data):
+        # CR-only line ends (or a mix): one line end for the readers below (DuckDB's strict reader
+        # takes one kind per file); a CR inside a quoted cell becomes a line break there, as it shows
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    delim, records = _read_head(data, "\t" if Path(name).suffix.lower() == ".tsv" else None)
+    head_rows = [r for r, _e, _n in records]
     if not any(any(c.strip() for c in r) for r in head_rows):
         raise UserError("has no data: no non-blank line in its first rows.", file=name)
-    # csv.reader drops nothing, so index == line index among the first lines
     h = find_header_row([[c if c.strip() else None for c in r] for r in head_rows])
     headers = clean_headers([c if c.strip() else None for c in head_rows[h]])
     ncols = max(len(headers), *(len(r) for r in head_rows[h:] or [[]]))
     headers += clean_headers([None] * ncols)[len(headers):]
-    body_rows = [(h + 2 + i, len(r)) for i, r in enumerate(head_rows[h + 1:]) if any(c.strip() for c in r)]
+    start, header_lines = records[h][1], records[h][2]
+    first_line = header_lines + 1  # the line the first row after the header starts on
+    body_rows = [(records[i - 1][2] + 1, len(r)) for i, r in enumerate(head_rows) if i > h and any(c.strip() for c in r)]
     wide = [row for row, n in body_rows if n > len(head_rows[h])]
     if wide and len(wide) < len(body_rows):  # some rows, not a column every row has
         notes.append(f"has rows with more fields than its header's {len(head_rows[h])} (rows "
                      f"{cut_list(wide, 5)}): their extra values are in unnamed columns, which are not loaded. "
                      "A value holding an unquoted delimiter does this: check those rows.")
-    start = _line_offset(data, h + 1)
     quotes = data.count(b'"', start)  # one pass for both structure checks (0.06-0.18 s at 154 MB)
     open_at = encoding.unclosed_quote(data, start, count=quotes)
     if open_at is not None:
@@ -241,37 +296,13 @@ def read_text(name: str, data: bytes) -> list[RawSheet]:
                         "one cell.", file=name, row=open_at,
                         hint="Close the quote on that row (a quote inside a quoted value is written \"\"), "
                              "or save the file again from Excel, and upload again.")
-    has_blank_lines = (_BLANK_LINE.search(data, start) is not None  # one pass (two finds took two)
-                       or data[start:start + 2] in (b"\n", b"\r\n"))
-
-    if has_blank_lines:
-        # exact row numbers need the line count of each record: Python's csv reader gives it
-        dec = encoding.to_utf8(data[start:])
-        if dec.encoding != "utf-8":
-            notes.append(dec.message(first_line=h + 2))
-        text = dec.data.decode("utf-8")
-        reader = csv.reader(io.StringIO(text), delimiter=delim)
-        cols: list[list[str | None]] = [[] for _ in range(ncols)]
-        rownums: list[int] = []
-        for rec in _records(reader, name, h + 1):
-            if not any(c.strip() for c in rec):
-                continue
-            rownums.append(h + 1 + reader.line_num)
-            if len(rec) > ncols:
-                raise _too_many_fields(name, rownums[-1], len(rec), ncols)
-            for i in range(ncols):
-                v = rec[i] if i < len(rec) else None
-                cols[i].append(v if v is None or v.strip() else None)
-        table = pa.table({**{f"c{i}": pa.array(cols[i], pa.string()) for i in range(ncols)},
-                          "source_row": pa.array(rownums, pa.int64())})
-        return [RawSheet(name, None, h + 1, headers, table, notes, preamble=_preamble(head_rows[:h]))]
-
-    spool = _spool_dir(len(data))
+    records_n = encoding.count_records(data, start, quotes)
+    spool = _spool_dir(len(data) - start)
     try:
         with tempfile.NamedTemporaryFile(prefix=f"{STAGING_PREFIX}{os.getpid()}-", suffix=".csv", delete=False,
                                          dir=spool) as tmp:
             try:
-                tmp.write(data)
+                _write_rows(tmp, data, start, delim)
             except OSError:
                 Path(tmp.name).unlink(missing_ok=True)
                 raise
@@ -279,25 +310,49 @@ def read_text(name: str, data: bytes) -> list[RawSheet]:
         raise UserError(f"could not be staged: no room for its temporary copy in {spool or tempfile.gettempdir()} "
                         f"({exc.strerror}).", file=name,
                         hint="Free some space there (or set TMPDIR to a disk with room) and try again.") from None
-    return [RawSheet(name, None, h + 1, headers, None, notes,
-                     csv=CsvSource(tmp.name, delim, ncols, h + 1, encoding.count_records(data, start, quotes)),
+    return [RawSheet(name, None, header_lines, headers, None, notes,
+                     csv=CsvSource(tmp.name, delim, ncols, 0, records_n, first_line=first_line),
                      preamble=_preamble(head_rows[:h]))]
 
 
-STAGING_PREFIX = "revmachine-stage-"  # the CSV copies DuckDB reads; db.cleanup removes a dead process's
+def _write_rows(out, data: bytes, start: int, delim: str) -> None:
+    """The rows after the header, as DuckDB's reader gets them: line ends as LF (a CRLF file may hold
+    LF inside its quoted cells, and DuckDB takes one kind of line end per file), and a blank line
+    (outside a quoted cell) as a line holding one delimiter, an empty row DuckDB keeps, so that its
+    rows and the file's lines stay one to one (DuckDB skips a blank line, and every row after it
+    would be numbered one too low). Written in pieces: no second copy of the file in memory."""
+    view = memoryview(data)
+    crlf = data.find(b"\r\n", start) >= 0
 
-
-def _records(reader, name: str, skip: int):
-    """The reader's records; a malformed one (a cell over the field size limit) is a UserError."""
-    while True:
-        try:
-            yield next(reader)
-        except StopIteration:
+    def write(a: int, b: int) -> None:
+        if not crlf:
+            out.write(view[a:b])
             return
-        except csv.Error as exc:
-            raise UserError(f"could not be read as CSV on this row ({exc}).", file=name,
-                            row=skip + reader.line_num,
-                            hint="A cell this large is not CRM data: check that this is the export you meant.") from None
+        while a < b:  # 16 MB pieces, cut after a line end (a CR LF is never split)
+            cut = min(b, a + 16 * 2**20)
+            if cut < b:
+                nl = data.rfind(b"\n", a, cut)
+                cut = nl + 1 if nl > a else cut
+            out.write(bytes(view[a:cut]).replace(b"\r\n", b"\n"))
+            a = cut
+
+    pos, quotes_before, last = start, 0, start
+    fill = delim.encode()
+    # from the header's own line end, so that a blank line right under the header counts
+    for m in _BLANK_LINE.finditer(data, max(start - 1, 0)):
+        if m.start() < start - 1:
+            continue
+        quotes_before += data.count(b'"', last, m.start())
+        last = m.start()
+        if quotes_before % 2:  # inside a quoted cell: its text
+            continue
+        write(pos, m.start() + 1)
+        out.write(fill)
+        pos = m.start() + 1
+    write(pos, len(data))
+
+
+STAGING_PREFIX = "revmachine-stage-"  # the CSV copies DuckDB reads; db.cleanup removes a dead process's
 
 
 def _too_many_fields(name: str, row: int, found: int, expected: int) -> UserError:
@@ -345,6 +400,7 @@ class CsvSource:
     skip: int
     records: int | None = None  # rows after the header when the file has no quotes (counted when read)
     notes: list[str] = field(default_factory=list)  # what the report says about the file's encoding
+    first_line: int = 1  # the line of the original file the copy's first line is
 
     def select(self, parallel: bool = True, columns: list[int] | None = None,
                lenient: bool = False) -> tuple[str, dict]:
@@ -386,18 +442,17 @@ class CsvSource:
                     n = con.execute(f"select count(*) from {table}").fetchall()[0][0]
                     if n != self.records:
                         raise self._lost_rows(n)
-                return f"cast(rowid + {int(self.skip) + 1} as bigint)"
+                return f"cast(rowid + {int(self.skip) + int(self.first_line)} as bigint)"
             if attempt == 0 and not self.transcode():
                 break
-        raise _csv_error(last)
+        raise _csv_error(last, self.first_line - 1)
 
     def _lost_rows(self, n: int) -> UserError:
         data = Path(self.path).read_bytes()
-        start = _line_offset(data, self.skip)
-        long = encoding.long_line(data, start)
+        long = encoding.long_line(data, 0)
         if long:
             return UserError(f"has a row of {long[1] / 2**20:,.1f} MB, over the {encoding.MAX_LINE_BYTES / 2**20:.0f} MB "
-                             "a row may hold.", row=long[0],
+                             "a row may hold.", row=long[0] + self.first_line - 1,
                              hint="A cell this large is not CRM data: check that this is the export you meant.")
         return UserError(f"has {self.records:,} rows but only {n:,} could be read as CSV.",
                          hint="Save the file again from Excel as CSV and upload again.")
@@ -414,7 +469,7 @@ class CsvSource:
         except OSError as exc:
             raise UserError(f"could not be converted to UTF-8 in its temporary copy ({exc.strerror}).",
                             hint="Free some space in the temp directory and try again.") from None
-        msg = dec.message()
+        msg = dec.message(first_line=self.first_line)
         if msg:
             self.notes.append(msg)
         return True
@@ -426,11 +481,12 @@ class CsvSource:
 _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
 
 
-def _csv_error(exc: duckdb.Error | None) -> UserError:
-    """DuckDB's CSV error as a message with the row and what to do."""
+def _csv_error(exc: duckdb.Error | None, lines_before: int = 0) -> UserError:
+    """DuckDB's CSV error as a message with the row (of the original file: `lines_before` lines precede
+    the copy DuckDB read) and what to do."""
     text = str(exc or "")
     m = _CSV_LINE.search(text)
-    row = int(m.group(1)) if m else None
+    row = int(m.group(1)) + lines_before if m else None
     cols = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
     if cols:
         return _too_many_fields(None, row, int(cols.group(2)), int(cols.group(1)))

@@ -48,6 +48,12 @@ _MONEY = ("^[(\\-\u2212+]?\\s*([A-Za-z]{3}|[$\u20ac\u00a3\u00a5\u20b9]|R\\$|A\\$
           "[(\\-\u2212]?\\d[\\d.,\\s\u2019']*\\s*([kKmMbB]|bn|mn|mm|MM)?\\s*([A-Za-z]{3}|[$\u20ac\u00a3\u00a5\u20b9])?\\s*\\)?-?$")
 _NUMERIC_DM = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{2,4}"
 _ID = r"^[A-Za-z0-9{][A-Za-z0-9_\-:.{}/#@]{0,63}$"  # one token, no spaces
+# a number's decimal mark, told by its digits: a mark followed by 1-2 or 4+ digits at the end, or the
+# later of two marks; a lone group of three digits after a mark tells nothing ('1.500', '1,500')
+_DEC_COMMA = r"(^|[^\d.,])\d+(\.\d{3})*,(\d{1,2}|\d{4,})\D*$|\d\.\d{3},\d+\D*$"
+_DEC_DOT = r"(^|[^\d.,])\d+(,\d{3})*\.(\d{1,2}|\d{4,})\D*$|\d,\d{3}\.\d+\D*$"
+_GRP_DOT = r"^\D*\d{1,3}(\.\d{3})+\D*$"
+_GRP_COMMA = r"^\D*\d{1,3}(,\d{3})+\D*$"
 _PERIOD = (r"(?i)^((fy|q)\s?\d|quarter\s?\d|\d{4}\s?-?\s?(q|h)\d|(q|h)\d\s?-?\s?\d{2,4}|\d{4}-\d{2}$|"
            r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?[ \-']*\d{2,4}$|\d{4}$|fy\s?\d{2,4})")
 
@@ -74,6 +80,12 @@ class ColumnProfile:
     status: float = 0.0  # share of values that are open / won / lost words
     day_first: int = 0  # numeric dates whose first part is over 12 (31/01/2026): day first
     month_first: int = 0  # ... whose second part is over 12 (01/31/2026): month first
+    dec_comma: int = 0  # values whose decimal mark is a comma ('12,34', '1.234,56', '0,1234')
+    dec_dot: int = 0  # ... a dot ('12.34', '1,234.56')
+    grp_dot: int = 0  # values that only a convention can read: '1.500' (1.5 or 1500?)
+    grp_comma: int = 0  # ... '1,500'
+    dotted_dates: int = 0  # dd.mm.yyyy dates (a decimal-comma locale writes them)
+    grp_examples: list[str] = field(default_factory=list)  # a few of the values only a convention reads
     max_number: float | None = None
     min_number: float | None = None
     avg_len: float = 0.0
@@ -168,6 +180,13 @@ def _profile_chunk(con: duckdb.DuckDBPyConnection, sample: str, cols: range) -> 
         f"list(distinct {v})[1:4]",
         f"count(*) filter (where try_cast(regexp_extract({v}, '{_NUMERIC_DM}', 1) as integer) > 12)",
         f"count(*) filter (where try_cast(regexp_extract({v}, '{_NUMERIC_DM}', 2) as integer) > 12)",
+        f"count(*) filter (where regexp_matches({v}, '{_q(_DEC_COMMA)}'))",
+        f"count(*) filter (where regexp_matches({v}, '{_q(_DEC_DOT)}'))",
+        f"count(*) filter (where regexp_matches({v}, '{_q(_GRP_DOT)}'))",
+        f"count(*) filter (where regexp_matches({v}, '{_q(_GRP_COMMA)}'))",
+        f"count(*) filter (where regexp_matches({v}, '^\\d{{1,2}}\\.\\d{{1,2}}\\.\\d{{2,4}}'))",
+        f"list(distinct {v}) filter (where regexp_matches({v}, '{_q(_GRP_DOT)}') "
+        f"or regexp_matches({v}, '{_q(_GRP_COMMA)}'))[1:3]",
         f"list(distinct substr({v}, 1, 3)) filter (where regexp_full_match({v}, '{_SF_ID[1:-1]}') "
         f"and regexp_matches({v}, '[A-Za-z]') and regexp_matches({v}, '[0-9]'))",
         f"count(*) filter (where regexp_full_match({v}, '{_SF_ID[1:-1]}') and regexp_matches({v}, '[A-Za-z]') "
@@ -196,7 +215,9 @@ def _profile_chunk(con: duckdb.DuckDBPyConnection, sample: str, cols: range) -> 
             p.max_number, p.min_number, p.avg_len = r[15], r[16], float(r[17] or 0)
             p.examples = [str(x) for x in (r[18] or [])]
             p.day_first, p.month_first = r[19] or 0, r[20] or 0
-            prefixes, sf_n = r[21] or [], r[22] or 0
+            p.dec_comma, p.dec_dot, p.grp_dot, p.grp_comma, p.dotted_dates = (x or 0 for x in r[21:26])
+            p.grp_examples = [str(x) for x in (r[26] or [])]
+            prefixes, sf_n = r[27] or [], r[28] or 0
             if len(prefixes) == 1 and prefixes[0] in SF_PREFIXES and sf_n >= 0.9 * n:
                 p.sf_prefix = prefixes[0]
         out.append(p)
@@ -213,9 +234,13 @@ def _stage_shares(con: duckdb.DuckDBPyConnection, sample: str, profiles: list[Co
 def _stage_share_chunk(con: duckdb.DuckDBPyConnection, sample: str, few: list[ColumnProfile]) -> None:
     if not few:
         return
-    sel = " union all ".join(
-        f"select {p.index} as i, v, count(*) as n from (select {null_if_sentinel(f'c{p.index}')} as v "
-        f"from {sample}) where v is not null group by v" for p in few)
+    # unpivoted, one grouped query per chunk (a union of one aggregate per column took 1.3 s per 100
+    # columns to plan)
+    cols = ", ".join(f"c{p.index}" for p in few)
+    sel = (f"with wide as (select {cols} from {sample}), "
+           f"long as (unpivot wide on {cols} into name col value raw), "
+           f"x as (select cast(substr(col, 2) as integer) as i, {null_if_sentinel('raw')} as v from long) "
+           "select i, v, count(*) as n from x where v is not null group by i, v")
     by: dict[int, list[tuple[str, int]]] = {}
     for i, v, n in con.execute(sel).fetchall():
         by.setdefault(i, []).append((v, n))

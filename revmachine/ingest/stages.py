@@ -90,13 +90,20 @@ STAGE_SYNONYMS: dict[str, str] = {
         "closed/won", "deal won", "won deal", "client", "active customer",
         # other languages
         "gewonnen", "gagne", "gagnee", "ganado", "ganada", "ganho", "ganha", "vinto", "vinta", "gewonnen deal",
-        "abgeschlossen gewonnen"), "won"),
+        "abgeschlossen gewonnen",
+        # Salesforce's 'Closed Won' and HubSpot's 'Closed won' in the six languages' UIs
+        "geschlossen und gewonnen", "geschlossen gewonnen", "fermee gagnee", "ferme gagne", "conclue gagnee",
+        "cerrada ganada", "cerrado ganado", "fechado ganho", "fechada ganha", "fechado e ganho", "chiusa vinta",
+        "chiuso vinto", "gesloten gewonnen", "gesloten en gewonnen"), "won"),
     **dict.fromkeys(_keys(
         "lost", "closed lost", "closedlost", "closed lost final", "loss", "closed - lost", "closed/lost",
         "closed lost to competition", "lost to competition", "out-sold", "outsold", "canceled", "cancelled",
         "abandoned", "deal lost", "lost lead", "no longer interested", "dead",
         # other languages
-        "verloren", "perdu", "perdue", "perdido", "perdida", "perso", "persa", "abgeschlossen verloren"),
+        "verloren", "perdu", "perdue", "perdido", "perdida", "perso", "persa", "abgeschlossen verloren",
+        "geschlossen und verloren", "geschlossen verloren", "fermee perdue", "ferme perdu", "conclue perdue",
+        "cerrada perdida", "cerrado perdido", "fechado perdido", "fechada perdida", "fechado e perdido",
+        "chiusa persa", "chiuso perso", "gesloten verloren", "gesloten en verloren"),
         "exit:lost"),
     **dict.fromkeys(_keys(
         "disqualified", "unqualified", "junk", "junk lead", "bad data", "not qualified", "dq", "disqualify",
@@ -114,10 +121,16 @@ STAGE_SYNONYMS: dict[str, str] = {
 STATUS_WORDS: dict[str, str] = {
     **dict.fromkeys(_keys("open", "active", "in progress", "on hold", "pending", "ongoing", "new"), "open"),
     **dict.fromkeys(_keys("won", "closed won", "win", "closed - won", "success", "successful", "gewonnen",
-                          "gagne", "ganado", "ganho", "vinto"), "won"),
+                          "gagne", "gagnee", "ganado", "ganada", "ganho", "ganha", "vinto", "vinta",
+                          "geschlossen und gewonnen", "cerrada ganada", "fechado ganho", "chiusa vinta",
+                          "gesloten gewonnen", "fermee gagnee"), "won"),
     **dict.fromkeys(_keys("lost", "closed lost", "loss", "closed - lost", "canceled", "cancelled",
-                          "abandoned", "out-sold", "outsold", "deleted", "verloren", "perdu", "perdido",
-                          "perso", "dead"), "lost"),
+                          "abandoned", "out-sold", "outsold", "deleted", "verloren", "perdu", "perdue",
+                          "perdido", "perdida", "perso", "persa", "dead", "geschlossen und verloren",
+                          "cerrada perdida", "fechado perdido", "chiusa persa", "gesloten verloren",
+                          "fermee perdue"), "lost"),
+    **dict.fromkeys(_keys("offen", "ouvert", "ouverte", "abierto", "abierta", "aberto", "aberta", "aperto",
+                          "aperta", "open"), "open"),
 }
 
 # values a lead-conversion flag or an outcome boolean holds (bool columns are typed by parsing.bool_expr)

@@ -96,6 +96,8 @@ class SheetResult:
     typed_fields: dict[str, str] = field(default_factory=dict)  # field -> header of the columns typed
     wide_periods: dict[int, tuple] = field(default_factory=dict)  # column -> (start, end): a period per column
     unknown_stages: list[str] = field(default_factory=list)  # stage / status names the funnel does not know
+    ambiguous_decimals: list[str] = field(default_factory=list)  # amount columns whose decimal mark is asked
+    range_question: str | None = None  # a named range above the header ('All time') the load asks about
     # rows read = loaded + merged + dropped (preview.reconcile): {"read", "loaded", "rules": [{rule, how,
     # count, rows, what}]}
     reconciliation: dict | None = None
@@ -236,6 +238,7 @@ class Staging:
         # day/month order shown by other date columns of a sheet / of the upload (detect._date_orders)
         self.sheet_orders: dict[str, str] = {}
         self.upload_order: str | None = None
+        self.vendor_orders: dict[str, str] = {}  # sheet -> the platform whose documented date order it follows
         self.stage_map = stages.stage_lookup(ctx.stages, ctx.aliases)
         # one statement each (an executemany runs one per row)
         self.con.execute("create table stage_map as select cast(unnest($k) as varchar) as k, "

@@ -33,6 +33,7 @@ def type_sheet(st: Staging, res: SheetResult) -> str | None:
     exprs: dict[str, str] = {}  # field -> typed expression
     sentinel_free: list[str] = []  # text fields whose null sentinels ('--', 'N/A') become NULL
     checked: dict[str, str] = {}  # field -> its raw column, where a value can fail to type
+    marks = _decimal_marks(st, res)
     for ci, fname in res.mapping.items():
         col = f"c{ci}"
         ftype = res.field_type(fname)
@@ -41,13 +42,13 @@ def type_sheet(st: Staging, res: SheetResult) -> str | None:
             expr = parsing.iso_first_expr(col)
             exprs[fname] = expr if ftype == "timestamp" else f"cast({expr} as date)"
         elif ftype == "amount":
-            exprs[fname] = parsing.amount_expr(col)
+            exprs[fname] = parsing.amount_expr(col, marks.get(ci))
             if prof is not None and prof.money_marked > 0:
                 exprs[f"__cur_{fname}"] = parsing.currency_mark_expr(col)
         elif ftype == "integer":
-            exprs[fname] = parsing.integer_expr(col)
+            exprs[fname] = parsing.integer_expr(col, marks.get(ci))
         elif ftype == "number":
-            exprs[fname] = parsing.number_expr(col)
+            exprs[fname] = parsing.number_expr(col, marks.get(ci))
         elif ftype == "pct":
             big = prof is not None and prof.max_number is not None and prof.max_number > 1
             exprs[fname] = parsing.pct_expr(col, 100 if big else 1)
@@ -136,7 +137,11 @@ def _type_dates(st: Staging, res: SheetResult, tname: str, header_of: dict[str, 
         b = f"\"__bad_{fname}\""
         values = f"(select {b} as v from {tname} where {b} is not null)"
         fmt = parsing.detect_dates(st.con, values, ["v"])["v"]
-        expr = _date_expr(st, res, fmt, b, header_of[fname])
+        example = None
+        if fmt.ambiguous:  # a value of the column itself, for the message
+            ex = st.q(f"select v from {values} where regexp_matches(v, '{parsing.NUMERIC_DMY_RE}') limit 1")
+            example = ex[0][0] if ex else None
+        expr = _date_expr(st, res, fmt, b, header_of[fname], example)
         if expr is None:
             dropped += [f"\"{fname}\"", b]
             continue
@@ -147,22 +152,61 @@ def _type_dates(st: Staging, res: SheetResult, tname: str, header_of: dict[str, 
     return bool(dropped)
 
 
-def _date_expr(st: Staging, res: SheetResult, fmt: parsing.DateFormat, col: str, header: str) -> str | None:
+def _date_expr(st: Staging, res: SheetResult, fmt: parsing.DateFormat, col: str, header: str,
+               example: str | None = None) -> str | None:
     key = f"{res.label}::{header}"
     order = st.date_orders.get(key) or st.date_orders.get("*") or fmt.order
     if fmt.ambiguous and order is None:
         order = st.sheet_orders.get(res.label) or st.upload_order
         if order:
-            where = "other date columns of this sheet" if res.label in st.sheet_orders else \
-                "the other sheets of this upload"
-            st.add("info", f"cannot tell day from month on its own (no day over 12); read as "
-                   f"{'day' if order == 'dmy' else 'month'} first, like the {where}.", res, column=header,
-                   code="date_order_inferred")
+            first = "day" if order == "dmy" else "month"
+            if res.label in st.vendor_orders:
+                why = f"the order {st.vendor_orders[res.label]} documents for its reports"
+            elif res.label in st.sheet_orders:
+                why = "like the other date columns of this sheet"
+            else:
+                why = "like the other sheets of this upload"
+            st.add("info", f"cannot tell day from month on its own (no day over 12"
+                   f"{', e.g. ' + repr(example) if example else ''}); read as {first} first, {why}.", res,
+                   column=header, code="date_order_inferred")
     if fmt.ambiguous and order is None:
         res.ambiguous_dates.append(header)
         st.add("error",
-               "holds dates like 03/04/2025 whose day/month order cannot be told from the data; "
+               f"holds dates like {example or '03/04/2025'} whose day/month order cannot be told from the data; "
                "choose day-first or month-first for this column (Data page, or `load --date-order "
                "dmy|mdy`).", res, column=header, code="ambiguous_dates")
         return None
     return parsing.timestamp_expr(col, fmt, order, st.tz)
+
+
+def _decimal_marks(st: Staging, res: SheetResult) -> dict[int, str | None]:
+    """The decimal mark of each money and number column (parsing.decimal_mark), from its values, else
+    the sheet's conventions: another column whose values show their mark, a ';' delimiter, dd.mm.yyyy
+    dates. A column still undecided is asked about (the user's answer: Data page, or `load
+    --decimal-mark comma|dot`); the load is held until then."""
+    numeric = {ci for ci, f in res.mapping.items() if res.field_type(f) in {"amount", "integer", "number"}}
+    profs = {ci: res.profiles[ci] for ci in numeric if ci < len(res.profiles)}
+    shown = {"," if p.dec_comma > p.dec_dot else "." for p in profs.values() if p.dec_comma or p.dec_dot}
+    hint = shown.pop() if len(shown) == 1 else None
+    text_file = res.raw.csv is not None
+    if hint is None and text_file:
+        dated = any(p.dotted_dates for ci, p in enumerate(res.profiles)
+                    if ci in res.mapping and res.field_type(res.mapping[ci]) in {"timestamp", "date"})
+        if res.raw.csv.delim == ";" or dated:
+            hint = ","
+    out: dict[int, str | None] = {}
+    for ci in numeric:
+        header = res.raw.headers[ci]
+        given = st.date_orders.get(f"{res.label}::{header}::decimal") or st.date_orders.get("*decimal")
+        mark = given or parsing.decimal_mark(profs.get(ci), hint, text_file)
+        if mark == "ask":
+            ex = profs[ci].grp_examples[:2] if ci in profs else []
+            shown_ex = " and ".join(f"'{x}'" for x in ex) or "'1.500'"
+            res.ambiguous_decimals.append(header)
+            st.add("error", f"holds amounts like {shown_ex} whose dot may be a thousands separator (1,500) or "
+                   "a decimal point (1.5), and nothing else in the file tells which; choose the decimal "
+                   "mark for this column (Data page, or `load --decimal-mark comma|dot`).", res,
+                   column=header, code="ambiguous_decimal")
+            mark = "."
+        out[ci] = mark
+    return out
