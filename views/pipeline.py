@@ -89,7 +89,10 @@ if deals:
         "Territory": d.territory, "Amount": [money(v) for v in d.amount],
         "From": [money(v) if money_cols else dates(v) for v in d["from"]],
         "To": [money(v) if money_cols else dates(v) for v in d["to"]]})
-    st.dataframe(view, hide_index=True, width="stretch")
+    # names are cut to fit the projector's width (the whole name in the cell's tooltip and the csv)
+    st.dataframe(view, hide_index=True, width="stretch",
+                 column_config={"Deal": st.column_config.TextColumn(width="medium"),
+                                "Account": st.column_config.TextColumn(width="small")})
     st.download_button("Download these deals (csv)", export.csv_bytes(d), f"pipeline_{bar}_{m['end_day']}.csv",
                        "text/csv", key="dl_bar")
 else:

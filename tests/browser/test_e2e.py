@@ -398,6 +398,7 @@ def test_every_page_at_1280x720(page: Page, demo_server):
         idle(page)
         if name == "home":
             expect(page.get_by_test_id("stMetric").first).to_be_visible()
+            shot(page, "page_home")  # saved before the check, to see what does not fit
             assert main_height(page) <= 720, f"the home is {main_height(page)} px high"
         check_layout(page, name)
         shot(page, f"page_{name}")
