@@ -409,8 +409,9 @@ def cmd_history(args) -> int:
     if args.format == "json":
         print(df.to_json(orient="records", date_format="iso", indent=2))
     else:
-        # a batch with no file (the demo, a change made in the app) has no file name: "—", not NaN
-        df["files"] = df["files"].astype(object).where(df["files"].notna(), "—")
+        # a batch with no file (the demo, a change made in the app) has no file name, one not undone
+        # nobody who undid it: "—", never NaN or None
+        df = df.astype(object).where(df.notna(), "—")
         print(df.to_string(index=False))
     return 0
 
