@@ -42,6 +42,12 @@ BUILD: tuple[tuple[str, str], ...] = (
     ("deal_links", "table"),
     ("funnel_records", "table"),
     ("funnel_stages", "table"),
+    # rollups the dashboard and the home read (summaries of funnel_records per day and shared filters)
+    ("rollup_created", "table"),
+    ("rollup_cohort_outcomes", "table"),
+    ("rollup_sqls", "table"),
+    ("rollup_recycled", "table"),
+    ("rollup_came_back", "table"),
     ("deal_facts", "table"),
     ("won_deals", "table"),
     ("account_list", "view"),
@@ -55,6 +61,17 @@ BUILD: tuple[tuple[str, str], ...] = (
     ("record_facts", "view"),
     ("lead_touches", "view"),
 )
+# Rollups (summaries the pages read): rollup_<what> -> its group-key columns (every column that is
+# not an aggregate). Each row is an aggregate of the source rows sharing its key (counts and sums,
+# never a ratio), so an append can recompute only the groups its changed rows fall in.
+_DIMS = ("territory", "channel", "owner", "sourced_by")
+ROLLUP_KEYS: dict[str, tuple[str, ...]] = {
+    "rollup_created": ("created_date", "record_type", *_DIMS),
+    "rollup_cohort_outcomes": ("created_date", "outcome_day", "record_type", *_DIMS),
+    "rollup_sqls": ("sql_date", *_DIMS),
+    "rollup_recycled": ("recycled_date", *_DIMS),
+    "rollup_came_back": ("came_back_date", *_DIMS),
+}
 TABLES = tuple(n for n, kind in BUILD if kind == "table")
 VIEWS = tuple(n for n, kind in BUILD if kind == "view")
 MARTS = tuple(n for n, _ in BUILD)

@@ -29,7 +29,7 @@ periods as (
     select
         p.*,
         case when x.shift_days <> 0
-            then (select max(data_as_of) from funnel_records) - to_days(x.shift_days)
+            then data_as_of() - to_days(x.shift_days)
         end as observed_until
     from periods_of($labels, $starts, $ends) as p
     inner join (select unnest($labels) as period, unnest($shift_days) as shift_days) as x
@@ -37,7 +37,7 @@ periods as (
 ),
 
 as_of as (
-    select max(data_as_of) as data_as_of from funnel_records
+    select data_as_of() as data_as_of
 ),
 
 records as not materialized (
@@ -46,65 +46,48 @@ records as not materialized (
     select * from filtered_records($territory, $channel, $owner, $sourced_by)
 ),
 
--- counts per created day (and outcome day: the same-age cut below) and per SQL day, then summed per
--- period: a period join over a few hundred thousand groups instead of a million records
-created_by_day as (
-    select
-        created_date as day,
-        cast(case when is_won then won_at when exit_kind is not null then exit_at end as date) as outcome_day,
-        count(*) filter (where record_type = 'lead') as leads_created,
-        count(*) filter (where record_type = 'lead' and sourced_by = 'marketing') as marketing_leads_created,
-        count(*) filter (where record_type = 'lead' and sourced_by = 'sales') as sales_leads_created,
-        count(*) filter (where record_type = 'lead' and is_won) as cohort_won,
-        count(*) as cohort_entered,
-        count(*) filter (where exit_kind is not null) as cohort_exited,
-        count(*) filter (where exit_kind = 'lost') as cohort_lost,
-        count(*) filter (where exit_kind = 'disqualified') as cohort_disqualified,
-        count(*) filter (where exit_kind = 'rejected') as cohort_rejected
-    from records
-    where created_date >= list_min($starts)
+-- the created-date cohort, the SQLs and the recycled leads come from the rollups built at load
+-- time (queries/marts/rollup_*.sql: counts per day and shared filters), so their cost depends on
+-- days and dimensions, not on records
+created as (
+    select *
+    from rollup_created
+    where passes_filters($territory, $channel, $owner, $sourced_by, territory, channel, owner, sourced_by)
+        and created_date >= list_min($starts)
         and created_date < list_max($ends)
-    group by all
 ),
 
-sql_by_day as (
-    select
-        sql_date as day,
-        count(*) as sqls,
-        count(*) filter (where sourced_by = 'marketing') as marketing_sqls,
-        count(*) filter (where sourced_by = 'sales') as sales_sqls,
-        sum(touch_count) as sql_touches,
-        count(touch_count) as sqls_with_touch_data
-    from records
-    where sql_date >= list_min($starts)
+-- the cohort's outcomes after the day a compared period is observed until (same age), per period
+late_outcomes as (
+    select *
+    from rollup_cohort_outcomes
+    where passes_filters($territory, $channel, $owner, $sourced_by, territory, channel, owner, sourced_by)
+        and created_date >= list_min($starts)
+        and created_date < list_max($ends)
+),
+
+sqls_ as (
+    select *
+    from rollup_sqls
+    where passes_filters($territory, $channel, $owner, $sourced_by, territory, channel, owner, sourced_by)
+        and sql_date >= list_min($starts)
         and sql_date < list_max($ends)
-    group by sql_date
 ),
 
 -- recycled (a state, not an exit): leads whose quiet spell began on the day, and leads that came
 -- back (re-engaged) on the day
 recycled_by_day as (
-    select
-        cast(recycled_at as date) as day,
-        count(*) as went_quiet,
-        count(*) filter (where is_recycled) as still_quiet,
-        0 as came_back
-    from records
-    where record_type = 'lead' and recycled_at is not null
-        and cast(recycled_at as date) >= list_min($starts)
-        and cast(recycled_at as date) < list_max($ends)
-    group by all
+    select recycled_date as day, went_quiet, still_quiet, 0 as came_back
+    from rollup_recycled
+    where passes_filters($territory, $channel, $owner, $sourced_by, territory, channel, owner, sourced_by)
+        and recycled_date >= list_min($starts)
+        and recycled_date < list_max($ends)
     union all
-    select
-        cast(came_back_at as date) as day,
-        0 as went_quiet,
-        0 as still_quiet,
-        count(*) as came_back
-    from records
-    where record_type = 'lead' and came_back_at is not null
-        and cast(came_back_at as date) >= list_min($starts)
-        and cast(came_back_at as date) < list_max($ends)
-    group by all
+    select came_back_date as day, 0 as went_quiet, 0 as still_quiet, came_back
+    from rollup_came_back
+    where passes_filters($territory, $channel, $owner, $sourced_by, territory, channel, owner, sourced_by)
+        and came_back_date >= list_min($starts)
+        and came_back_date < list_max($ends)
 ),
 
 won as (
@@ -263,39 +246,49 @@ undated as (
 
 created_by_period as (
     select
-        r.period,
-        sum(r.leads_created) as leads_created,
-        sum(r.marketing_leads_created) as marketing_leads_created,
-        sum(r.sales_leads_created) as sales_leads_created,
-        sum(r.cohort_entered) as cohort_entered,
-        -- outcomes up to the same age as the period looked at (observed_until)
-        sum(r.cohort_won) filter (where seen) as cohort_won,
-        sum(r.cohort_exited) filter (where seen) as cohort_exited,
-        sum(r.cohort_lost) filter (where seen) as cohort_lost,
-        sum(r.cohort_disqualified) filter (where seen) as cohort_disqualified,
-        sum(r.cohort_rejected) filter (where seen) as cohort_rejected
-    from (
-        select
-            p.period,
-            r.*,
-            p.observed_until is null or r.outcome_day is null or r.outcome_day <= cast(p.observed_until as date)
-                as seen
-        from periods as p
-        inner join created_by_day as r on r.day >= p.period_start and r.day < p.period_end
-    ) as r
-    group by r.period
+        p.period,
+        sum(c.records) filter (where c.record_type = 'lead') as leads_created,
+        sum(c.records) filter (where c.record_type = 'lead' and c.sourced_by = 'marketing') as marketing_leads_created,
+        sum(c.records) filter (where c.record_type = 'lead' and c.sourced_by = 'sales') as sales_leads_created,
+        sum(c.records) as cohort_entered,
+        sum(c.won) filter (where c.record_type = 'lead') as cohort_won,
+        sum(c.exited) as cohort_exited,
+        sum(c.lost) as cohort_lost,
+        sum(c.disqualified) as cohort_disqualified,
+        sum(c.rejected) as cohort_rejected
+    from periods as p
+    inner join created as c on c.created_date >= p.period_start and c.created_date < p.period_end
+    group by p.period
+),
+
+-- outcomes up to the same age as the period looked at (observed_until): those after it are taken
+-- back out of a compared period's cohort (an undated outcome counts always)
+late_by_period as (
+    select
+        p.period,
+        sum(o.won) filter (where o.record_type = 'lead') as cohort_won,
+        sum(o.exited) as cohort_exited,
+        sum(o.lost) as cohort_lost,
+        sum(o.disqualified) as cohort_disqualified,
+        sum(o.rejected) as cohort_rejected
+    from periods as p
+    inner join late_outcomes as o
+        on o.created_date >= p.period_start and o.created_date < p.period_end
+        and o.outcome_day > cast(p.observed_until as date)
+    where p.observed_until is not null
+    group by p.period
 ),
 
 sql_by_period as (
     select
         p.period,
-        sum(lt.sqls) as sqls,
-        sum(lt.marketing_sqls) as marketing_sqls,
-        sum(lt.sales_sqls) as sales_sqls,
-        sum(lt.sql_touches) as sql_touches,
-        sum(lt.sqls_with_touch_data) as sqls_with_touch_data
+        sum(s.sqls) as sqls,
+        sum(s.sqls) filter (where s.sourced_by = 'marketing') as marketing_sqls,
+        sum(s.sqls) filter (where s.sourced_by = 'sales') as sales_sqls,
+        sum(s.sql_touches) as sql_touches,
+        sum(s.sqls_with_touch_data) as sqls_with_touch_data
     from periods as p
-    inner join sql_by_day as lt on lt.day >= p.period_start and lt.day < p.period_end
+    inner join sqls_ as s on s.sql_date >= p.period_start and s.sql_date < p.period_end
     group by p.period
 ),
 
@@ -385,12 +378,12 @@ final as (
         coalesce(c.leads_created, 0) as leads_created,
         coalesce(c.marketing_leads_created, 0) as marketing_leads_created,
         coalesce(c.sales_leads_created, 0) as sales_leads_created,
-        coalesce(c.cohort_won, 0) as cohort_won,
+        coalesce(c.cohort_won, 0) - coalesce(lo.cohort_won, 0) as cohort_won,
         coalesce(c.cohort_entered, 0) as cohort_entered,
-        coalesce(c.cohort_exited, 0) as cohort_exited,
-        coalesce(c.cohort_lost, 0) as cohort_lost,
-        coalesce(c.cohort_disqualified, 0) as cohort_disqualified,
-        coalesce(c.cohort_rejected, 0) as cohort_rejected,
+        coalesce(c.cohort_exited, 0) - coalesce(lo.cohort_exited, 0) as cohort_exited,
+        coalesce(c.cohort_lost, 0) - coalesce(lo.cohort_lost, 0) as cohort_lost,
+        coalesce(c.cohort_disqualified, 0) - coalesce(lo.cohort_disqualified, 0) as cohort_disqualified,
+        coalesce(c.cohort_rejected, 0) - coalesce(lo.cohort_rejected, 0) as cohort_rejected,
         coalesce(rc.went_quiet, 0) as went_quiet,
         coalesce(rc.still_quiet, 0) as still_quiet,
         coalesce(rc.came_back, 0) as came_back,
@@ -420,6 +413,7 @@ final as (
     left join targets_by_period as t on p.period = t.period
     left join spend_by_period as s on p.period = s.period
     left join created_by_period as c on p.period = c.period
+    left join late_by_period as lo on p.period = lo.period
     left join sql_by_period as q on p.period = q.period
     left join handoff_by_period as h on p.period = h.period
     left join recycled_by_period as rc on p.period = rc.period
