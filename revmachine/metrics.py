@@ -597,10 +597,13 @@ def scorecard(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters =
     # cohorts followed to today are compared at the same age (compare.shift_days); the growth
     # windows count events (SQLs), so their age does not matter
     shifts = [0 if k.startswith(("month:", "quarter:")) else compare.shift_days(p, need[k]) for k in keys]
+    # a growth window ('<grain>:<label>', _needed_periods) is read for its SQLs only
+    sqls_only = [k.startswith(("month:", "quarter:")) for k in keys]
 
     def run(currency: str) -> dict[str, dict[str, Any]]:
         rows = sql.rows(con, "dashboard/scorecard", labels=keys, starts=[need[k].start for k in keys],
-                        ends=[need[k].end for k in keys], shift_days=shifts, sla_hours=cfg["sla_hours"],
+                        ends=[need[k].end for k in keys], shift_days=shifts, sqls_only=sqls_only,
+                        sla_hours=cfg["sla_hours"],
                         min_attempts=cfg["min_attempts"], currency=currency, **filt.params())
         by = {r["period"]: r for r in rows}
         return {k: _base_values(by[k], beyond, anyf) for k in keys}

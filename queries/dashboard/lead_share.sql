@@ -8,10 +8,13 @@ periods as (
     select * from periods_of($labels, $starts, $ends)
 ),
 
+-- leads created per day and shared filters (queries/marts/rollup_created.sql, built at load time)
 records as (
-    select channel, sourced_by, created_date
-    from filtered_records($territory, $channel, $owner, $sourced_by)
-    where record_type = 'lead'
+    select channel, sourced_by, created_date, records
+    from rollup_created
+    where
+        record_type = 'lead'
+        and passes_filters($territory, $channel, $owner, $sourced_by, territory, channel, owner, sourced_by)
 ),
 
 by_channel as (
@@ -19,7 +22,7 @@ by_channel as (
         p.period,
         r.channel,
         any_value(r.sourced_by) as sourced_by,
-        count(*) as leads
+        sum(r.records) as leads
     from periods as p
     inner join records as r on r.created_date >= p.period_start and r.created_date < p.period_end
     group by p.period, r.channel

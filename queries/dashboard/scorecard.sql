@@ -2,7 +2,9 @@
 -- scorecard", "Revenue SLA"), for several periods at once.
 -- Grain: one row per period in $labels (period i = [$starts[i], $ends[i]) ).
 -- Parameters: $labels, $starts, $ends (lists, same length); $shift_days (list, same length: how
---   many days before the period looked at this period starts; 0 for that period itself); $territory,
+--   many days before the period looked at this period starts; 0 for that period itself);
+--   $sqls_only (list of booleans, same length: a growth window, for which only the SQLs are
+--   counted; its other figures are 0 or NULL); $territory,
 --   $channel, $owner, $sourced_by (lists; empty = all); $sla_hours (the first-touch SLA of the MQL
 --   stage; NULL: none set); $min_attempts; $currency: '' = every deal, else
 --   only the money of deals in that currency (money is never added across currencies: with several
@@ -30,10 +32,18 @@ periods as (
         p.*,
         case when x.shift_days <> 0
             then data_as_of() - to_days(x.shift_days)
-        end as observed_until
+        end as observed_until,
+        x.sqls_only
     from periods_of($labels, $starts, $ends) as p
-    inner join (select unnest($labels) as period, unnest($shift_days) as shift_days) as x
+    inner join (
+        select unnest($labels) as period, unnest($shift_days) as shift_days, unnest($sqls_only) as sqls_only
+    ) as x
         on p.period = x.period
+),
+
+-- the periods every figure is computed for (a growth window only needs its SQLs)
+full_periods as (
+    select * from periods where not sqls_only
 ),
 
 as_of as (
@@ -204,7 +214,7 @@ won_by_period as (
         median(date_diff('day', w.opportunity_date, w.won_date))
             filter (where w.won_date >= w.opportunity_date) as cycle_days_median,
         count(*) filter (where w.won_date < w.opportunity_date) as cycle_before_created
-    from periods as p
+    from full_periods as p
     inner join won as w on w.won_date >= p.period_start and w.won_date < p.period_end
     group by p.period
 ),
@@ -215,7 +225,7 @@ closed_by_period as (
         p.period,
         count(*) filter (where d.status = 'won') as closed_won,
         count(*) filter (where d.status = 'lost') as closed_lost
-    from periods as p
+    from full_periods as p
     inner join deals_ as d on d.closed_date >= p.period_start and d.closed_date < p.period_end
     where d.status in ('won', 'lost')
     group by p.period
@@ -256,7 +266,7 @@ created_by_period as (
         sum(c.lost) as cohort_lost,
         sum(c.disqualified) as cohort_disqualified,
         sum(c.rejected) as cohort_rejected
-    from periods as p
+    from full_periods as p
     inner join created as c on c.created_date >= p.period_start and c.created_date < p.period_end
     group by p.period
 ),
@@ -271,7 +281,7 @@ late_by_period as (
         sum(o.lost) as cohort_lost,
         sum(o.disqualified) as cohort_disqualified,
         sum(o.rejected) as cohort_rejected
-    from periods as p
+    from full_periods as p
     inner join late_outcomes as o
         on o.created_date >= p.period_start and o.created_date < p.period_end
         and o.outcome_day > cast(p.observed_until as date)
@@ -333,7 +343,7 @@ handoff_by_period as (
         count(*) filter (where m and never_touched_by(lt.mql_at, lt.first_touch_at, lt.followup_count,
             coalesce(p.observed_until, a.data_as_of), $sla_hours))
             as mqls_never_touched
-    from periods as p
+    from full_periods as p
     inner join (select *, sourced_by = 'marketing' as m from handoffs) as lt
         on lt.mql_date >= p.period_start and lt.mql_date < p.period_end
     cross join as_of as a
