@@ -15,6 +15,7 @@ QUERIES = sorted(p.relative_to(config.QUERIES_DIR).with_suffix("").as_posix()
 
 SAMPLE = {
     "labels": ["2026-Q3"], "starts": [dt.date(2026, 7, 1)], "ends": [dt.date(2026, 10, 1)], "shift_days": [0],
+    "sqls_only": [False],
     "period_start": dt.date(2026, 7, 1), "period_end": dt.date(2026, 10, 1),
     "territory": [], "channel": [], "owner": [], "sourced_by": [],
     "sla_hours": 24.0, "min_attempts": 3, "decision_days": 5.0,
