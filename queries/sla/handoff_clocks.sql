@@ -34,9 +34,13 @@ stages as (
     where s.sla_hours is not null and s.in_funnel
 ),
 
+-- only the records that entered some stage in the window: a test on each record's own dates,
+-- before the join with the stages (which then sorts a window's records, not all of them)
 records as (
     select *
     from filtered_records($territory, $channel, $owner, $sourced_by)
+    where len(list_filter(stage_at, lambda x: cast(x as date) >= cast($period_start as date)
+        and cast(x as date) < cast($period_end as date))) > 0
 ),
 
 clocked as (

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from revmachine import db, metrics, sql
+from revmachine import db, metrics, sla, sql
 from revmachine.filters import Filters
 
 REFERENCE = Path(__file__).parent / "reference_sql"
 # query name -> the record-based query it replaced
-REPLACED = {f"dashboard/{p.stem}": p.read_text(encoding="utf-8") for p in REFERENCE.glob("*.sql")}
+REPLACED = {p.relative_to(REFERENCE).with_suffix("").as_posix(): p.read_text(encoding="utf-8")
+            for p in REFERENCE.rglob("*.sql")}
 
 FILTERS = [
     Filters(),
@@ -74,6 +75,20 @@ def test_scorecard_from_rollups_equals_the_records(demo_db, monkeypatch):
     cur = {r["metric"]: r for r in old[(labels[0], Filters())]}
     assert cur["leads_created"]["value"] and cur["exit_rate"]["value"] and cur["recycled_leads"]["value"]
     assert any(r["metric"] == "lead_share" for r in old[(labels[0], Filters())])
+    for key in old:
+        _same(new[key], old[key], f"{key[0]} {key[1].describe()}")
+
+
+def test_handoff_clocks_equal_the_unfiltered_join(demo_db, monkeypatch):
+    """The handoff SLAs test each record's own dates before the join with the stages: same result."""
+    with db.read(demo_db) as con:
+        labels = _periods(con)
+        new = {(lab, f): sla.handoffs(con, lab, f) for lab in labels for f in FILTERS}
+        with monkeypatch.context() as m:
+            _reference_queries(m)
+            old = {(lab, f): sla.handoffs(con, lab, f) for lab in labels for f in FILTERS}
+        sql.parameters.cache_clear()
+    assert any(h["entered"] for h in old[(labels[0], Filters())])
     for key in old:
         _same(new[key], old[key], f"{key[0]} {key[1].describe()}")
 
