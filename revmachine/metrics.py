@@ -821,7 +821,7 @@ def default_period_label(con: duckdb.DuckDBPyConnection, grain: str = "quarter")
     """The latest complete period of the grain (default: quarter) of the data, or of today if the
     data runs past it. The page and `report` both start here."""
     fy = int(settings(con)["fy_start"])
-    last = con.execute("select max(cast(data_as_of as date)) from funnel_records").fetchall()[0][0]
+    last = con.execute("select cast(data_as_of() as date)").fetchall()[0][0]  # macros.sql
     as_of = min(last, dt.date.today()) if last else dt.date.today()
     return periods.latest_complete(grain, as_of, fy).label
 
@@ -831,6 +831,6 @@ def current_period_label(con: duckdb.DuckDBPyConnection, grain: str = "quarter")
     to that day; the whole period when it is its last day): what the meeting looks at. The pages
     start here; `report` keeps the latest complete period (default_period_label)."""
     fy = int(settings(con)["fy_start"])
-    last = con.execute("select max(cast(data_as_of as date)) from funnel_records").fetchall()[0][0]
+    last = con.execute("select cast(data_as_of() as date)").fetchall()[0][0]  # macros.sql
     as_of = min(last, dt.date.today()) if last else dt.date.today()
     return periods.to_date(grain, as_of, fy).label

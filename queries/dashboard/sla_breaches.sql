@@ -28,10 +28,11 @@ per_lead as (
         r.touch_count,
         r.is_accepted,
         r.exit_reason,
-        r.data_as_of,
-        never_touched_by(r.mql_at, r.first_touch_at, r.followup_count, r.data_as_of, $sla_hours)
+        a.data_as_of,
+        never_touched_by(r.mql_at, r.first_touch_at, r.followup_count, a.data_as_of, $sla_hours)
             as is_never_touched
     from records as r
+    cross join (select data_as_of() as data_as_of) as a
 ),
 
 flagged as (

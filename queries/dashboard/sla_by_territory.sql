@@ -26,10 +26,11 @@ per_lead as (
         r.touch_count,
         r.is_accepted,
         rejected_with_reason(r.is_accepted, r.exit_reason) as is_rejected_with_reason,
-        datediff('second', r.mql_at, r.data_as_of) > coalesce($sla_hours, 0) * 3600 as is_past_window,
-        never_touched_by(r.mql_at, r.first_touch_at, r.followup_count, r.data_as_of, $sla_hours)
+        datediff('second', r.mql_at, a.data_as_of) > coalesce($sla_hours, 0) * 3600 as is_past_window,
+        never_touched_by(r.mql_at, r.first_touch_at, r.followup_count, a.data_as_of, $sla_hours)
             as is_never_touched
     from records as r
+    cross join (select data_as_of() as data_as_of) as a
 ),
 
 quota as (

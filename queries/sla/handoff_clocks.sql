@@ -58,7 +58,7 @@ clocked as (
             when r.reached_index > s.stage_index then r.stage_at[s.stage_index + 1]
             else r.exit_at
         end as stopped_at,
-        r.data_as_of
+        data_as_of() as data_as_of
     from stages as s
     inner join records as r
         on s.stage_index between r.entry_index and r.reached_index
