@@ -18,6 +18,8 @@ import duckdb
 from revmachine import funnel, matrix, meeting, metrics, periods
 from revmachine.filters import Filters
 
+HOME_FIGURES = ("won_revenue", "won_deals", "attainment", "mql_quota_attainment")
+
 
 def _known(v) -> bool:
     return matrix.known(v)
@@ -42,7 +44,8 @@ def story(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Fil
     fy = int(cfg["fy_start"])
     p = periods.parse(period_label, fy)
     full = p.full(fy)
-    card = metrics.scorecard(con, period_label, filt, trend_n=1)
+    # the four scorecard figures the home shows, from the dashboard's own function
+    card = metrics.scorecard(con, period_label, filt, trend_n=1, figures=HOME_FIGURES)
     rows = {r.metric: r for r in card["rows"] if r.segment is None}
     won = rows["won_revenue"].value
     beyond = bool(filt.channel or filt.owner or filt.sourced_by)

@@ -9,6 +9,7 @@ export and `python -m revmachine report` all call `scorecard()`, so they show th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -577,8 +578,12 @@ def _detail(metric: str, v: dict[str, Any], cfg: dict[str, Any]) -> dict[str, An
 
 
 def scorecard(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Filters(),
-              trend_n: int = 8) -> dict[str, Any]:
+              trend_n: int = 8, figures: Collection[str] | None = None) -> dict[str, Any]:
     """Every scorecard metric for the period, with previous, year-ago and trend values.
+
+    figures: only these metrics' rows (None: every metric). A figure is computed the same way
+    either way; the queries only other figures need (the share of reps on quota, the leads per
+    channel, the customer figures) are left out (the meeting home shows four of the figures).
 
     Money is never added across currencies: while the data holds several currencies and no
     exchange rate for one of them (configure.save_fx_rates), each money metric has one row per
@@ -611,7 +616,8 @@ def scorecard(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters =
     beyond = bool(filt.channel or filt.owner or filt.sourced_by)
     anyf = beyond or bool(filt.territory)
     vals = run("")
-    if avail.get("targets") and not (filt.channel or filt.sourced_by):
+    wanted = set(BY_ID if figures is None else figures)
+    if avail.get("targets") and not (filt.channel or filt.sourced_by) and "reps_on_quota_share" in wanted:
         # the share of reps on quota (revmachine/pipeline.py, queries/pipeline/reps.sql), for every period
         from revmachine import pipeline
 
@@ -735,6 +741,8 @@ def scorecard(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters =
 
     out: list[Row] = []
     for m in METRICS:
+        if m.id not in wanted:
+            continue
         if m.id in ACCOUNT_IDS:  # the customer figures: revmachine/accounts.py, below
             continue
         if m.id == "lead_share":
@@ -755,7 +763,7 @@ def scorecard(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters =
         out.append(row_for(m, vals, None, single_currency))
     # lead share: one row per channel (current, previous and year-ago periods in one query); none
     # when no lead has a channel (rule 1: unknown, not 100% 'Unknown')
-    has_lead_channel = avail["leads"] and con.execute(
+    has_lead_channel = "lead_share" in wanted and avail["leads"] and con.execute(
         "select exists (select 1 from funnel_records where record_type = 'lead' and channel <> 'Unknown')"
     ).fetchall()[0][0]
     if has_lead_channel:
@@ -776,7 +784,8 @@ def scorecard(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters =
             lv = ratio(lr["leads"], lr["all_leads"]) if lr else (0.0 if has_ly else None)
             out.append(Row("lead_share", v, pv, change(v, pv, "pct"), change(v, lv, "pct"),
                            "marketing", "pct", segment=channel))
-    out.extend(_account_rows(con, p, filt, trend_ps, fy, vals, avail, cfg))
+    if wanted & ACCOUNT_IDS:
+        out.extend(r for r in _account_rows(con, p, filt, trend_ps, fy, vals, avail, cfg) if r.metric in wanted)
     return {"period": p.label, "period_start": p.start, "period_end": p.end, "previous_period": prev_p.label,
             "year_ago_period": ly_p.label, "filters": filt.describe(), "rows": out,
             "trend_labels": [t.label for t in trend_ps], "settings": cfg, "available": avail,

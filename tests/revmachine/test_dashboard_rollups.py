@@ -119,6 +119,21 @@ def test_revenue_sla_tables_equal_the_old_queries(demo_db, monkeypatch):
         _same(new[key], old[key], f"{key[0]} {key[1].describe()}")
 
 
+def test_the_homes_figures_are_the_dashboards(demo_db):
+    """The home asks the scorecard for its four figures only: they are the full scorecard's."""
+    from revmachine import home
+
+    with db.read(demo_db) as con:
+        for lab in _periods(con):
+            for f in FILTERS:
+                full = {(r.metric, r.segment): r for r in metrics.scorecard(con, lab, f, trend_n=1)["rows"]}
+                some = metrics.scorecard(con, lab, f, trend_n=1, figures=home.HOME_FIGURES)["rows"]
+                assert sorted({r.metric for r in some}) == sorted(home.HOME_FIGURES)
+                for r in some:
+                    _same(_figures({"rows": [r]}), _figures({"rows": [full[(r.metric, r.segment)]]}),
+                          f"{lab} {f.describe()} {r.metric}")
+
+
 @pytest.mark.parametrize("name", ["rollup_created", "rollup_sqls", "rollup_recycled", "rollup_came_back",
                                   "rollup_cohort_outcomes"])
 def test_rollups_add_up_to_the_records(demo_db, name):
