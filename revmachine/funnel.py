@@ -257,8 +257,9 @@ def drill(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters, view
 
 
 def campaigns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    # the records' campaigns, from their per-day counts (rollup_funnel_records), not the records
     return [r[0] for r in con.execute(
-        "select distinct campaign from funnel_records where campaign is not null order by 1").fetchall()]
+        "select distinct campaign from rollup_funnel_records where campaign is not null order by 1").fetchall()]
 
 
 def came_back(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Filters(), view: str = "period",

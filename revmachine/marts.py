@@ -54,7 +54,31 @@ BUILD: tuple[tuple[str, str], ...] = (
     ("funnel_steps", "view"),
     ("record_facts", "view"),
     ("lead_touches", "view"),
+    # summaries the funnel, planning and meeting pages read instead of records (built last: they
+    # read the views above)
+    ("rollup_funnel_steps", "table"),
+    ("rollup_funnel_cohorts", "table"),
+    ("rollup_funnel_reach", "table"),
+    ("rollup_funnel_records", "table"),
+    ("rollup_funnel_won", "table"),
+    ("rollup_funnel_stage_entries", "table"),
+    ("rollup_funnel_came_back", "table"),
+    ("rollup_funnel_open", "table"),
 )
+# Each rollup's group-key columns (every column that is not an aggregate): a rollup row is a pure
+# aggregate of the source rows sharing its key, so a refresh can recompute only the groups a change
+# touches.
+_DIMS = ("territory", "channel", "owner", "sourced_by")
+ROLLUP_KEYS: dict[str, tuple[str, ...]] = {
+    "rollup_funnel_steps": ("step_index", "from_date", *_DIMS, "campaign"),
+    "rollup_funnel_cohorts": ("step_index", "created_date", *_DIMS, "campaign"),
+    "rollup_funnel_reach": ("step_index", *_DIMS, "reach_days"),
+    "rollup_funnel_records": ("created_date", "record_type", *_DIMS, "campaign"),
+    "rollup_funnel_won": ("won_date", *_DIMS, "currency"),
+    "rollup_funnel_stage_entries": ("stage_index", "entered_date", *_DIMS),
+    "rollup_funnel_came_back": ("kind", "day", "created_date", *_DIMS, "campaign", "stage_index"),
+    "rollup_funnel_open": ("territory", "reached_index"),
+}
 TABLES = tuple(n for n, kind in BUILD if kind == "table")
 VIEWS = tuple(n for n, kind in BUILD if kind == "view")
 MARTS = tuple(n for n, _ in BUILD)

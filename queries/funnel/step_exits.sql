@@ -3,27 +3,42 @@
 -- lost | disqualified | rejected | stale (the age rule: no movement for the configured days).
 -- Grain: one row per step x exit reason x exit kind, for the same records as step_conversion.
 -- Parameters: as step_conversion ($view, $period_start, $period_end, filters, $campaign).
+-- Reads the same rollups as step_conversion: their exit_reasons histograms ({reason, kind} ->
+-- records) summed over the selection.
 with
 
 steps as (
     select step_index, step from funnel_step_list
 ),
 
+in_period as (
+    select step_index, territory, channel, owner, sourced_by, campaign, exit_reasons
+    from rollup_funnel_steps
+    where $view <> 'cohort' and from_date >= cast($period_start as date) and from_date < cast($period_end as date)
+    union all
+    select step_index, territory, channel, owner, sourced_by, campaign, exit_reasons
+    from rollup_funnel_cohorts
+    where $view = 'cohort' and created_date >= cast($period_start as date) and created_date < cast($period_end as date)
+),
+
 exited as (
-    select s.step_index, s.step, x.exit_reason, x.exit_kind, x.record_id
-    from steps as s
-    inner join filtered_steps($territory, $channel, $owner, $sourced_by) as x on s.step_index = x.step_index
+    select step_index, unnest(map_keys(exit_reasons)) as reason, unnest(map_values(exit_reasons)) as records
+    from in_period
     where
-        x.to_at is null
-        and x.exit_reason is not null
-        and ($campaign = '' or x.campaign = $campaign)
-        and in_view($view, x.created_date, x.from_at, x.step_from_min, x.step_from_max,
-            cast($period_start as date), cast($period_end as date))
+        exit_reasons is not null
+        and passes_filters($territory, $channel, $owner, $sourced_by, territory, channel, owner, sourced_by)
+        and ($campaign = '' or campaign = $campaign)
 ),
 
 final as (
-    select step_index, step, exit_reason, exit_kind, count(*) as records
-    from exited
+    select
+        s.step_index,
+        s.step,
+        x.reason.exit_reason as exit_reason,
+        x.reason.exit_kind as exit_kind,
+        cast(sum(x.records) as bigint) as records
+    from steps as s
+    inner join exited as x on s.step_index = x.step_index
     group by all
 )
 
