@@ -57,7 +57,8 @@ BUILD: tuple[tuple[str, str], ...] = (
     # summaries the funnel, planning and meeting pages read instead of records (built last: they
     # read the views above)
     ("rollup_funnel_steps", "table"),
-    ("rollup_funnel_cohorts", "table"),
+    ("rollup_funnel_step_days", "table"),
+    ("rollup_funnel_step_exits", "table"),
     ("rollup_funnel_reach", "table"),
     ("rollup_funnel_records", "table"),
     ("rollup_funnel_won", "table"),
@@ -70,8 +71,9 @@ BUILD: tuple[tuple[str, str], ...] = (
 # touches.
 _DIMS = ("territory", "channel", "owner", "sourced_by")
 ROLLUP_KEYS: dict[str, tuple[str, ...]] = {
-    "rollup_funnel_steps": ("step_index", "from_date", *_DIMS, "campaign"),
-    "rollup_funnel_cohorts": ("step_index", "created_date", *_DIMS, "campaign"),
+    "rollup_funnel_steps": ("dated_by", "day", "step_index", *_DIMS),
+    "rollup_funnel_step_days": ("dated_by", "day", "step_index", *_DIMS, "step_days", "spans_quiet_spell"),
+    "rollup_funnel_step_exits": ("dated_by", "day", "step_index", *_DIMS, "exit_reason", "exit_kind"),
     "rollup_funnel_reach": ("step_index", *_DIMS, "reach_days"),
     "rollup_funnel_records": ("created_date", "record_type", *_DIMS, "campaign"),
     "rollup_funnel_won": ("won_date", *_DIMS, "currency"),

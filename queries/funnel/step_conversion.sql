@@ -12,41 +12,28 @@
 -- exit: they are not in exits); a step converted only after a quiet spell (the lead came back) is
 -- left out of days in stage.
 -- Segment ($by): channel | territory | owner | campaign | sourced_by | anything else = 'All'.
--- Parameters: $view, $by, $period_start, $period_end, $territory, $channel, $owner, $sourced_by,
---   $campaign ('' = all campaigns).
--- Reads the rollups built at load time (rollup_funnel_steps by the day a step was entered,
--- rollup_funnel_cohorts by the day the record was created): counts are summed, and the median and
--- 80th percentile of days in stage come from the exact histograms of whole days (hist_quantile),
--- so every figure is the one the records give.
+-- Segment 'campaign' and a campaign's funnel: step_conversion_records (the rollups have no campaign).
+-- Parameters: $view, $by, $period_start, $period_end, $territory, $channel, $owner, $sourced_by.
+-- Reads the rollups built at load time: rollup_funnel_steps (counts per day, dated by the view) and
+-- rollup_funnel_step_days (whole days in the step, an exact histogram): the median and the 80th
+-- percentile of days in stage come from the histogram (hist_quantile), as the records give them.
 with
 
 steps as (
     select step_index, step, from_stage, to_stage, benchmark, skipped from funnel_step_list
 ),
 
-in_period as (
-    select
-        step_index, territory, channel, owner, sourced_by, campaign, entered, converted, exits, recycled,
-        converted_and_won, measured, records_inferred, days
-    from rollup_funnel_steps
-    where $view <> 'cohort' and from_date >= cast($period_start as date) and from_date < cast($period_end as date)
-    union all
-    select
-        step_index, territory, channel, owner, sourced_by, campaign, entered, converted, exits, recycled,
-        converted_and_won, measured, records_inferred, days
-    from rollup_funnel_cohorts
-    where $view = 'cohort' and created_date >= cast($period_start as date) and created_date < cast($period_end as date)
-),
-
 step_rows as (
     select
         step_index,
-        segment_of($by, channel, territory, owner, campaign, sourced_by) as segment,
-        entered, converted, exits, recycled, converted_and_won, measured, records_inferred, days
-    from in_period
+        segment_of($by, channel, territory, owner, null, sourced_by) as segment,
+        entered, converted, exits, recycled, converted_and_won, measured, records_inferred
+    from rollup_funnel_steps
     where
-        passes_filters($territory, $channel, $owner, $sourced_by, territory, channel, owner, sourced_by)
-        and ($campaign = '' or campaign = $campaign)
+        dated_by = case $view when 'cohort' then 'cohort' else 'period' end
+        and day >= cast($period_start as date)
+        and day < cast($period_end as date)
+        and passes_filters($territory, $channel, $owner, $sourced_by, territory, channel, owner, sourced_by)
 ),
 
 by_step as (
@@ -65,21 +52,28 @@ by_step as (
 ),
 
 day_counts as (
-    select step_index, segment, d, cast(sum(n) as bigint) as n
-    from (
-        select step_index, segment, unnest(map_keys(days)) as d, unnest(map_values(days)) as n
-        from step_rows
-        where days is not null
-    )
-    group by step_index, segment, d
+    -- days in stage leave out a step converted across a quiet spell
+    select
+        step_index,
+        segment_of($by, channel, territory, owner, null, sourced_by) as segment,
+        step_days,
+        cast(sum(records) as bigint) as records
+    from rollup_funnel_step_days
+    where
+        dated_by = case $view when 'cohort' then 'cohort' else 'period' end
+        and day >= cast($period_start as date)
+        and day < cast($period_end as date)
+        and not spans_quiet_spell
+        and passes_filters($territory, $channel, $owner, $sourced_by, territory, channel, owner, sourced_by)
+    group by all
 ),
 
 day_stats as (
     select
         step_index,
         segment,
-        hist_quantile(list(d order by d), list(n order by d), 0.5) as median_days,
-        hist_quantile(list(d order by d), list(n order by d), 0.8) as p80_days
+        hist_quantile(list(step_days order by step_days), list(records order by step_days), 0.5) as median_days,
+        hist_quantile(list(step_days order by step_days), list(records order by step_days), 0.8) as p80_days
     from day_counts
     group by step_index, segment
 ),

@@ -1,45 +1,30 @@
--- rollup_funnel_steps: the funnel's step counts per day a step was entered, summed at load time so
--- the step table reads days x dimensions, not records (queries/funnel/step_conversion.sql).
--- Grain: one row per step x day the from-stage was entered (from_date) x territory x channel x
--- owner x sourced_by x campaign. Counts are the step table's numerators and denominators
--- (entered, converted, exits, recycled, converted_and_won, measured, records_inferred); the whole
--- days in the step are kept as exact histograms (day count -> records), so a median or an 80th
--- percentile over any set of rows is the one computed from the records:
---   days: recorded dates only, never backwards, leaving out a step converted across a quiet spell
---     (the step table's days in stage);
---   quiet_days: the same days of the steps converted across a quiet spell (planning's trailing
---     medians count them);
---   exit_reasons: {exit_reason, exit_kind} -> records that left the step without converting.
--- The cohort view's twin is rollup_funnel_cohorts (keyed on the record's creation day).
+-- rollup_funnel_steps: the funnel's step counts per day, summed at load time so the step table
+-- reads days x dimensions, not records (queries/funnel/step_conversion.sql).
+-- Grain: one row per dated_by x day x step x territory x channel x owner x sourced_by, where
+-- dated_by 'period' dates a record's step by the day it entered the step's from-stage and
+-- 'cohort' by the day the record was created (the step table's two views of time). Counts are the
+-- step table's numerators and denominators (entered, converted, exits, recycled,
+-- converted_and_won, measured, records_inferred). Whole days in the step are in
+-- rollup_funnel_step_days, the exits by reason in rollup_funnel_step_exits. Campaigns are not a key
+-- (they would multiply the rows by the campaigns): a campaign's funnel reads the records.
+-- Rows in dated_by and day order, so a period's query reads only its days.
 -- No parameters.
-with
-
-step_rows as (
-    select
-        *,
-        case when to_at is not null and not has_inferred_date and cast(to_at as date) >= cast(from_at as date)
-            then date_diff('day', cast(from_at as date), cast(to_at as date)) end as step_days
-    from funnel_steps
-)
-
 select
-    step_index,
-    cast(from_at as date) as from_date,
-    territory,
-    channel,
-    owner,
-    sourced_by,
-    campaign,
+    v.dated_by,
+    case v.dated_by when 'cohort' then s.created_date else cast(s.from_at as date) end as day,
+    s.step_index,
+    s.territory,
+    s.channel,
+    s.owner,
+    s.sourced_by,
     count(*) as entered,
-    count(*) filter (where to_at is not null) as converted,
-    count(*) filter (where to_at is null and exit_reason is not null) as exits,
-    count(*) filter (where to_at is null and is_recycled) as recycled,
-    count(*) filter (where to_at is not null and is_won) as converted_and_won,
-    count(*) filter (where to_at is not null and not has_inferred_date) as measured,
-    count(*) filter (where has_inferred_date) as records_inferred,
-    histogram(step_days) filter (where spans_quiet_spell is not true) as days,
-    histogram(step_days) filter (where spans_quiet_spell) as quiet_days,
-    histogram({'exit_reason': exit_reason, 'exit_kind': exit_kind})
-        filter (where to_at is null and exit_reason is not null) as exit_reasons
-from step_rows
+    count(*) filter (where s.to_at is not null) as converted,
+    count(*) filter (where s.to_at is null and s.exit_reason is not null) as exits,
+    count(*) filter (where s.to_at is null and s.is_recycled) as recycled,
+    count(*) filter (where s.to_at is not null and s.is_won) as converted_and_won,
+    count(*) filter (where s.to_at is not null and not s.has_inferred_date) as measured,
+    count(*) filter (where s.has_inferred_date) as records_inferred
+from funnel_steps as s
+cross join (values ('period'), ('cohort')) as v (dated_by)
 group by all
+order by dated_by, day

@@ -7,8 +7,8 @@
 -- followed to today: converted = reached the next stage; days = median whole days between the two
 -- dates (recorded dates only, never backwards; a step converted across a quiet spell counts here).
 -- Parameters: $window_start, $window_end.
--- Reads rollup_funnel_steps (counts per day a step was entered; the median from its exact
--- histograms of whole days: days and quiet_days together).
+-- Reads rollup_funnel_steps (counts per day a step was entered) and rollup_funnel_step_days (the
+-- median from its exact histogram of whole days).
 with
 
 steps as (
@@ -16,23 +16,17 @@ steps as (
 ),
 
 step_rows as (
-    select step_index, territory, entered, converted, days, quiet_days
+    select step_index, territory, entered, converted
     from rollup_funnel_steps
-    where from_date >= cast($window_start as date) and from_date < cast($window_end as date)
+    where dated_by = 'period' and day >= cast($window_start as date) and day < cast($window_end as date)
 ),
 
 day_counts as (
-    select step_index, territory, d, cast(sum(n) as bigint) as n
-    from (
-        select step_index, territory, unnest(map_keys(days)) as d, unnest(map_values(days)) as n
-        from step_rows
-        where days is not null
-        union all
-        select step_index, territory, unnest(map_keys(quiet_days)), unnest(map_values(quiet_days))
-        from step_rows
-        where quiet_days is not null
-    )
-    group by grouping sets ((step_index, territory, d), (step_index, d))
+    -- a step converted across a quiet spell counts here
+    select step_index, territory, step_days as d, cast(sum(records) as bigint) as n
+    from rollup_funnel_step_days
+    where dated_by = 'period' and day >= cast($window_start as date) and day < cast($window_end as date)
+    group by grouping sets ((step_index, territory, step_days), (step_index, step_days))
 ),
 
 medians as (

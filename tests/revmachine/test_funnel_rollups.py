@@ -214,3 +214,21 @@ def test_meeting_snapshot_equals_the_records(demo_full_db, tmp_path):
         assert a.entered.sum() > 0
     finally:
         c.close()
+
+
+def test_drill_head_equals_the_whole_drill(con):
+    """The drill-down's count and its newest 500 records (the rollups and the newest days' records)
+    are those of the whole list."""
+    checked = 0
+    for p in ("2026-Q3", "2026", "2026-10-24..2026-11-20"):
+        for f in _filters(con)[:3]:
+            for v in ("period", "cohort"):
+                for step in (1, 2, 4):
+                    for by, seg in ((None, None), ("territory", f.territory[0] if f.territory else None)):
+                        full = funnel.drill(con, p, f, v, step, by, seg)
+                        n, conv, head = funnel.drill_head(con, p, f, v, step, by, seg, limit=50)
+                        assert n == len(full) and conv == int(full.converted.sum()), (p, f, v, step)
+                        same_frame(head.reset_index(drop=True), full.head(50).reset_index(drop=True),
+                                   f"{p} {f} {v} {step}")
+                        checked += len(full) > 50
+    assert checked > 10
