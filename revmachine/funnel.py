@@ -290,9 +290,8 @@ def drill_head(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters,
 
 
 def campaigns(con: duckdb.DuckDBPyConnection) -> list[str]:
-    # the records' campaigns, from their per-day counts (rollup_funnel_records), not the records
-    return [r[0] for r in con.execute(
-        "select distinct campaign from rollup_funnel_records where campaign is not null order by 1").fetchall()]
+    # the records' campaigns, counted at load time (rollup_funnel_campaigns), not the records
+    return [r[0] for r in con.execute("select campaign from rollup_funnel_campaigns order by 1").fetchall()]
 
 
 def came_back(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Filters(), view: str = "period",

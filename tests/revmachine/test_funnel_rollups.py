@@ -226,6 +226,8 @@ def test_drill_head_equals_the_whole_drill(con):
                 for step in (1, 2, 4):
                     for by, seg in ((None, None), ("territory", f.territory[0] if f.territory else None)):
                         full = funnel.drill(con, p, f, v, step, by, seg)
+                        with record_queries():
+                            same_frame(full, funnel.drill(con, p, f, v, step, by, seg), f"{p} {f} {v} {step} drill")
                         n, conv, head = funnel.drill_head(con, p, f, v, step, by, seg, limit=50)
                         assert n == len(full) and conv == int(full.converted.sum()), (p, f, v, step)
                         same_frame(head.reset_index(drop=True), full.head(50).reset_index(drop=True),
