@@ -39,7 +39,7 @@ def same(a, b, where: str) -> None:
     """Counts exactly; money and days exactly up to the last bits of a float (sums of amounts in another
     order)."""
     if isinstance(a, float | int) and isinstance(b, float | int) and not isinstance(a, bool):
-        if isinstance(a, float) and math.isnan(a) or isinstance(b, float) and math.isnan(b):
+        if (isinstance(a, float) and math.isnan(a)) or (isinstance(b, float) and math.isnan(b)):
             assert isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b), where
         else:
             assert a == pytest.approx(b, rel=1e-12, abs=1e-9), where
