@@ -212,6 +212,17 @@ def test_meeting_snapshot_equals_the_records(demo_full_db, tmp_path):
                         "order by metric, segment").df()
         assert set(new.metric) >= {"step_rate", "stage_entries", "territory_won", "channel_leads"}
         same_frame(new, old, "snapshot")
+        # won revenue per territory and leads per channel, as the records give them
+        w = meeting.window(c)
+        won = dict(c.execute("select territory, coalesce(sum(amount), 0) from won_deals where won_date >= ? "
+                             "and won_date < ? group by territory", [w.start, w.end]).fetchall())
+        leads = dict(c.execute("select channel, count(*) from funnel_records where record_type = 'lead' and "
+                               "created_date >= ? and created_date < ? group by channel", [w.start, w.end]).fetchall())
+        for metric, expected in (("territory_won", won), ("channel_leads", leads)):
+            got = new[new.metric == metric].set_index("segment").value.to_dict()
+            assert got.keys() == expected.keys() and got, metric
+            for k, v in expected.items():
+                same(got[k], float(v), f"{metric} {k}")
         week = meeting.window(c, meeting.WEEK_DAYS)
         a = sql.df(c, "meeting/stage_entries", period_start=week.start, period_end=week.end)
         with record_queries():
