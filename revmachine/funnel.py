@@ -116,7 +116,7 @@ def step_context(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filter
     p = periods.parse(period_label, int(cfg["fy_start"]))
     params = dict(view=view, period_start=p.start, period_end=p.end, campaign=campaign or "",
                   **filt.params())
-    exits = sql.df(con, "funnel/step_exits", **params)
+    exits = sql.df(con, _by_campaign("funnel/step_exits", campaign), **params)
     vel = sql.df(con, "funnel/velocity_and_deal_size", **params).set_index("step_index")
     avg_deal = None
     several = bool(len(vel)) and int(vel["deal_currencies"].iloc[0] or 0) > 1
@@ -132,6 +132,13 @@ def step_context(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filter
     return StepContext(period_label, view, filt, campaign or "", exits, avg_deal, as_of, p80_reach, several)
 
 
+def _by_campaign(query: str, campaign: str, by: str | None = None) -> str:
+    """The rollups built at load time answer every selection but a campaign's (one campaign, or the
+    breakdown by campaign): they have no campaign key, which would multiply their rows by the
+    campaigns. Those read the records (queries/funnel/<query>_records.sql)."""
+    return f"{query}_records" if campaign or by == "campaign" else query
+
+
 def build(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Filters(),
           view: str = "period", by: str | None = None, campaign: str = "",
           context: StepContext | None = None) -> Funnel:
@@ -144,7 +151,7 @@ def build(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Fil
         raise ValueError("the step context belongs to another period, view, filters or campaign")
     params = dict(view=view, by=by or "", period_start=p.start, period_end=p.end, campaign=campaign or "",
                   **filt.params())
-    steps = sql.df(con, "funnel/step_conversion", **params)
+    steps = sql.df(con, _by_campaign("funnel/step_conversion", campaign, by), **params)
     exits, avg_deal, as_of = ctx.exits, ctx.avg_deal, ctx.data_as_of
     # no record anywhere was won: what a conversion is worth downstream is unknown, not 0
     has_outcome = bool(con.execute("select coalesce(bool_or(has_data and stage_index = (select max(stage_index) "
@@ -256,9 +263,35 @@ def drill(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters, view
                   **filt.params())
 
 
+def drill_head(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters, view: str, step_index: int,
+               by: str | None = None, segment: str | None = None, campaign: str = "",
+               limit: int = 500) -> tuple[int, int, pd.DataFrame]:
+    """What the drill-down shows at once: (records that entered the step, how many converted, the
+    newest `limit` of them as drill() lists them). The counts come from the rollups; in the period
+    view the list reads only the records of the newest days that hold `limit` entries (a cohort's
+    or a campaign's drill-down reads all its records, as drill() does)."""
+    if campaign or by == "campaign":
+        rec = drill(con, period_label, filt, view, step_index, by, segment, campaign)
+        return len(rec), int(rec.converted.sum()) if len(rec) else 0, rec.head(limit)
+    cfg = metrics.settings(con)
+    p = periods.parse(period_label, int(cfg["fy_start"]))
+    days = sql.df(con, "funnel/step_entries_by_day", view=view, by=by or "", segment=segment or "",
+                  period_start=p.start, period_end=p.end, step_index=step_index, **filt.params())
+    entered, converted = int(days.entered.sum()), int(days.converted.sum())
+    start = p.start
+    if view != "cohort" and len(days):
+        # the newest days that hold `limit` entries: the newest records all entered on them
+        enough = days[days.entered.cumsum() >= limit]
+        if len(enough):
+            start = enough.day.iloc[0].date() if hasattr(enough.day.iloc[0], "date") else enough.day.iloc[0]
+    rec = sql.df(con, "funnel/step_records", view=view, by=by or "", segment=segment or "",
+                 period_start=start, period_end=p.end, campaign="", step_index=step_index, **filt.params())
+    return entered, converted, rec.head(limit)
+
+
 def campaigns(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [r[0] for r in con.execute(
-        "select distinct campaign from funnel_records where campaign is not null order by 1").fetchall()]
+    # the records' campaigns, counted at load time (rollup_funnel_campaigns), not the records
+    return [r[0] for r in con.execute("select campaign from rollup_funnel_campaigns order by 1").fetchall()]
 
 
 def came_back(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Filters(), view: str = "period",

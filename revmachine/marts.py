@@ -60,6 +60,18 @@ BUILD: tuple[tuple[str, str], ...] = (
     ("funnel_steps", "view"),
     ("record_facts", "view"),
     ("lead_touches", "view"),
+    # summaries the funnel, planning and meeting pages read instead of records (built last: they
+    # read the views above)
+    ("rollup_funnel_steps", "table"),
+    ("rollup_funnel_step_days", "table"),
+    ("rollup_funnel_step_exits", "table"),
+    ("rollup_funnel_reach", "table"),
+    ("rollup_funnel_records", "table"),
+    ("rollup_funnel_campaigns", "table"),
+    ("rollup_funnel_won", "table"),
+    ("rollup_funnel_stage_entries", "table"),
+    ("rollup_funnel_came_back", "table"),
+    ("rollup_funnel_open", "table"),
 )
 # Rollups (summaries the pages read): rollup_<what> -> its group-key columns (every column that is
 # not an aggregate). Each row is an aggregate of the source rows sharing its key (counts and sums,
@@ -71,6 +83,16 @@ ROLLUP_KEYS: dict[str, tuple[str, ...]] = {
     "rollup_sqls": ("sql_date", *_DIMS),
     "rollup_recycled": ("recycled_date", *_DIMS),
     "rollup_came_back": ("came_back_date", *_DIMS),
+    "rollup_funnel_steps": ("dated_by", "day", "step_index", *_DIMS),
+    "rollup_funnel_step_days": ("dated_by", "day", "step_index", *_DIMS, "step_days", "spans_quiet_spell"),
+    "rollup_funnel_step_exits": ("dated_by", "day", "step_index", *_DIMS, "exit_reason", "exit_kind"),
+    "rollup_funnel_reach": ("step_index", *_DIMS, "reach_days"),
+    "rollup_funnel_records": ("created_date", "record_type", *_DIMS, "campaign"),
+    "rollup_funnel_campaigns": ("campaign",),
+    "rollup_funnel_won": ("won_date", *_DIMS, "currency"),
+    "rollup_funnel_stage_entries": ("stage_index", "entered_date", *_DIMS),
+    "rollup_funnel_came_back": ("kind", "day", "created_date", *_DIMS, "campaign", "stage_index"),
+    "rollup_funnel_open": ("territory", "reached_index"),
 }
 TABLES = tuple(n for n, kind in BUILD if kind == "table")
 VIEWS = tuple(n for n, kind in BUILD if kind == "view")

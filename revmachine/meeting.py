@@ -61,12 +61,13 @@ def snapshot(con: duckdb.DuckDBPyConnection, batch_id: int | None, at: dt.dateti
         add("bottleneck", q.bottleneck["step"], q.bottleneck["revenue_at_stake"])
     for lead_id in metrics.sla_breaches(con, w.label)["lead_id"]:
         add("sla_breach", lead_id, 1.0)
+    # won revenue and leads from their per-day counts and sums built at load time (the rollups)
     for t, v in con.execute("""
-            select territory, coalesce(sum(amount), 0) from won_deals
+            select territory, coalesce(sum(amount), 0) from rollup_funnel_won
             where won_date >= ? and won_date < ? group by territory""", [w.start, w.end]).fetchall():
         add("territory_won", t, float(v))
     for c, n in con.execute("""
-            select channel, count(*) from funnel_records
+            select channel, sum(records) from rollup_funnel_records
             where record_type = 'lead' and created_date >= ? and created_date < ? group by channel""",
                             [w.start, w.end]).fetchall():
         add("channel_leads", c, float(n))

@@ -151,16 +151,29 @@ if len(steps):
     step_label = st.selectbox("Step", steps.step.tolist(), key="drill_step")
     step_index = int(steps[steps.step == step_label].step_index.iloc[0])
     seg_by, seg = (pick[0], pick[1]) if pick and pick[0] == by else (None, None)
-    rec = cache.call(funnel.drill, period.label, filt, view, step_index, seg_by, seg, campaign)
-    st.caption(esc(f"{len(rec):,} records entered {step_label}{f' ({seg_by} = {seg})' if seg else ''}; "
-                   f"{int(rec.converted.sum()) if len(rec) else 0:,} converted."))
-    st.dataframe(readable(rec.head(500)), hide_index=True, width="stretch")
+    # the count and the newest 500 at once (from the rollups and the newest days' records); the whole
+    # list is read only when a download asks for it
+    n_entered, n_converted, head = cache.call(funnel.drill_head, period.label, filt, view, step_index, seg_by, seg,
+                                              campaign)
+    st.caption(esc(f"{n_entered:,} records entered {step_label}{f' ({seg_by} = {seg})' if seg else ''}; "
+                   f"{n_converted:,} converted."))
+    st.dataframe(readable(head), hide_index=True, width="stretch")
+    drill_args = (db.resolve(), period.label, filt, view, step_index, seg_by, seg, campaign)
+
+    def drill_records(path, *args) -> pd.DataFrame:
+        with db.read(path) as con:
+            return funnel.drill(con, *args)
+
+    def drill_xlsx(*args) -> bytes:
+        buf = io.BytesIO()
+        export.frames_xlsx({"records": drill_records(*args)}, buf)
+        return buf.getvalue()
+
     d1, d2 = st.columns(2)
-    d1.download_button("Download (csv)", export.csv_bytes(rec), f"funnel_{step_index}_{f.period.label}.csv",
-                       "text/csv", key="drill_csv")
-    buf = io.BytesIO()
-    export.frames_xlsx({"records": rec}, buf)
-    d2.download_button("Download (xlsx)", buf.getvalue(), f"funnel_{step_index}_{f.period.label}.xlsx",
+    d1.download_button("Download (csv)", lambda a=drill_args: export.csv_bytes(drill_records(*a)),
+                       f"funnel_{step_index}_{f.period.label}.csv", "text/csv", key="drill_csv")
+    d2.download_button("Download (xlsx)", lambda a=drill_args: drill_xlsx(*a),
+                       f"funnel_{step_index}_{f.period.label}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="drill_xlsx")
 
 st.subheader("Handoff: MQL → SAL")

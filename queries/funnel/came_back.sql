@@ -5,48 +5,32 @@
 -- Which records ($view): 'period' = came back (came_back_at) / went quiet (recycled_at) in
 -- [$period_start, $period_end); 'cohort' = leads created in the period.
 -- Parameters: $view, $period_start, $period_end, $territory, $channel, $owner, $sourced_by, $campaign.
+-- Reads rollup_funnel_came_back (the leads of each kind counted per day at load time).
 with
 
-records as (
-    select *
-    from filtered_records($territory, $channel, $owner, $sourced_by)
-    where record_type = 'lead' and ($campaign = '' or campaign = $campaign)
-),
-
-back as (
-    select reentry_index as stage_index, count(*) as came_back
-    from records
-    where came_back_at is not null
+counted as (
+    select kind, stage_index, cast(sum(records) as bigint) as records
+    from rollup_funnel_came_back
+    where
+        passes_filters($territory, $channel, $owner, $sourced_by, territory, channel, owner, sourced_by)
+        and ($campaign = '' or campaign = $campaign)
         and case $view
             when 'cohort' then created_date >= cast($period_start as date) and created_date < cast($period_end as date)
-            else cast(came_back_at as date) >= cast($period_start as date)
-                and cast(came_back_at as date) < cast($period_end as date)
+            else day >= cast($period_start as date) and day < cast($period_end as date)
         end
-    group by all
-),
-
-quiet as (
-    select reached_index as stage_index, count(*) as recycled
-    from records
-    where is_recycled
-        and case $view
-            when 'cohort' then created_date >= cast($period_start as date) and created_date < cast($period_end as date)
-            else cast(recycled_at as date) >= cast($period_start as date)
-                and cast(recycled_at as date) < cast($period_end as date)
-        end
-    group by all
+    group by kind, stage_index
 ),
 
 final as (
     select
         s.stage_index,
         s.label,
-        coalesce(b.came_back, 0) as came_back,
-        coalesce(q.recycled, 0) as recycled
+        coalesce(b.records, 0) as came_back,
+        coalesce(q.records, 0) as recycled
     from funnel_stages as s
-    left join back as b on s.stage_index = b.stage_index
-    left join quiet as q on s.stage_index = q.stage_index
-    where b.came_back is not null or q.recycled is not null
+    left join (select * from counted where kind = 'came_back') as b on s.stage_index = b.stage_index
+    left join (select * from counted where kind = 'recycled') as q on s.stage_index = q.stage_index
+    where b.records is not null or q.records is not null
 )
 
 select * from final order by stage_index

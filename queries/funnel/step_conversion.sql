@@ -12,49 +12,69 @@
 -- exit: they are not in exits); a step converted only after a quiet spell (the lead came back) is
 -- left out of days in stage.
 -- Segment ($by): channel | territory | owner | campaign | sourced_by | anything else = 'All'.
--- Parameters: $view, $by, $period_start, $period_end, $territory, $channel, $owner, $sourced_by,
---   $campaign ('' = all campaigns). Reads the funnel_steps mart (one row per record x step).
+-- Segment 'campaign' and a campaign's funnel: step_conversion_records (the rollups have no campaign).
+-- Parameters: $view, $by, $period_start, $period_end, $territory, $channel, $owner, $sourced_by.
+-- Reads the rollups built at load time: rollup_funnel_steps (counts per day, dated by the view) and
+-- rollup_funnel_step_days (whole days in the step, an exact histogram): the median and the 80th
+-- percentile of days in stage come from the histogram (hist_quantile), as the records give them.
 with
 
 steps as (
     select step_index, step, from_stage, to_stage, benchmark, skipped from funnel_step_list
 ),
 
-step_records as (
+step_rows as (
     select
         step_index,
-        segment_of($by, channel, territory, owner, campaign, sourced_by) as segment,
-        to_at is not null as is_converted,
-        -- whole days in the step: recorded dates only, never backwards
-        case when to_at is not null and not has_inferred_date and not spans_quiet_spell
-            and cast(to_at as date) >= cast(from_at as date)
-            then date_diff('day', cast(from_at as date), cast(to_at as date)) end as days,
-        to_at is not null and not has_inferred_date as is_measured,
-        has_inferred_date,
-        exit_reason,
-        is_recycled,
-        is_won
-    from filtered_steps($territory, $channel, $owner, $sourced_by)
+        segment_of($by, channel, territory, owner, null, sourced_by) as segment,
+        entered, converted, exits, recycled, converted_and_won, measured, records_inferred
+    from rollup_funnel_steps
     where
-        ($campaign = '' or campaign = $campaign)
-        and in_view($view, created_date, from_at, step_from_min, step_from_max,
-            cast($period_start as date), cast($period_end as date))
+        dated_by = case $view when 'cohort' then 'cohort' else 'period' end
+        and day >= cast($period_start as date)
+        and day < cast($period_end as date)
+        and passes_filters($territory, $channel, $owner, $sourced_by, territory, channel, owner, sourced_by)
 ),
 
 by_step as (
     select
         step_index,
         segment,
-        count(*) as entered,
-        count(*) filter (where is_converted) as converted,
-        count(*) filter (where not is_converted and exit_reason is not null) as exits,
-        count(*) filter (where not is_converted and is_recycled) as recycled,
-        count(*) filter (where is_converted and is_won) as converted_and_won,
-        count(*) filter (where is_measured) as measured,
-        count(*) filter (where has_inferred_date) as records_inferred,
-        median(days) as median_days,
-        quantile_cont(days, 0.8) as p80_days
-    from step_records
+        cast(sum(entered) as bigint) as entered,
+        cast(sum(converted) as bigint) as converted,
+        cast(sum(exits) as bigint) as exits,
+        cast(sum(recycled) as bigint) as recycled,
+        cast(sum(converted_and_won) as bigint) as converted_and_won,
+        cast(sum(measured) as bigint) as measured,
+        cast(sum(records_inferred) as bigint) as records_inferred
+    from step_rows
+    group by step_index, segment
+),
+
+day_counts as (
+    -- days in stage leave out a step converted across a quiet spell
+    select
+        step_index,
+        segment_of($by, channel, territory, owner, null, sourced_by) as segment,
+        step_days,
+        cast(sum(records) as bigint) as records
+    from rollup_funnel_step_days
+    where
+        dated_by = case $view when 'cohort' then 'cohort' else 'period' end
+        and day >= cast($period_start as date)
+        and day < cast($period_end as date)
+        and not spans_quiet_spell
+        and passes_filters($territory, $channel, $owner, $sourced_by, territory, channel, owner, sourced_by)
+    group by all
+),
+
+day_stats as (
+    select
+        step_index,
+        segment,
+        hist_quantile(list(step_days order by step_days), list(records order by step_days), 0.5) as median_days,
+        hist_quantile(list(step_days order by step_days), list(records order by step_days), 0.8) as p80_days
+    from day_counts
     group by step_index, segment
 ),
 
@@ -62,7 +82,7 @@ segments as (
     -- every segment gets every step (a heatmap row has no holes); 'All' exists even with no records
     select distinct segment
     from (
-        select segment from step_records
+        select segment from step_rows
         union all
         select 'All' where $by not in ('channel', 'territory', 'owner', 'campaign', 'sourced_by')
     )
@@ -84,11 +104,12 @@ final as (
         coalesce(b.converted_and_won, 0) as converted_and_won,
         coalesce(b.measured, 0) as measured,
         coalesce(b.records_inferred, 0) as records_inferred,
-        b.median_days,
-        b.p80_days
+        d.median_days,
+        d.p80_days
     from steps as s
     cross join segments as g
     left join by_step as b on s.step_index = b.step_index and g.segment = b.segment
+    left join day_stats as d on s.step_index = d.step_index and g.segment = d.segment
 )
 
 select * from final order by segment, step_index

@@ -2,7 +2,8 @@
 -- rejected, lost, stale...), domain.md "Funnel bottlenecks: exits". exit_kind groups the reasons:
 -- lost | disqualified | rejected | stale (the age rule: no movement for the configured days).
 -- Grain: one row per step x exit reason x exit kind, for the same records as step_conversion.
--- Parameters: as step_conversion ($view, $period_start, $period_end, filters, $campaign).
+-- Parameters: as step_conversion ($view, $period_start, $period_end, filters); a campaign's exits:
+-- step_exits_records. Reads rollup_funnel_step_exits (the exits per day, reason and kind).
 with
 
 steps as (
@@ -10,21 +11,20 @@ steps as (
 ),
 
 exited as (
-    select s.step_index, s.step, x.exit_reason, x.exit_kind, x.record_id
-    from steps as s
-    inner join filtered_steps($territory, $channel, $owner, $sourced_by) as x on s.step_index = x.step_index
+    select step_index, exit_reason, exit_kind, cast(sum(records) as bigint) as records
+    from rollup_funnel_step_exits
     where
-        x.to_at is null
-        and x.exit_reason is not null
-        and ($campaign = '' or x.campaign = $campaign)
-        and in_view($view, x.created_date, x.from_at, x.step_from_min, x.step_from_max,
-            cast($period_start as date), cast($period_end as date))
+        dated_by = case $view when 'cohort' then 'cohort' else 'period' end
+        and day >= cast($period_start as date)
+        and day < cast($period_end as date)
+        and passes_filters($territory, $channel, $owner, $sourced_by, territory, channel, owner, sourced_by)
+    group by all
 ),
 
 final as (
-    select step_index, step, exit_reason, exit_kind, count(*) as records
-    from exited
-    group by all
+    select s.step_index, s.step, x.exit_reason, x.exit_kind, x.records
+    from steps as s
+    inner join exited as x on s.step_index = x.step_index
 )
 
 select * from final order by step_index, records desc, exit_reason

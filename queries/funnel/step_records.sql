@@ -30,6 +30,12 @@ final as (
     from records as x
     inner join funnel_records as f on x.record_id = f.record_id
     where
+        -- the same period on the record's own columns: only those records are looked up
+        case $view
+            when 'cohort' then f.created_date >= cast($period_start as date) and f.created_date < cast($period_end as date)
+            else f.step_from_min < cast($period_end as date) and f.step_from_max >= cast($period_start as date)
+        end
+        and
         ($segment = '' or x.segment = $segment)
         and in_view($view, x.created_date, x.from_at, x.step_from_min, x.step_from_max,
             cast($period_start as date), cast($period_end as date))

@@ -6,17 +6,25 @@
 -- deals with an amount, and in how many currencies those amounts are (money is never averaged
 -- across currencies: funnel.py leaves revenue at stake unknown when there are several).
 -- Parameters: $period_start, $period_end, $territory, $channel, $owner, $sourced_by.
+-- Reads the rollups built at load time: rollup_funnel_reach (an exact histogram of the days to
+-- reach each step, so the percentile is the one the records give), rollup_funnel_won (won deals'
+-- counts and amounts per day) and rollup_funnel_records (whether any record passes the filters:
+-- the as-of date is the data's, data_as_of(), when one does).
 with
+
+reach_counts as (
+    select step_index, reach_days, cast(sum(records) as bigint) as records
+    from rollup_funnel_reach
+    where passes_filters($territory, $channel, $owner, $sourced_by, territory, channel, owner, sourced_by)
+    group by step_index, reach_days
+),
 
 reach as (
     select
         step_index,
-        quantile_cont(date_diff('day', created_date, cast(to_at as date)), 0.8) as p80_days_to_reach
-    from filtered_steps($territory, $channel, $owner, $sourced_by)
-    where
-        to_at is not null and not has_inferred_date and cast(to_at as date) >= created_date
-        -- only records that converted at least once have a to_at: applied before funnel_steps unnests
-        and reached_index > entry_index
+        hist_quantile(list(reach_days order by reach_days), list(records order by reach_days), 0.8)
+            as p80_days_to_reach
+    from reach_counts
     group by step_index
 ),
 
@@ -25,17 +33,28 @@ steps as (
 ),
 
 as_of as (
-    select max(data_as_of) as data_as_of from filtered_records($territory, $channel, $owner, $sourced_by)
+    select case when exists (
+        select 1 from rollup_funnel_records
+        where passes_filters($territory, $channel, $owner, $sourced_by, territory, channel, owner, sourced_by)
+    ) then data_as_of() end as data_as_of
+),
+
+won_rows as (
+    select *
+    from rollup_funnel_won
+    where passes_filters($territory, $channel, $owner, $sourced_by, territory, channel, owner, sourced_by)
 ),
 
 won as (
     select
-        avg(amount) filter (
+        sum(amount) filter (
+            where won_date >= cast($period_start as date) and won_date < cast($period_end as date)
+        ) / sum(deals_with_amount) filter (
             where won_date >= cast($period_start as date) and won_date < cast($period_end as date)
         ) as avg_deal_period,
-        avg(amount) as avg_deal_all,
-        count(distinct coalesce(currency, '')) filter (where amount is not null) as deal_currencies
-    from filtered_won($territory, $channel, $owner, $sourced_by)
+        sum(amount) / sum(deals_with_amount) as avg_deal_all,
+        count(distinct coalesce(currency, '')) filter (where deals_with_amount > 0) as deal_currencies
+    from won_rows
 ),
 
 final as (

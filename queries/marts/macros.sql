@@ -260,3 +260,21 @@ create or replace macro pipeline_movement(a, b, ps, pe, f_territory, f_channel, 
 -- date that is not in the future. Screen queries read it here, never from a record's row, so the
 -- rule lives in one place.
 create or replace macro data_as_of() as (select max(data_as_of) from funnel_records);
+
+-- Exact quantiles from a histogram (the rollups keep whole days as value -> records): vals in
+-- ascending order, counts[i] records having vals[i]. hist_quantile(vals, counts, q) is what
+-- quantile_cont(x, q) (and median(x), q = 0.5) gives over those records: position (n - 1) x q, the
+-- values at its floor and ceiling ranks, interpolated as lo + (hi - lo) x fraction. NULL when empty.
+create or replace macro hist_value_at(vals, cums, r) as
+    cast(vals[list_position(list_transform(cums, lambda c: c > r), true)] as double);
+
+create or replace macro hist_quantile_at(vals, cums, rn) as
+    hist_value_at(vals, cums, floor(rn))
+    + (hist_value_at(vals, cums, ceil(rn)) - hist_value_at(vals, cums, floor(rn))) * (rn - floor(rn));
+
+create or replace macro hist_quantile(vals, counts, q) as
+    case when len(vals) > 0 then hist_quantile_at(
+        vals,
+        list_transform(range(1, len(counts) + 1), lambda i: list_sum(counts[1:i])),
+        cast(list_sum(counts) - 1 as double) * cast(q as double)
+    ) end;

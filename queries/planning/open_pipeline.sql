@@ -2,6 +2,7 @@
 -- territory and the furthest stage they have reached (funnel_records.reached_index), at the data's
 -- as-of date: the bottom-up plan weights them by their stage's conversion to won.
 -- Grain: one row per territory x stage. No parameters.
+-- Reads rollup_funnel_open (the open records counted at load time).
 with
 
 funnel as (
@@ -12,10 +13,9 @@ final as (
     select
         r.territory,
         f.stages[r.reached_index] as stage,
-        count(*) as records
-    from funnel_records as r
+        cast(sum(r.records) as bigint) as records
+    from rollup_funnel_open as r
     cross join funnel as f
-    where not r.is_won and r.exit_reason is null
     group by all
 )
 

@@ -5,49 +5,53 @@
 -- the stages the data has).
 -- A step's records are those that entered its from-stage in [$window_start, $window_end),
 -- followed to today: converted = reached the next stage; days = median whole days between the two
--- dates (recorded dates only, never backwards).
+-- dates (recorded dates only, never backwards; a step converted across a quiet spell counts here).
 -- Parameters: $window_start, $window_end.
+-- Reads rollup_funnel_steps (counts per day a step was entered) and rollup_funnel_step_days (the
+-- median from its exact histogram of whole days).
 with
 
 steps as (
     select step_index, from_stage, to_stage, benchmark from funnel_step_list
 ),
 
-step_records as (
-    select
-        step_index,
-        territory,
-        to_at is not null as converted,
-        case when to_at is not null and not has_inferred_date and cast(to_at as date) >= cast(from_at as date)
-            then date_diff('day', cast(from_at as date), cast(to_at as date)) end as days
-    from funnel_steps
-    where
-        from_at >= cast($window_start as timestamp)
-        and from_at < cast($window_end as timestamp)
-        -- the same on the record's span of from-dates: applied before funnel_steps unnests
-        and step_from_max >= cast($window_start as timestamp)
-        and step_from_min < cast($window_end as timestamp)
+step_rows as (
+    select step_index, territory, entered, converted
+    from rollup_funnel_steps
+    where dated_by = 'period' and day >= cast($window_start as date) and day < cast($window_end as date)
 ),
 
-by_territory as (
+day_counts as (
+    -- a step converted across a quiet spell counts here
+    select step_index, territory, step_days as d, cast(sum(records) as bigint) as n
+    from rollup_funnel_step_days
+    where dated_by = 'period' and day >= cast($window_start as date) and day < cast($window_end as date)
+    group by grouping sets ((step_index, territory, step_days), (step_index, step_days))
+),
+
+medians as (
     select
         step_index,
-        territory,
-        count(*) as entered,
-        count(*) filter (where converted) as converted,
-        median(days) as median_days
-    from step_records
+        coalesce(territory, '*') as territory,
+        hist_quantile(list(d order by d), list(n order by d), 0.5) as median_days
+    from day_counts
     group by step_index, territory
 ),
 
-company as (
+counts as (
     select
         step_index,
-        count(*) as entered,
-        count(*) filter (where converted) as converted,
-        median(days) as median_days
-    from step_records
-    group by step_index
+        coalesce(territory, '*') as territory,
+        cast(sum(entered) as bigint) as entered,
+        cast(sum(converted) as bigint) as converted
+    from step_rows
+    group by grouping sets ((step_index, territory), (step_index))
+),
+
+by_territory as (
+    select c.*, m.median_days
+    from counts as c
+    left join medians as m on c.step_index = m.step_index and c.territory = m.territory
 ),
 
 final as (
@@ -62,6 +66,7 @@ final as (
         t.median_days
     from steps as s
     inner join by_territory as t on s.step_index = t.step_index
+    where t.territory <> '*'
     union all
     select
         s.step_index,
@@ -73,7 +78,7 @@ final as (
         coalesce(c.converted, 0) as converted,
         c.median_days
     from steps as s
-    left join company as c on s.step_index = c.step_index
+    left join (select * from by_territory where territory = '*') as c on s.step_index = c.step_index
 )
 
 select * from final order by territory, step_index

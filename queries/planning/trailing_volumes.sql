@@ -4,29 +4,34 @@
 -- and the reps who won them (sales capacity: won deals per rep).
 -- Grain: one row per territory, plus '*' (always, even with no data). Parameters: $window_start,
 -- $window_end.
+-- Reads the rollups built at load time: rollup_funnel_records (records per day created) and
+-- rollup_funnel_won (won deals per day won, with their amounts).
 with
 
 leads_in as (
-    select territory, count(*) as leads, count(*) filter (where sourced_by = 'marketing') as marketing_leads
-    from funnel_records
+    select
+        territory,
+        cast(sum(records) as bigint) as leads,
+        cast(coalesce(sum(records) filter (where sourced_by = 'marketing'), 0) as bigint) as marketing_leads
+    from rollup_funnel_records
     where
         record_type = 'lead'
-        and created_at >= cast($window_start as timestamp)
-        and created_at < cast($window_end as timestamp)
+        and created_date >= cast($window_start as date)
+        and created_date < cast($window_end as date)
     group by grouping sets ((territory), ())
 ),
 
 won_in as (
     select
         territory,
-        count(*) as won_deals,
-        count(amount) as deals_with_amount,
-        avg(amount) as avg_deal,
+        cast(sum(won_deals) as bigint) as won_deals,
+        cast(sum(deals_with_amount) as bigint) as deals_with_amount,
+        sum(amount) / sum(deals_with_amount) as avg_deal,
         sum(amount) as won_revenue,
-        count(distinct coalesce(currency, '')) filter (where amount is not null) as deal_currencies,
+        count(distinct coalesce(currency, '')) filter (where deals_with_amount > 0) as deal_currencies,
         count(distinct owner) filter (where owner <> 'Unassigned') as reps
-    from won_deals
-    where won_at >= cast($window_start as timestamp) and won_at < cast($window_end as timestamp)
+    from rollup_funnel_won
+    where won_date >= cast($window_start as date) and won_date < cast($window_end as date)
     group by grouping sets ((territory), ())
 ),
 

@@ -1,0 +1,22 @@
+-- open_pipeline: records still open (neither won nor exited; an open deal is never an exit) by
+-- territory and the furthest stage they have reached (funnel_records.reached_index), at the data's
+-- as-of date: the bottom-up plan weights them by their stage's conversion to won.
+-- Grain: one row per territory x stage. No parameters.
+with
+
+funnel as (
+    select list(stage order by position) as stages from config_stages
+),
+
+final as (
+    select
+        r.territory,
+        f.stages[r.reached_index] as stage,
+        count(*) as records
+    from funnel_records as r
+    cross join funnel as f
+    where not r.is_won and r.exit_reason is null
+    group by all
+)
+
+select * from final order by territory, stage
