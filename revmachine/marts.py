@@ -48,6 +48,7 @@ BUILD: tuple[tuple[str, str], ...] = (
     ("account_deals", "table"),
     ("account_churn", "table"),
     ("deal_changes", "table"),
+    ("rollup_deal_change_days", "table"),
     ("deal_versions", "table"),
     ("funnel_step_list", "view"),
     ("stage_events", "view"),
@@ -55,6 +56,14 @@ BUILD: tuple[tuple[str, str], ...] = (
     ("record_facts", "view"),
     ("lead_touches", "view"),
 )
+# The rollups: summaries the screen queries read instead of the records (one queries/marts/rollup_<what>.sql
+# each, built after its source). Each row is a plain aggregate (counts and sums, never a ratio) of the rows
+# of ONE source mart sharing its group key, and depends on nothing else (not the as-of date, not today),
+# so a refresh can recompute just the groups its changed records touch. The keys: every column that is
+# not an aggregate (NULL is a value of a key).
+ROLLUP_KEYS: dict[str, tuple[str, ...]] = {
+    "rollup_deal_change_days": ("changed_on", "is_initial", "is_inferred"),
+}
 TABLES = tuple(n for n, kind in BUILD if kind == "table")
 VIEWS = tuple(n for n, kind in BUILD if kind == "view")
 MARTS = tuple(n for n, _ in BUILD)
