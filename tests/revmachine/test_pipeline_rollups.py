@@ -85,3 +85,67 @@ def test_rollups_are_registered_with_their_keys(con):
 def test_history_range_unchanged(con):
     new = compare(con, "pipeline/history_range", {}, dropped=("deals",))
     assert new.first_day[0] is not None and new.real_changes[0] > 0
+
+
+def _old_deal(r, bar: str, sign: int, value: float) -> dict:
+    """The movement's deal as pipeline.py built it before, one deal at a time (the reference)."""
+    def d(x):
+        return None if x is None or pd.isna(x) else pd.Timestamp(x).date().isoformat()
+
+    def m(x):
+        return None if x is None or pd.isna(x) else float(x)
+
+    if bar in ("increased", "decreased"):
+        frm, to = m(r.amount_a), m(r.amount_b)
+    elif bar in ("won", "lost"):
+        frm, to = f"open, closing {d(r.close_a) or 'on no date'}" if r.status_a else "created", \
+            f"{r.status_b} on {d(r.close_b)}"
+    elif bar == "created":
+        frm, to = f"created {d(r.created_on)}", d(r.close_b)
+    elif bar == "start":
+        frm, to = d(r.close_a), None
+    elif bar == "end":
+        frm, to = None, d(r.close_b)
+    else:
+        frm, to = d(r.close_a), d(r.close_b)
+    return {"deal_id": r.deal_id, "deal_name": r.deal_name, "company": r.company, "owner": r.owner,
+            "territory": r.territory, "amount": sign * value, "from": frm, "to": to}
+
+
+PERIODS = ["2026-Q4", "2026-11", "2026", "all"]
+
+
+@pytest.mark.parametrize("period", PERIODS)
+def test_movement_deals_unchanged(con, period):
+    """Every deal on every bar, as the deal-by-deal construction gave it, for several periods and
+    filters; without the deals (the home's card) the bars' totals and counts are the same."""
+    from revmachine import pipeline
+    from revmachine.filters import Filters
+
+    for f in FILTERS[:3] if period == "2026-Q4" else FILTERS[:2]:
+        filt = Filters(**{k: tuple(v) for k, v in f.items()})
+        m = pipeline.movement(con, period, filt)
+        df = m["frame"]
+        seen = 0
+        for bar in m["bars"]:
+            rows = df[df[bar["bar"]] != 0]
+            sign = next(s for k, _lbl, s in pipeline.BARS if k == bar["bar"])
+            assert bar["deals"] == [_old_deal(r, bar["bar"], sign, getattr(r, bar["bar"])) for r in rows.itertuples()]
+            seen += len(bar["deals"])
+        assert m["start"]["deals"] == [_old_deal(r, "start", 1, r.start_amount) for r in df[df.in_start].itertuples()]
+        assert m["end"]["deals"] == [_old_deal(r, "end", 1, r.end_amount) for r in df[df.in_end].itertuples()]
+        # the totals summed in the database (exact decimals) against the deals' floats summed in
+        # pandas: equal to the cent, the counts exactly
+        light = pipeline.movement(con, period, filt, with_deals=False)
+        for a, b in zip([light["start"], *light["bars"], light["end"]], [m["start"], *m["bars"], m["end"]],
+                        strict=True):
+            assert round(a["amount"], 2) == round(b["amount"], 2) and a["count"] == b["count"]
+        assert light["sentence"] == m["sentence"] and light["without_amount"] == m["without_amount"]
+        assert light["identity_holds"] and m["identity_holds"]
+        # one bar's deals as the page lists them: the same deals, in the same order, as the bar's list
+        for bar in ["start", *[b["bar"] for b in m["bars"]], "end"]:
+            listed = m[bar]["deals"] if bar in ("start", "end") else next(b for b in m["bars"] if b["bar"] == bar)["deals"]
+            table = pipeline.movement_deals(con, period, filt, bar=bar)
+            assert table.to_dict("records") == listed, bar
+        if f == FILTERS[0] and period == "2026-Q4":
+            assert seen > 0
