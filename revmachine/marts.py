@@ -44,6 +44,7 @@ BUILD: tuple[tuple[str, str], ...] = (
     ("funnel_stages", "table"),
     ("deal_facts", "table"),
     ("won_deals", "table"),
+    ("rollup_lead_outcomes", "table"),
     ("account_list", "view"),
     ("account_deals", "table"),
     ("account_churn", "table"),
@@ -63,6 +64,7 @@ BUILD: tuple[tuple[str, str], ...] = (
 # not an aggregate (NULL is a value of a key).
 ROLLUP_KEYS: dict[str, tuple[str, ...]] = {
     "rollup_deal_change_days": ("changed_on", "is_initial", "is_inferred"),
+    "rollup_lead_outcomes": ("created_date", "territory", "channel", "owner", "sourced_by", "campaign"),
 }
 TABLES = tuple(n for n, kind in BUILD if kind == "table")
 VIEWS = tuple(n for n, kind in BUILD if kind == "view")
