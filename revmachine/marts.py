@@ -45,6 +45,8 @@ BUILD: tuple[tuple[str, str], ...] = (
     ("deal_facts", "table"),
     ("won_deals", "table"),
     ("rollup_lead_outcomes", "table"),
+    ("rollup_deals_closed", "table"),
+    ("rollup_deals_created", "table"),
     ("account_list", "view"),
     ("account_deals", "table"),
     ("account_churn", "table"),
@@ -65,6 +67,10 @@ BUILD: tuple[tuple[str, str], ...] = (
 ROLLUP_KEYS: dict[str, tuple[str, ...]] = {
     "rollup_deal_change_days": ("changed_on", "is_initial", "is_inferred"),
     "rollup_lead_outcomes": ("created_date", "territory", "channel", "owner", "sourced_by", "campaign"),
+    "rollup_deals_closed": ("closed_date", "status", "has_deal", "territory", "channel", "owner", "sourced_by",
+                            "currency"),
+    "rollup_deals_created": ("opportunity_date", "status", "has_deal", "territory", "channel", "owner",
+                             "sourced_by", "currency"),
 }
 TABLES = tuple(n for n, kind in BUILD if kind == "table")
 VIEWS = tuple(n for n, kind in BUILD if kind == "view")

@@ -51,20 +51,22 @@ pipeline as (
     group by period, segment
 ),
 
--- the four quarters before each period: won and closed deals by close date (deal_facts)
+-- the four quarters before each period: won and closed deals by close date (the rollup of deal_facts
+-- per close day: the cost follows the days and dimensions, not the deals)
 past_year as (
     select
         p.period,
         case $by when 'territory' then d.territory when 'owner' then d.owner else 'All' end as segment,
-        count(*) filter (where d.status = 'won') as trailing_won,
-        count(*) as trailing_closed,
+        cast(coalesce(sum(d.deals) filter (where d.status = 'won'), 0) as bigint) as trailing_won,
+        cast(sum(d.deals) as bigint) as trailing_closed,
         sum(d.amount) filter (where d.status = 'won') as trailing_won_amount,
         sum(d.amount) as trailing_closed_amount
     from periods as p
-    inner join filtered_deals($territory, $channel, $owner, $sourced_by) as d
+    inner join rollup_deals_closed as d
         on d.closed_date >= cast(p.period_start - interval 12 month as date)
         and d.closed_date < p.period_start
-    where d.status in ('won', 'lost') and d.deal_id is not null
+    where d.has_deal
+        and passes_filters($territory, $channel, $owner, $sourced_by, d.territory, d.channel, d.owner, d.sourced_by)
         and ($currency = '' or coalesce(d.currency, '') = $currency)
     group by all
 ),

@@ -168,3 +168,33 @@ def test_matrix_inputs_unchanged(con, entity):
                 compare(con, "matrix/baseline_sources", params)
                 if ps.year == 2025 and not f["territory"] and not f["sourced_by"]:
                     assert new.leads.sum() > 0 and new.won_revenue.sum() > 0
+
+
+def _periods(qs):
+    return dict(labels=[f"p{i}" for i in range(len(qs))], starts=[a for a, _ in qs], ends=[b for _, b in qs])
+
+
+@pytest.mark.parametrize("currency", ["", "USD"])
+def test_reps_unchanged(con, currency):
+    """Reps against quota (won, lost, won revenue, cycle, pipeline created) from the deal rollups equal
+    the deal records' for several periods at once and alone, under every filter."""
+    for f in FILTERS:
+        compare(con, "pipeline/reps", dict(**_periods(QUARTERS), currency=currency, **f))
+        compare(con, "pipeline/reps", dict(**_periods(QUARTERS[2:3]), currency=currency, **f))
+
+
+@pytest.mark.parametrize("by", ["territory", "owner", "all"])
+def test_coverage_unchanged(con, by):
+    """Coverage's pipeline, won revenue, targets and trailing win rate, by territory, owner and for the
+    company, on several days of several periods, under every filter."""
+    days = [dt.date(2026, 11, 19), dt.date(2026, 5, 19), dt.date(2026, 2, 19), dt.date(2025, 7, 20)]
+    for f in FILTERS:
+        new = compare(con, "pipeline/coverage", dict(**_periods(QUARTERS), days=days, by=by, currency="", **f))
+        if by == "all" and f == FILTERS[0]:
+            assert (new.trailing_closed > 0).any()
+
+
+def test_quota_equity_unchanged(con):
+    for ps, pe in QUARTERS:
+        for territory in ([], ["EMEA"], ["North America", "APAC"]):
+            compare(con, "pipeline/quota_equity", dict(period_start=ps, period_end=pe, territory=territory))
