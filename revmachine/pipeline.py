@@ -106,14 +106,12 @@ def _date(v: Any) -> dt.date | None:
 def money_currency(con: duckdb.DuckDBPyConnection) -> tuple[str, str | None]:
     """('' , None) when money is in one currency or converted; else the currency with the most open
     pipeline and a note (money is never added across currencies)."""
-    cur = metrics.money_currencies(con)
+    rows = sql.rows(con, "pipeline/money_currencies")
+    cur = [r["currency"] for r in rows]
     if len(cur) <= 1:
         return "", None
-    top = con.execute("""
-        select coalesce(currency, ''), sum(amount) from deal_facts where status = 'open' and amount is not null
-        group by 1 order by 2 desc nulls last limit 1
-    """).fetchall()
-    code = top[0][0] if top else cur[0]
+    ranked = sorted((r for r in rows if r["open_amount"] is not None), key=lambda r: -r["open_amount"])
+    code = ranked[0]["currency"] if ranked else cur[0]
     others = ", ".join(c or "not stated" for c in cur if c != code)
     return code, (f"Money is in several currencies and is never added across them: these figures are the "
                   f"{code or 'not stated'} deals only (also in the data: {others}). Set the reporting currency and "

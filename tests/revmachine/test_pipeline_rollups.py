@@ -198,3 +198,41 @@ def test_quota_equity_unchanged(con):
     for ps, pe in QUARTERS:
         for territory in ([], ["EMEA"], ["North America", "APAC"]):
             compare(con, "pipeline/quota_equity", dict(period_start=ps, period_end=pe, territory=territory))
+
+
+def _old_money_currency(c):
+    """pipeline.money_currency as it read deal_facts before (the reference)."""
+    from revmachine import metrics
+
+    cur = metrics.money_currencies(c)
+    if len(cur) <= 1:
+        return ""
+    top = c.execute("""
+        select coalesce(currency, ''), sum(amount) from deal_facts where status = 'open' and amount is not null
+        group by 1 order by 2 desc nulls last limit 1
+    """).fetchall()
+    return top[0][0] if top else cur[0]
+
+
+def test_money_currency_unchanged(con, db_path):
+    """The currency the Pipeline page shows (the one with the most open pipeline when there are several)
+    from the deal rollup, as it was from the deals: on the demo (one currency) and on deals in three."""
+    from revmachine import pipeline
+    from revmachine.ingest import load
+    from revmachine.ingest.stage import Staged
+
+    from .helpers import frame
+
+    assert pipeline.money_currency(con) == ("", None) and _old_money_currency(con) == ""
+    deals = [dict(deal_id="U1", created_at="2026-07-01", closed_at="2026-08-01", amount=1000, currency="USD",
+                  is_won=True, is_lost=False),
+             dict(deal_id="U2", created_at="2026-07-01", amount=300, currency="USD", is_won=False, is_lost=False),
+             dict(deal_id="E1", created_at="2026-07-01", amount=2000, currency="EUR", is_won=False, is_lost=False),
+             dict(deal_id="G1", created_at="2026-07-01", amount=None, currency="GBP", is_won=False, is_lost=False),
+             dict(deal_id="J1", created_at="2026-07-01", closed_at="2026-08-01", amount=9000, currency="JPY",
+                  is_won=True, is_lost=False)]
+    load.load(Staged([], [], [], {"deals": frame("deals", deals)}), db_path)
+    with db.read(db_path) as c:
+        code, note = pipeline.money_currency(c)
+        assert code == _old_money_currency(c) == "EUR"
+        assert "also in the data: JPY, USD" in note
