@@ -333,8 +333,9 @@ def coverage(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = 
     params = dict(labels=[a.label for a, _ in wanted], starts=[a.start for a, _ in wanted],
                   ends=[a.end for a, _ in wanted], days=[d for _, d in wanted], by=by,
                   currency=w.currency, **filt.params())
-    rows = sql.rows(con, "pipeline/coverage", **params)
-    company = sql.rows(con, "pipeline/coverage", **{**params, "by": "all"}) if by != "all" else rows
+    both = sql.rows(con, "pipeline/coverage", **params)  # the segments and the company, in one reading
+    rows = [{k: v for k, v in r.items() if k != "level"} for r in both if r["level"] == by]
+    company = [{k: v for k, v in r.items() if k != "level"} for r in both if r["level"] == "all"]
     company_rate = {r["period"]: metrics.ratio(r["trailing_won_amount"], r["trailing_closed_amount"]) for r in company}
     out = []
     for r in rows:
