@@ -42,8 +42,9 @@ def channels(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The channel map, plus channels seen in the data that have no mapping yet (sourced_by empty)."""
     return con.execute("""
         with seen as (
-            select channel, count(*) as records
-            from funnel_records
+            -- records per channel, from the records' rollup per combination of the filters' dimensions
+            select channel, cast(sum(records) as bigint) as records
+            from rollup_record_dimensions
             group by channel
         ),
         mapped as (

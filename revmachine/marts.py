@@ -42,6 +42,7 @@ BUILD: tuple[tuple[str, str], ...] = (
     ("deal_links", "table"),
     ("funnel_records", "table"),
     ("funnel_stages", "table"),
+    ("rollup_record_dimensions", "table"),
     ("deal_facts", "table"),
     ("won_deals", "table"),
     ("rollup_lead_outcomes", "table"),
@@ -67,6 +68,7 @@ BUILD: tuple[tuple[str, str], ...] = (
 ROLLUP_KEYS: dict[str, tuple[str, ...]] = {
     "rollup_deal_change_days": ("changed_on", "is_initial", "is_inferred"),
     "rollup_lead_outcomes": ("created_date", "territory", "channel", "owner", "sourced_by", "campaign"),
+    "rollup_record_dimensions": ("territory", "channel", "owner", "sourced_by"),
     "rollup_deals_closed": ("closed_date", "status", "has_deal", "territory", "channel", "owner", "sourced_by",
                             "currency"),
     "rollup_deals_created": ("opportunity_date", "status", "has_deal", "territory", "channel", "owner",

@@ -243,3 +243,37 @@ def test_money_currency_unchanged(con, db_path):
         code, note = pipeline.money_currency(c)
         assert code == _old_money_currency(c) == "EUR"
         assert "also in the data: JPY, USD" in note
+
+
+def _old_options_range_channels(c):
+    """What the filters offer, the data's first and last day and the records per channel, as read from
+    every funnel record before (the reference)."""
+    from revmachine import configure
+
+    opts = {k: [r[0] for r in c.execute(f"select distinct {k} from funnel_records where {k} is not null "
+                                         "order by 1").fetchall()] for k in ("territory", "channel", "owner", "sourced_by")}
+    rng = c.execute("""
+        select least(min(created_date), (select min(won_date) from won_deals)),
+               greatest(max(cast(data_as_of as date)), (select max(won_date) from won_deals))
+        from funnel_records
+    """).fetchall()[0]
+    seen = c.execute("select channel, count(*) as records from funnel_records group by channel").df()
+    chan = configure.channels(c)
+    old = chan[["channel"]].merge(seen, on="channel", how="left")
+    return opts, (rng[0], rng[1]), old.records.fillna(0).astype(int).tolist(), chan.records.astype(int).tolist()
+
+
+def test_filter_options_range_and_channels_unchanged(con, db_path):
+    """The shared filters' options, the data's date range and the Data page's records per channel from
+    the records' rollup, as from the records: on the demo and on an empty database."""
+    from revmachine import filters, schema
+
+    opts, rng, old_counts, new_counts = _old_options_range_channels(con)
+    assert filters.options(con) == opts and len(opts["territory"]) > 1
+    assert filters.data_range(con) == rng and rng[0] is not None
+    assert new_counts == old_counts and sum(new_counts) > 0
+    with db.write(db_path) as w:
+        schema.ensure(w)
+    with db.read(db_path) as c:
+        opts, rng, old_counts, new_counts = _old_options_range_channels(c)
+        assert filters.options(c) == opts and filters.data_range(c) == rng == (None, None)
