@@ -50,6 +50,14 @@ traced as (
     select exists (select 1 from won_deals where record_id like 'L:%') as has_traced_revenue
 ),
 
+-- each campaign value the leads name, with the campaign rows it names (by id or by name): the few
+-- values are matched once, and the rollup rows join them on equality
+campaign_map as (
+    select v.campaign as value, c.campaign_name, c.owner
+    from (select distinct campaign from records where campaign is not null) as v
+    inner join campaigns_src as c on v.campaign = c.campaign_id or v.campaign = c.campaign_name
+),
+
 lead_rows as (
     select
         case $entity
@@ -59,7 +67,7 @@ lead_rows as (
         end as entity,
         r.*
     from records as r
-    left join campaigns_src as c on r.campaign = c.campaign_id or r.campaign = c.campaign_name
+    left join campaign_map as c on r.campaign = c.value
 ),
 
 by_entity as (
