@@ -272,6 +272,12 @@ def test_filter_options_range_and_channels_unchanged(con, db_path):
     assert filters.options(con) == opts and len(opts["territory"]) > 1
     assert filters.data_range(con) == rng and rng[0] is not None
     assert new_counts == old_counts and sum(new_counts) > 0
+    from revmachine import configure
+
+    old_choices = [r[0] for r in con.execute("select distinct channel from funnel_records where record_type = 'lead' "
+                                             "and channel <> 'Unknown' order by 1").fetchall()]
+    assert configure.baseline_choices(con) == ["", "sales", *[f"channel:{c}" for c in old_choices]]
+    assert len(old_choices) > 1
     with db.write(db_path) as w:
         schema.ensure(w)
     with db.read(db_path) as c:
