@@ -42,8 +42,9 @@ def channels(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The channel map, plus channels seen in the data that have no mapping yet (sourced_by empty)."""
     return con.execute("""
         with seen as (
-            select channel, count(*) as records
-            from funnel_records
+            -- records per channel, from the records' rollup per combination of the filters' dimensions
+            select channel, cast(sum(records) as bigint) as records
+            from rollup_record_dimensions
             group by channel
         ),
         mapped as (
@@ -124,8 +125,9 @@ def _baseline_key(text: str) -> str:
 def baseline_choices(con: duckdb.DuckDBPyConnection) -> list[str]:
     """What the team can name as the alternate channel: every channel the leads have, and
     sales-sourced leads ('' = none)."""
+    # the leads' channels from their rollup (leads per day and dimensions), not from every lead
     chans = [r[0] for r in con.execute(
-        "select distinct channel from funnel_records where record_type = 'lead' and channel <> 'Unknown' order by 1"
+        "select distinct channel from rollup_lead_outcomes where channel <> 'Unknown' order by 1"
     ).fetchall()]
     return ["", "sales", *[f"channel:{c}" for c in chans]]
 

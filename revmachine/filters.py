@@ -30,19 +30,22 @@ class Filters:
 
 
 def options(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """The values each filter offers: those the funnel records have (read from their rollup per
+    combination of the four, a few hundred rows whatever the number of records)."""
     out = {}
-    for k in ("territory", "channel", "owner", "sourced_by"):
+    for k in ("territory", "channel", "owner", "sourced_by"):  # names from the fixed tuple, never user text
         out[k] = [r[0] for r in con.execute(
-            f"select distinct {k} from funnel_records where {k} is not null order by 1").fetchall()]
+            f"select distinct {k} from rollup_record_dimensions where {k} is not null order by 1").fetchall()]
     return out
 
 
 def data_range(con: duckdb.DuckDBPyConnection):
     """(first date, last date) of any event in the data, or (None, None)."""
+    # the first created date from the records' rollup, the last day from the data's as-of date
     r = con.execute("""
-        select least(min(created_date), (select min(won_date) from won_deals)),
-               greatest(max(cast(data_as_of as date)), (select max(won_date) from won_deals))
-        from funnel_records
+        select least(min(first_created), (select min(won_date) from won_deals)),
+               greatest(cast(data_as_of() as date), (select max(won_date) from won_deals))
+        from rollup_record_dimensions
     """).fetchall()[0]
     return r[0], r[1]
 

@@ -106,14 +106,12 @@ def _date(v: Any) -> dt.date | None:
 def money_currency(con: duckdb.DuckDBPyConnection) -> tuple[str, str | None]:
     """('' , None) when money is in one currency or converted; else the currency with the most open
     pipeline and a note (money is never added across currencies)."""
-    cur = metrics.money_currencies(con)
+    rows = sql.rows(con, "pipeline/money_currencies")
+    cur = [r["currency"] for r in rows]
     if len(cur) <= 1:
         return "", None
-    top = con.execute("""
-        select coalesce(currency, ''), sum(amount) from deal_facts where status = 'open' and amount is not null
-        group by 1 order by 2 desc nulls last limit 1
-    """).fetchall()
-    code = top[0][0] if top else cur[0]
+    ranked = sorted((r for r in rows if r["open_amount"] is not None), key=lambda r: -r["open_amount"])
+    code = ranked[0]["currency"] if ranked else cur[0]
     others = ", ".join(c or "not stated" for c in cur if c != code)
     return code, (f"Money is in several currencies and is never added across them: these figures are the "
                   f"{code or 'not stated'} deals only (also in the data: {others}). Set the reporting currency and "
@@ -158,59 +156,93 @@ def _params(w: Window, filt: Filters) -> dict[str, Any]:
 
 # --- 2. movement ---------------------------------------------------------------------------------
 
-def _deal(r: Any, bar: str, sign: int, value: float) -> dict[str, Any]:
-    """One deal on one bar: what it adds (signed) and what changed (from → to)."""
-    def d(x):
-        return None if x is None or pd.isna(x) else pd.Timestamp(x).date().isoformat()
+def _iso(col: pd.Series) -> pd.Series:
+    """A date column as ISO text, None where it has no date."""
+    t = pd.to_datetime(col)
+    return t.dt.strftime("%Y-%m-%d").astype(object).where(t.notna(), None)
 
-    def m(x):
-        return None if x is None or pd.isna(x) else float(x)
 
+def _bar_deals(df: pd.DataFrame, bar: str, sign: int, values: pd.Series) -> list[dict[str, Any]]:
+    """The deals on one bar as a list of dicts (the CLI's and the JSON's)."""
+    return _bar_frame(df, bar, sign, values).to_dict("records") if len(df) else []
+
+
+def _bar_frame(df: pd.DataFrame, bar: str, sign: int, values: pd.Series) -> pd.DataFrame:
+    """The deals on one bar: what each adds (signed) and what changed (from → to), computed on the
+    columns at once (no loop over the deals in Python)."""
+    if not len(df):
+        return pd.DataFrame(columns=["deal_id", "deal_name", "company", "owner", "territory", "amount", "from", "to"])
     if bar in ("increased", "decreased"):
-        frm, to = m(r.amount_a), m(r.amount_b)
+        frm = df.amount_a.astype(float).astype(object).where(df.amount_a.notna(), None)
+        to = df.amount_b.astype(float).astype(object).where(df.amount_b.notna(), None)
     elif bar in ("won", "lost"):
-        frm, to = f"open, closing {d(r.close_a) or 'on no date'}" if r.status_a else "created", \
-            f"{r.status_b} on {d(r.close_b)}"
+        opened = df.status_a.notna() & (df.status_a.astype(object).fillna("") != "")
+        frm = ("open, closing " + _iso(df.close_a).fillna("on no date")).where(opened, "created")
+        to = df.status_b.astype(str) + " on " + _iso(df.close_b).fillna("None")
     elif bar == "created":
-        frm, to = f"created {d(r.created_on)}", d(r.close_b)
+        frm = "created " + _iso(df.created_on).fillna("None")
+        to = _iso(df.close_b)
     elif bar == "start":
-        frm, to = d(r.close_a), None
+        frm, to = _iso(df.close_a), pd.Series([None] * len(df), index=df.index, dtype=object)
     elif bar == "end":
-        frm, to = None, d(r.close_b)
+        frm, to = pd.Series([None] * len(df), index=df.index, dtype=object), _iso(df.close_b)
     else:  # pulled_in, pushed_out: the close date
-        frm, to = d(r.close_a), d(r.close_b)
-    return {"deal_id": r.deal_id, "deal_name": r.deal_name, "company": r.company, "owner": r.owner,
-            "territory": r.territory, "amount": sign * value, "from": frm, "to": to}
+        frm, to = _iso(df.close_a), _iso(df.close_b)
+    return pd.DataFrame({"deal_id": df.deal_id, "deal_name": df.deal_name, "company": df.company, "owner": df.owner,
+                         "territory": df.territory, "amount": sign * values.astype(float), "from": frm, "to": to}
+                        ).reset_index(drop=True)
+
+
+def movement_deals(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Filters(), start: Any = None,
+                   end: Any = None, bar: str = "start") -> pd.DataFrame:
+    """The deals on one bar of the movement (as movement() lists them), as a table: deal_id,
+    deal_name, company, owner, territory, amount (signed), from, to."""
+    signs = {"start": 1, "end": 1, **{k: s for k, _lbl, s in BARS}}
+    if bar not in signs:
+        raise UserError(f"the movement has no bar {bar!r}.")
+    w = window(con, period_label, start, end)
+    df = sql.df(con, "pipeline/movement_deals", bar=bar, start_day=w.start_day, end_day=w.end_day, **_params(w, filt))
+    return _bar_frame(df, bar, signs[bar], df.value)
 
 
 def movement(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Filters(),
-             start: Any = None, end: Any = None) -> dict[str, Any]:
-    """The waterfall between the two days, every bar with its deals; the identity holds exactly."""
+             start: Any = None, end: Any = None, with_deals: bool = True) -> dict[str, Any]:
+    """The waterfall between the two days, every bar with its deals; the identity holds exactly.
+    with_deals=False: the bars' totals and counts only, summed in the database (the page and the
+    home's card; the page lists one bar's deals with movement_deals)."""
     w = window(con, period_label, start, end)
-    df = sql.df(con, "pipeline/movement", start_day=w.start_day, end_day=w.end_day, **_params(w, filt))
-    for c in ("start_amount", "created", "pulled_in", "increased", "decreased", "won", "lost", "pushed_out",
-              "end_amount"):
-        df[c] = df[c].astype(float)
-    start_total, end_total = float(df.start_amount.sum()), float(df.end_amount.sum())
-    bars = []
-    for key, label, sign in BARS:
-        rows = df[df[key] != 0]
-        amount = sign * float(rows[key].sum())
-        bars.append({"bar": key, "label": label, "amount": amount, "count": len(rows),
-                     "deals": [_deal(r, key, sign, getattr(r, key)) for r in rows.itertuples()]})
+    if not with_deals:
+        # the totals alone, summed where the deals are (no deal leaves the database)
+        t = sql.rows(con, "pipeline/movement_totals", start_day=w.start_day, end_day=w.end_day, **_params(w, filt))[0]
+        start_total, end_total = float(t["start_amount"]), float(t["end_amount"])
+        bars = [{"bar": key, "label": label, "amount": sign * float(t[f"{key}_amount"]), "count": int(t[f"{key}_deals"]),
+                 "deals": []} for key, label, sign in BARS]
+        n_start, n_end, without, df = int(t["start_deals"]), int(t["end_deals"]), int(t["without_amount"]), None
+        starting = ending = None
+    else:
+        df = sql.df(con, "pipeline/movement", start_day=w.start_day, end_day=w.end_day, **_params(w, filt))
+        for c in ("start_amount", "created", "pulled_in", "increased", "decreased", "won", "lost", "pushed_out",
+                  "end_amount"):
+            df[c] = df[c].astype(float)
+        start_total, end_total = float(df.start_amount.sum()), float(df.end_amount.sum())
+        bars = []
+        for key, label, sign in BARS:
+            rows = df[df[key] != 0]
+            bars.append({"bar": key, "label": label, "amount": sign * float(rows[key].sum()), "count": len(rows),
+                         "deals": _bar_deals(rows, key, sign, rows[key])})
+        starting, ending = df[df.in_start], df[df.in_end]
+        n_start, n_end, without = len(starting), len(ending), int((~df.has_amount).sum())
     total = start_total + sum(b["amount"] for b in bars)
-    starting = df[df.in_start]
-    ending = df[df.in_end]
     out = {
         "start_day": w.start_day, "end_day": w.end_day, "period": w.full.label, "period_start": w.full.start,
         "period_end": w.full.end, "currency": w.currency or None,
-        "start": {"amount": start_total, "count": len(starting),
-                  "deals": [_deal(r, "start", 1, r.start_amount) for r in starting.itertuples()]},
+        "start": {"amount": start_total, "count": n_start,
+                  "deals": _bar_deals(starting, "start", 1, starting.start_amount) if with_deals else []},
         "bars": bars,
-        "end": {"amount": end_total, "count": len(ending),
-                "deals": [_deal(r, "end", 1, r.end_amount) for r in ending.itertuples()]},
+        "end": {"amount": end_total, "count": n_end,
+                "deals": _bar_deals(ending, "end", 1, ending.end_amount) if with_deals else []},
         "identity_holds": abs(total - end_total) < 0.005,
-        "without_amount": int((~df.has_amount).sum()),
+        "without_amount": without,
         "window": w, "notes": list(w.notes), "frame": df,
     }
     out["sentence"] = movement_sentence(out)
@@ -301,8 +333,9 @@ def coverage(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = 
     params = dict(labels=[a.label for a, _ in wanted], starts=[a.start for a, _ in wanted],
                   ends=[a.end for a, _ in wanted], days=[d for _, d in wanted], by=by,
                   currency=w.currency, **filt.params())
-    rows = sql.rows(con, "pipeline/coverage", **params)
-    company = sql.rows(con, "pipeline/coverage", **{**params, "by": "all"}) if by != "all" else rows
+    both = sql.rows(con, "pipeline/coverage", **params)  # the segments and the company, in one reading
+    rows = [{k: v for k, v in r.items() if k != "level"} for r in both if r["level"] == by]
+    company = [{k: v for k, v in r.items() if k != "level"} for r in both if r["level"] == "all"]
     company_rate = {r["period"]: metrics.ratio(r["trailing_won_amount"], r["trailing_closed_amount"]) for r in company}
     out = []
     for r in rows:
@@ -607,7 +640,7 @@ def card(con: duckdb.DuckDBPyConnection, period_label: str, filt: Filters = Filt
     """The meeting home's pipeline card: the movement's net change and biggest cause, the company's
     coverage against the required (and the territory shortest of it), and the share of reps on
     quota (the same functions as the page; one coverage query for the company and the territories)."""
-    m = movement(con, period_label, filt)
+    m = movement(con, period_label, filt, with_deals=False)
     cov = coverage(con, period_label, filt, "territory", earlier=0)
     fy = int(metrics.settings(con)["fy_start"])
     p = periods.parse(period_label, fy)

@@ -24,7 +24,7 @@ SAMPLE = {
     "window_start": dt.date(2025, 10, 1), "window_end": dt.date(2026, 10, 1),
     # the pipeline's days (queries/pipeline/)
     "days": [dt.date(2026, 8, 15)], "start_day": dt.date(2026, 8, 1), "end_day": dt.date(2026, 8, 15),
-    "as_of_day": dt.date(2026, 8, 15), "fy_start_month": 1,
+    "as_of_day": dt.date(2026, 8, 15), "fy_start_month": 1, "bar": "start",
 }
 
 

@@ -45,7 +45,7 @@ start = c1.date_input("From", value=w.start_day, key="pl_from", format="DD/MM/YY
                       help="Default: the load nearest a week before the data's as-of date.")
 end = c2.date_input("To", value=w.end_day, key="pl_to", format="DD/MM/YYYY", max_value=w.as_of)
 try:
-    m = cache.call(pipeline.movement, period.label, filt, start, end)
+    m = cache.call(pipeline.movement, period.label, filt, start, end, with_deals=False)
 except UserError as exc:
     ui.user_error(exc)
     st.stop()
@@ -80,9 +80,8 @@ options = ["start"] + [b["bar"] for b in m["bars"]] + ["end"]
 bar = st.selectbox("Show the deals of", options, index=1 + max(range(len(m["bars"])),
                                                               key=lambda i: abs(m["bars"][i]["amount"])),
                    format_func=lambda k: pipeline.BAR_LABELS[k], key="pl_bar")
-deals = (m[bar]["deals"] if bar in ("start", "end") else next(b for b in m["bars"] if b["bar"] == bar)["deals"])
-if deals:
-    d = pd.DataFrame(deals)
+d = cache.call(pipeline.movement_deals, period.label, filt, start, end, bar)
+if len(d):
     money_cols = bar in ("increased", "decreased")
     view = pd.DataFrame({
         "Deal": d.deal_name.fillna(d.deal_id), "Account": d.company.fillna(fmt.DASH), "Owner": d.owner,

@@ -8,18 +8,19 @@
 -- Parameters: $period_start, $period_end, $territory, $channel, $owner, $sourced_by.
 with
 
+-- The leads come from rollup_lead_outcomes (leads per day created x dimensions x campaign, with what
+-- they became), so the cost follows the days and dimensions in the period, not the leads.
 records as (
     select *
-    from leads_created_in(cast($period_start as date), cast($period_end as date),
-        $territory, $channel, $owner, $sourced_by)
+    from rollup_lead_outcomes
+    where
+        created_date >= cast($period_start as date)
+        and created_date < cast($period_end as date)
+        and passes_filters($territory, $channel, $owner, $sourced_by, territory, channel, owner, sourced_by)
 ),
 
 traced as (
     select exists (select 1 from won_deals where record_id like 'L:%') as has_traced_revenue
-),
-
-revenue as (
-    select record_id, sum(amount) as won_revenue from won_deals group by record_id
 ),
 
 spend_by_channel as (
@@ -37,22 +38,24 @@ rows_ as (
     select
         r.channel,
         r.sourced_by,
-        r.mql_at is not null as is_handed_off,
-        r.is_accepted,
-        case when (select has_traced_revenue from traced) then coalesce(v.won_revenue, 0) end as won_revenue
+        r.leads,
+        r.handed_off,
+        r.accepted,
+        case when (select has_traced_revenue from traced) then r.won_revenue end as won_revenue,
+        case when (select has_traced_revenue from traced) then r.won_leads else 0 end as won_leads,
+        case when (select has_traced_revenue from traced) then r.won_revenue_sq end as won_revenue_sq
     from records as r
-    left join revenue as v on r.record_id = v.record_id
 ),
 
 by_channel as (
     select
         channel as source,
-        count(*) as leads,
-        count(*) filter (where is_handed_off) as handed_off,
-        count(*) filter (where is_accepted) as accepted,
+        cast(sum(leads) as bigint) as leads,
+        cast(sum(handed_off) as bigint) as handed_off,
+        cast(sum(accepted) as bigint) as accepted,
         sum(won_revenue) as won_revenue,
-        count(*) filter (where won_revenue > 0) as won_leads,
-        sum(won_revenue * won_revenue) filter (where won_revenue > 0) as won_revenue_sq
+        cast(sum(won_leads) as bigint) as won_leads,
+        sum(won_revenue_sq) as won_revenue_sq
     from rows_
     group by channel
 ),
@@ -60,12 +63,12 @@ by_channel as (
 by_sourced as (
     select
         'sourced:' || sourced_by as source,
-        count(*) as leads,
-        count(*) filter (where is_handed_off) as handed_off,
-        count(*) filter (where is_accepted) as accepted,
+        cast(sum(leads) as bigint) as leads,
+        cast(sum(handed_off) as bigint) as handed_off,
+        cast(sum(accepted) as bigint) as accepted,
         sum(won_revenue) as won_revenue,
-        count(*) filter (where won_revenue > 0) as won_leads,
-        sum(won_revenue * won_revenue) filter (where won_revenue > 0) as won_revenue_sq
+        cast(sum(won_leads) as bigint) as won_leads,
+        sum(won_revenue_sq) as won_revenue_sq
     from rows_
     group by sourced_by
 ),

@@ -35,24 +35,27 @@ campaigns_src as (
     from campaigns
 ),
 
+-- The leads come from rollup_lead_outcomes (leads per day created x dimensions x campaign, with what
+-- they became), so the cost follows the days and dimensions in the period, not the leads.
 records as (
     select *
-    from leads_created_in(cast($period_start as date), cast($period_end as date),
-        $territory, $channel, $owner, $sourced_by)
+    from rollup_lead_outcomes
+    where
+        created_date >= cast($period_start as date)
+        and created_date < cast($period_end as date)
+        and passes_filters($territory, $channel, $owner, $sourced_by, territory, channel, owner, sourced_by)
 ),
 
 traced as (
     select exists (select 1 from won_deals where record_id like 'L:%') as has_traced_revenue
 ),
 
-revenue as (
-    select
-        record_id,
-        sum(amount) as won_revenue,
-        sum(amount) filter (where deal_campaign is not null) as traceable_revenue,
-        count(*) as won_deals
-    from won_deals
-    group by record_id
+-- each campaign value the leads name, with the campaign rows it names (by id or by name): the few
+-- values are matched once, and the rollup rows join them on equality
+campaign_map as (
+    select v.campaign as value, c.campaign_name, c.owner
+    from (select distinct campaign from records where campaign is not null) as v
+    inner join campaigns_src as c on v.campaign = c.campaign_id or v.campaign = c.campaign_name
 ),
 
 lead_rows as (
@@ -62,28 +65,21 @@ lead_rows as (
             when 'marketer' then c.owner
             else r.channel
         end as entity,
-        r.record_id,
-        r.campaign is not null as has_campaign,
-        r.mql_at is not null as is_handed_off,
-        r.is_accepted,
-        coalesce(v.won_revenue, 0) as won_revenue,
-        coalesce(v.traceable_revenue, 0) as traceable_revenue,
-        coalesce(v.won_deals, 0) as won_deals
+        r.*
     from records as r
-    left join campaigns_src as c on r.campaign = c.campaign_id or r.campaign = c.campaign_name
-    left join revenue as v on r.record_id = v.record_id
+    left join campaign_map as c on r.campaign = c.value
 ),
 
 by_entity as (
     select
         entity,
-        count(*) as leads,
-        count(*) filter (where has_campaign) as leads_with_campaign,
-        count(*) filter (where is_handed_off) as handed_off,
-        count(*) filter (where is_accepted) as accepted,
+        cast(sum(leads) as bigint) as leads,
+        cast(coalesce(sum(leads) filter (where campaign is not null), 0) as bigint) as leads_with_campaign,
+        cast(sum(handed_off) as bigint) as handed_off,
+        cast(sum(accepted) as bigint) as accepted,
         sum(won_revenue) as won_revenue,
-        count(*) filter (where won_revenue > 0) as won_leads,
-        sum(won_revenue * won_revenue) filter (where won_revenue > 0) as won_revenue_sq,
+        cast(sum(won_leads) as bigint) as won_leads,
+        sum(won_revenue_sq) as won_revenue_sq,
         sum(traceable_revenue) as traceable_revenue,
         sum(won_deals) as won_deals
     from lead_rows

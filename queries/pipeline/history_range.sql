@@ -4,11 +4,17 @@
 --   history export dates, or the first load's day); as_of: the data's as-of date; load_days: the days
 --   the loads' data ran to (newest last); real_changes / inferred_changes: changes (not initial values)
 --   dated by a history export / only by successive uploads.
+-- Reads the day rollup of the deal history (rollup_deal_change_days), not the changes themselves.
 -- No parameters.
 with
 
 changes as (
-    select * from deal_changes
+    select
+        min(changed_on) filter (where not is_initial and not is_inferred) as first_real,
+        min(changed_on) filter (where is_inferred) as first_inferred,
+        coalesce(sum(changes) filter (where not is_initial and not is_inferred), 0) as real_changes,
+        coalesce(sum(changes) filter (where not is_initial and is_inferred), 0) as inferred_changes
+    from rollup_deal_change_days
 ),
 
 loads as (
@@ -20,15 +26,12 @@ loads as (
 
 final as (
     select
-        least(
-            (select min(changed_on) from changes where not is_initial and not is_inferred),
-            (select min(changed_on) from changes where is_inferred)
-        ) as first_day,
-        (select max(cast(data_as_of as date)) from funnel_records) as as_of,
+        least(c.first_real, c.first_inferred) as first_day,
+        cast(data_as_of() as date) as as_of,
         coalesce((select days from loads), []) as load_days,
-        (select count(*) from changes where not is_initial and not is_inferred) as real_changes,
-        (select count(*) from changes where not is_initial and is_inferred) as inferred_changes,
-        (select count(*) from deal_versions where is_first) as deals
+        cast(c.real_changes as bigint) as real_changes,
+        cast(c.inferred_changes as bigint) as inferred_changes
+    from changes as c
 )
 
 select * from final

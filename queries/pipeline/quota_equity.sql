@@ -34,23 +34,25 @@ territory_quotas as (
     where revenue_target is not null and territory <> 'Unassigned'
 ),
 
+-- the opportunity in the year before: from the rollups (leads per day created, deals per opportunity
+-- and close day), so the cost follows the days and dimensions, not the records
 leads_by as (
-    select r.owner, r.territory, count(*) as leads
-    from funnel_records as r cross join window_ as w
-    where r.record_type = 'lead' and r.created_date >= w.ws and r.created_date < w.we
+    select r.owner, r.territory, sum(r.leads) as leads
+    from rollup_lead_outcomes as r cross join window_ as w
+    where r.created_date >= w.ws and r.created_date < w.we
     group by all
 ),
 
 pipeline_by as (
-    select d.owner, d.territory, count(*) as created_deals, sum(d.amount) as pipeline_created
-    from deal_facts as d cross join window_ as w
-    where d.deal_id is not null and d.opportunity_date >= w.ws and d.opportunity_date < w.we
+    select d.owner, d.territory, sum(d.deals) as created_deals, sum(d.amount) as pipeline_created
+    from rollup_deals_created as d cross join window_ as w
+    where d.has_deal and d.opportunity_date >= w.ws and d.opportunity_date < w.we
     group by all
 ),
 
 won_by as (
     select d.owner, d.territory, sum(d.amount) as won_amount
-    from deal_facts as d cross join window_ as w
+    from rollup_deals_closed as d cross join window_ as w
     where d.status = 'won' and d.closed_date >= w.ws and d.closed_date < w.we
     group by all
 ),

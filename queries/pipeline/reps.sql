@@ -15,10 +15,21 @@ periods as (
     select * from periods_of($labels, $starts, $ends)
 ),
 
-deals_ as (
+-- won and lost deals per close day, and deals per opportunity day, under the filters (the rollups of
+-- deal_facts: the cost follows the days and dimensions, not the deals)
+closed_days as (
     select *
-    from filtered_deals($territory, $channel, $owner, $sourced_by)
-    where deal_id is not null and owner <> 'Unassigned'
+    from rollup_deals_closed
+    where has_deal and owner <> 'Unassigned'
+        and passes_filters($territory, $channel, $owner, $sourced_by, territory, channel, owner, sourced_by)
+        and ($currency = '' or coalesce(currency, '') = $currency)
+),
+
+created_days as (
+    select *
+    from rollup_deals_created
+    where has_deal and owner <> 'Unassigned'
+        and passes_filters($territory, $channel, $owner, $sourced_by, territory, channel, owner, sourced_by)
         and ($currency = '' or coalesce(currency, '') = $currency)
 ),
 
@@ -26,17 +37,15 @@ closed as (
     select
         p.period,
         d.owner,
-        count(*) filter (where d.status = 'won') as won_deals,
-        count(*) filter (where d.status = 'lost') as lost_deals,
+        cast(coalesce(sum(d.deals) filter (where d.status = 'won'), 0) as bigint) as won_deals,
+        cast(coalesce(sum(d.deals) filter (where d.status = 'lost'), 0) as bigint) as lost_deals,
         coalesce(sum(d.amount) filter (where d.status = 'won'), 0) as won_amount,
-        count(d.amount) filter (where d.status = 'won') as won_with_amount,
+        cast(coalesce(sum(d.with_amount) filter (where d.status = 'won'), 0) as bigint) as won_with_amount,
         sum(d.amount) as closed_amount,
-        sum(datediff('day', d.opportunity_date, d.closed_date))
-            filter (where d.status = 'won' and d.closed_date >= d.opportunity_date) as cycle_days,
-        count(*) filter (where d.status = 'won' and d.closed_date >= d.opportunity_date) as cycle_deals
+        sum(d.cycle_days) filter (where d.status = 'won') as cycle_days,
+        cast(coalesce(sum(d.cycle_deals) filter (where d.status = 'won'), 0) as bigint) as cycle_deals
     from periods as p
-    inner join deals_ as d on d.closed_date >= p.period_start and d.closed_date < p.period_end
-    where d.status in ('won', 'lost')
+    inner join closed_days as d on d.closed_date >= p.period_start and d.closed_date < p.period_end
     group by all
 ),
 
@@ -44,10 +53,10 @@ created as (
     select
         p.period,
         d.owner,
-        count(*) as created_deals,
+        cast(sum(d.deals) as bigint) as created_deals,
         sum(d.amount) as created_amount
     from periods as p
-    inner join deals_ as d on d.opportunity_date >= p.period_start and d.opportunity_date < p.period_end
+    inner join created_days as d on d.opportunity_date >= p.period_start and d.opportunity_date < p.period_end
     group by all
 ),
 
