@@ -15,7 +15,7 @@
   backup DIR [--db PATH] [--no-uploads]
   serve [--address A] [--port N]
   template OUT.xlsx
-  bench [--quick]
+  bench [--quick] [--browser] [--writes] | bench --scale [MAX] [--label TEXT] [--keep]
 
 The command line is the analyst's tool: it runs as the machine's user with the analyst's rights (it
 loads, undoes and backs up; roles are given on the Team page), and every write says so on stderr
@@ -490,6 +490,14 @@ def cmd_template(args) -> int:
 def cmd_bench(args) -> int:
     import runpy
 
+    if args.scale is not None:  # the curve as the data grows (bench/scale.py)
+        root = Path(__file__).resolve().parent.parent
+        if str(root) not in sys.path:
+            sys.path.insert(0, str(root))
+        from bench import scale
+
+        scale.run(args.scale or None, label=args.label or "", keep=args.keep)
+        return 0
     sys.argv = ["bench"] + (["--quick"] if args.quick else []) + (["--browser"] if args.browser else []) \
         + (["--writes"] if args.writes else [])
     runpy.run_path(str(Path(__file__).resolve().parent.parent / "bench" / "run.py"), run_name="__main__")
@@ -641,6 +649,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--browser", action="store_true", help="also time a filter change in Chromium")
     sp.add_argument("--writes", action="store_true",
                     help="only time saving an action item at 30k, 1M and 3M leads (builds those databases once)")
+    sp.add_argument("--scale", type=int, nargs="?", const=0, metavar="MAX",
+                    help="the curve as the data grows: build 30k, 1M and 3M demo databases (and MAX leads, e.g. "
+                         "10000000) and time each page, the build and a 300-row weekly append; appends a table "
+                         "to bench/RESULTS.md")
+    sp.add_argument("--label", help="with --scale: a note for the RESULTS.md heading (e.g. 'before the merge')")
+    sp.add_argument("--keep", action="store_true", help="with --scale: keep the databases in bench/out/")
     sp.set_defaults(fn=cmd_bench)
     return p
 
