@@ -76,17 +76,13 @@ def _choices(args):
     return ch
 
 
-def _stage_files(args):
-    """Read the files named on the command line and stage them with the user's choices."""
-    from revmachine.ingest import sandbox
-
-    if any(Path(n).suffix.lower() in {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"} for n in args.files):
-        sandbox.prewarm()  # the parser's process starts while this one loads its own libraries
-    from revmachine.ingest import stage
-
-    files = []
+def _stage_files(args, loads: bool = False):
+    """Read the files named on the command line and stage them with the user's choices. loads: the
+    loader's libraries are imported while the parser's child reads a workbook (the load needs them next)."""
     from revmachine import config
+    from revmachine.ingest import safety, sandbox
 
+    raw: list[tuple[str, bytes]] = []
     for name in args.files:
         p = Path(name)
         if not p.is_file():
@@ -96,10 +92,20 @@ def _stage_files(args):
             raise UserError(f"the file is {size / 1e6:,.1f} MB, over the upload limit of {limit / 1e6:,.0f} MB; "
                             "nothing was read.", file=name, hint="Split the export, or raise REVMACHINE_MAX_UPLOAD_MB.")
         try:
-            files.append(stage.UploadFile(p.name, p.read_bytes()))
+            raw.append((p.name, p.read_bytes()))
         except OSError as exc:
             raise UserError(f"cannot be read ({exc.strerror}).", file=name,
                             hint="Check the file's permissions and try again.") from None
+    books = [data for _n, data in raw if data and safety.content_kind(data) is not None]
+    if books:  # (begin() reads ahead only a workbook that passes the cheap archive checks)
+        # the first workbook goes to the parser's process now: it parses while this one loads its own
+        # libraries (the staging, and for a load the loader: pandas, the marts), instead of after
+        sandbox.begin(books[0])
+        if loads:
+            sandbox.while_reading(lambda: __import__("revmachine.ingest.load"))
+    from revmachine.ingest import stage
+
+    files = [stage.UploadFile(n, data) for n, data in raw]
     path = db.resolve(args.db)
     db.cleanup(path)  # what a killed load left behind
     ctx = stage.Context.defaults()
@@ -200,9 +206,9 @@ def cmd_inspect(args) -> int:
 
 
 def cmd_load(args) -> int:
+    path, choices, staged = _stage_files(args, loads=True)
     from revmachine.ingest import load as load_mod
 
-    path, choices, staged = _stage_files(args)
     result = None
     if staged.ok:
         modes = {"*": "replace"} if args.replace else {"*": "append"}
