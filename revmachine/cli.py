@@ -15,7 +15,7 @@
   backup DIR [--db PATH] [--no-uploads]
   serve [--address A] [--port N]
   template OUT.xlsx
-  bench [--quick] [--browser] [--writes] | bench --scale [MAX] [--label TEXT] [--keep]
+  bench [--quick] [--browser] [--writes] [--loads] | bench --scale [MAX] [--label TEXT] [--keep]
 
 The command line is the analyst's tool: it runs as the machine's user with the analyst's rights (it
 loads, undoes and backs up; roles are given on the Team page), and every write says so on stderr
@@ -505,7 +505,7 @@ def cmd_bench(args) -> int:
         scale.run(args.scale or None, label=args.label or "", keep=args.keep)
         return 0
     sys.argv = ["bench"] + (["--quick"] if args.quick else []) + (["--browser"] if args.browser else []) \
-        + (["--writes"] if args.writes else [])
+        + (["--writes"] if args.writes else []) + (["--loads"] if args.loads else [])
     runpy.run_path(str(Path(__file__).resolve().parent.parent / "bench" / "run.py"), run_name="__main__")
     return 0
 
@@ -655,6 +655,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--browser", action="store_true", help="also time a filter change in Chromium")
     sp.add_argument("--writes", action="store_true",
                     help="only time saving an action item at 30k, 1M and 3M leads (builds those databases once)")
+    sp.add_argument("--loads", action="store_true", help="only the xlsx and CSV loads (and their baselines)")
     sp.add_argument("--scale", type=int, nargs="?", const=0, metavar="MAX",
                     help="the curve as the data grows: build 30k, 1M and 3M demo databases (and MAX leads, e.g. "
                          "10000000) and time each page, the build and a 300-row weekly append; appends a table "
