@@ -115,9 +115,13 @@ def begin(data: bytes) -> None:
     """Hand a workbook to a child now, so that it parses while this process does other work (the
     command line loads its own libraries meanwhile); the read_workbook of the same bytes takes the
     result, and the archive checks run then (a refusal from them kills the child, as ever). One read
-    ahead at a time; a read nobody takes is killed when this process exits."""
+    ahead at a time: a read nobody took is killed when the next begins or this process exits."""
     global _pending
-    if _pending is None and _plausible(data):
+    if _pending is not None:  # one nobody took (its command stopped before reading): not left running
+        _kill(_pending.proc)
+        _reap(_pending.proc)
+        _pending = None
+    if _plausible(data):
         _pending = _start(data)
 
 

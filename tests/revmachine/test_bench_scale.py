@@ -71,3 +71,35 @@ def test_scale_option_and_sizes():
     text = scale.table(rows)
     assert "| home page (warm, its database calls) | 400 ms | 480 ms | 1.20x |" in text
     assert "| append ratio (this size / empty) | 1.50x | 2.00x |" in text
+
+
+def _book(tmp_path, name, rows):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Leads"
+    for r in rows:
+        ws.append(r)
+    p = tmp_path / name
+    wb.save(p)
+    return p.read_bytes()
+
+
+def test_a_workbook_read_ahead_gives_what_a_plain_read_gives(tmp_path):
+    """The command line hands a workbook to the parser's child before it imports the staging
+    (sandbox.begin); the read that takes it returns what a read started then returns, and a read ahead
+    nobody took is not left running when the next begins."""
+    from revmachine.ingest import sandbox
+
+    a = _book(tmp_path, "a.xlsx", [["Lead ID", "Create Date"], ["L1", "2026-01-02"], ["L2", None]])
+    b = _book(tmp_path, "b.xlsx", [["Lead ID", "Lead Source"], ["L9", "Webinar"]])
+    plain = sandbox.read_workbook(b, "xlsx")
+    sandbox.begin(a)
+    first = sandbox._pending.proc
+    sandbox.begin(b)  # a stopped command's read ahead of `a` is killed, not left parsing
+    assert first.returncode is not None
+    ahead = sandbox.read_workbook(b, "xlsx")
+    assert sandbox._pending is None
+    assert [(n, t.to_pylist()) for n, t in ahead] == [(n, t.to_pylist()) for n, t in plain]
+    assert list(ahead[0][1].to_pylist()[1].values()) == ["L9", "Webinar"]
