@@ -198,9 +198,9 @@ def _commit() -> str:
 def run(limit: int | None = None, label: str = "", keep: bool = False, results: Path = RESULTS,
         out: Path = OUT, pages: list[str] | None = None, sizes: list[int] | None = None) -> str:
     sizes = sizes or sizes_for(limit)
-    started = dt.datetime.now(dt.UTC)
+    started, commit = dt.datetime.now(dt.UTC), _commit()
     print(f"Revenue Machine, the curve as the data grows: {', '.join(_size(n) for n in sizes)} leads; "
-          f"{os.cpu_count()} cores, commit {_commit()}\n", flush=True)
+          f"{os.cpu_count()} cores, commit {commit}\n", flush=True)
     # the package's bytecode written once, as an installed app has it (this machine's environment sets
     # PYTHONDONTWRITEBYTECODE: each fresh `load` process would compile the package again, ~0.3 s)
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "revmachine")], check=False,
@@ -210,7 +210,7 @@ def run(limit: int | None = None, label: str = "", keep: bool = False, results: 
     print("\n" + text)
     parts = rows[-1]["append_parts"]
     section = (f"\n\n## {started:%Y-%m-%d %H:%M} UTC: `bench --scale`{': ' + label if label else ''}\n\n"
-               f"Commit {_commit()}, {os.cpu_count()} cores. Pages: the page's own database calls, uncached, warm "
+               f"Commit {commit} (at the start), {os.cpu_count()} cores. Pages: the page's own database calls, uncached, warm "
                f"(bench/pagetime.py). Build: `demo.build` in a fresh process (wall, max RSS). Append: a "
                f"{rows[-1]['append_rows']}-row weekly workbook ({parts}) loaded with `python -m revmachine load "
                f"FILE --db DB` in a fresh process, into the size and into an empty database, one after the "

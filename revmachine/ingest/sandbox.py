@@ -89,6 +89,8 @@ class _Read:
     err: _Collector
     feeder: threading.Thread
     t0: float
+    checked: bool = False  # the archive checks ran while it parsed (begin())
+    refusal: UserError | None = None  # what they refused
 
 
 _pending: _Read | None = None  # a read begun ahead (begin()), taken by the read_workbook of the same bytes
@@ -112,35 +114,48 @@ def _start(data: bytes) -> _Read:
 
 
 def begin(data: bytes) -> None:
-    """Hand a workbook to a child now, so that it parses while this process does other work (the
-    command line loads its own libraries meanwhile); the read_workbook of the same bytes takes the
-    result, and the archive checks run then (a refusal from them kills the child, as ever). One read
-    ahead at a time: a read nobody took is killed when the next begins or this process exits."""
+    """Hand a workbook to a child now and check the archive here while it parses, as a read does, so
+    that it parses while this process then does other work (the command line loads its own libraries);
+    the read_workbook of the same bytes takes the result (or the checks' refusal: the child is killed at
+    once, as ever). One read ahead at a time: a read nobody took is killed when the next begins or this
+    process exits."""
     global _pending
     if _pending is not None:  # one nobody took (its command stopped before reading): not left running
         _kill(_pending.proc)
         _reap(_pending.proc)
         _pending = None
-    if _plausible(data):
-        _pending = _start(data)
+    kind = _kind(data)
+    if kind is None:
+        return
+    _pending = _start(data)
+    try:
+        if kind in ("xlsx", "ods", "xlsb", "zip"):
+            safety.check_archive(data, kind)
+    except UserError as exc:
+        _pending.refusal = exc
+        _kill(_pending.proc)
+    except BaseException:
+        _kill(_pending.proc)
+        raise
+    _pending.checked = True
 
 
-def _plausible(data: bytes) -> bool:
-    """A read begins ahead only for a file that passes the cheap checks: a workbook (not another zip, not
-    one of too many parts), whose directory declares no more than the limits allow once inflated. The
-    full checks still run when it is read; this only keeps a child from parsing a bomb ahead of them."""
+def _kind(data: bytes) -> str | None:
+    """The workbook's kind when a read may begin ahead: a workbook (not another zip, not one of too many
+    parts) whose directory declares no more than the limits allow once inflated; else None."""
     from revmachine import config
 
     try:
         kind = safety.content_kind(data)
         if kind == "xls":
-            return True
+            return kind
         if kind not in ("xlsx", "xlsb", "ods"):
-            return False
+            return None
         declared = sum(i.file_size for i in safety.open_zip(data).infolist())
     except (UserError, OSError, ValueError):
-        return False
-    return declared <= config.max_unzipped_bytes() and not (declared > 50_000_000 and declared > 200 * len(data))
+        return None
+    ok = declared <= config.max_unzipped_bytes() and not (declared > 50_000_000 and declared > 200 * len(data))
+    return kind if ok else None
 
 
 def while_reading(fn) -> None:
@@ -164,9 +179,9 @@ def read_workbook(data: bytes, kind: str | None) -> list[tuple[str, pa.Table]]:
     else:
         r = _start(data)
     proc, warm, out, err, feeder, t0 = r.proc, r.warm, r.out, r.err, r.feeder, r.t0
-    refusal: UserError | None = None
+    refusal: UserError | None = r.refusal
     try:
-        if kind in ("xlsx", "ods", "xlsb", "zip"):
+        if kind in ("xlsx", "ods", "xlsb", "zip") and not r.checked:
             safety.check_archive(data, kind)
         while _idle and out.is_alive():
             fn = _idle.pop(0)
