@@ -15,7 +15,7 @@
   backup DIR [--db PATH] [--no-uploads]
   serve [--address A] [--port N]
   template OUT.xlsx
-  bench [--quick]
+  bench [--quick] [--browser] [--writes] [--loads] | bench --scale [MAX] [--label TEXT] [--keep]
 
 The command line is the analyst's tool: it runs as the machine's user with the analyst's rights (it
 loads, undoes and backs up; roles are given on the Team page), and every write says so on stderr
@@ -76,17 +76,13 @@ def _choices(args):
     return ch
 
 
-def _stage_files(args):
-    """Read the files named on the command line and stage them with the user's choices."""
-    from revmachine.ingest import sandbox
-
-    if any(Path(n).suffix.lower() in {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"} for n in args.files):
-        sandbox.prewarm()  # the parser's process starts while this one loads its own libraries
-    from revmachine.ingest import stage
-
-    files = []
+def _stage_files(args, loads: bool = False):
+    """Read the files named on the command line and stage them with the user's choices. loads: the
+    loader's libraries are imported while the parser's child reads a workbook (the load needs them next)."""
     from revmachine import config
+    from revmachine.ingest import safety, sandbox
 
+    raw: list[tuple[str, bytes]] = []
     for name in args.files:
         p = Path(name)
         if not p.is_file():
@@ -96,10 +92,20 @@ def _stage_files(args):
             raise UserError(f"the file is {size / 1e6:,.1f} MB, over the upload limit of {limit / 1e6:,.0f} MB; "
                             "nothing was read.", file=name, hint="Split the export, or raise REVMACHINE_MAX_UPLOAD_MB.")
         try:
-            files.append(stage.UploadFile(p.name, p.read_bytes()))
+            raw.append((p.name, p.read_bytes()))
         except OSError as exc:
             raise UserError(f"cannot be read ({exc.strerror}).", file=name,
                             hint="Check the file's permissions and try again.") from None
+    books = [data for _n, data in raw if data and safety.content_kind(data) is not None]
+    if books:  # (begin() reads ahead only a workbook that passes the cheap archive checks)
+        # the first workbook goes to the parser's process now: it parses while this one loads its own
+        # libraries (the staging, and for a load the loader: pandas, the marts), instead of after
+        sandbox.begin(books[0])
+        if loads:
+            sandbox.while_reading(lambda: __import__("revmachine.ingest.load"))
+    from revmachine.ingest import stage
+
+    files = [stage.UploadFile(n, data) for n, data in raw]
     path = db.resolve(args.db)
     db.cleanup(path)  # what a killed load left behind
     ctx = stage.Context.defaults()
@@ -200,9 +206,9 @@ def cmd_inspect(args) -> int:
 
 
 def cmd_load(args) -> int:
+    path, choices, staged = _stage_files(args, loads=True)
     from revmachine.ingest import load as load_mod
 
-    path, choices, staged = _stage_files(args)
     result = None
     if staged.ok:
         modes = {"*": "replace"} if args.replace else {"*": "append"}
@@ -490,8 +496,16 @@ def cmd_template(args) -> int:
 def cmd_bench(args) -> int:
     import runpy
 
+    if args.scale is not None:  # the curve as the data grows (bench/scale.py)
+        root = Path(__file__).resolve().parent.parent
+        if str(root) not in sys.path:
+            sys.path.insert(0, str(root))
+        from bench import scale
+
+        scale.run(args.scale or None, label=args.label or "", keep=args.keep)
+        return 0
     sys.argv = ["bench"] + (["--quick"] if args.quick else []) + (["--browser"] if args.browser else []) \
-        + (["--writes"] if args.writes else [])
+        + (["--writes"] if args.writes else []) + (["--loads"] if args.loads else [])
     runpy.run_path(str(Path(__file__).resolve().parent.parent / "bench" / "run.py"), run_name="__main__")
     return 0
 
@@ -641,6 +655,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--browser", action="store_true", help="also time a filter change in Chromium")
     sp.add_argument("--writes", action="store_true",
                     help="only time saving an action item at 30k, 1M and 3M leads (builds those databases once)")
+    sp.add_argument("--loads", action="store_true", help="only the xlsx and CSV loads (and their baselines)")
+    sp.add_argument("--scale", type=int, nargs="?", const=0, metavar="MAX",
+                    help="the curve as the data grows: build 30k, 1M and 3M demo databases (and MAX leads, e.g. "
+                         "10000000) and time each page, the build and a 300-row weekly append; appends a table "
+                         "to bench/RESULTS.md")
+    sp.add_argument("--label", help="with --scale: a note for the RESULTS.md heading (e.g. 'before the merge')")
+    sp.add_argument("--keep", action="store_true", help="with --scale: keep the databases in bench/out/")
     sp.set_defaults(fn=cmd_bench)
     return p
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 
 import pyarrow as pa
 
@@ -32,6 +33,19 @@ TOTAL_LIKE = ("%total%", "%totaal%", "gesamt%", "summe%", "somme%", "suma%", "so
 def maybe_total(col: str) -> str:
     """SQL: the cell may be a totals row's label (the regular expression decides)."""
     return " or ".join(f"{col} ilike '{w}'" for w in TOTAL_LIKE)
+
+
+def maybe_total_any(cols: list[str]) -> str:
+    """SQL: some cell of `cols` may be a totals row's label: `maybe_total` on each cell, evaluated only on
+    the rows whose cells, joined (each after a chr(1)), hold one of the words, case-insensitively, at
+    all (one pattern search per row before one ILIKE per cell and word; the same rows, since a cell that
+    matches a word case-insensitively holds it, and a word the cell starts with follows a chr(1))."""
+    joined = "(chr(1) || concat_ws(chr(1), " + ", ".join(cols) + "))"
+    anywhere = [re.escape(w.strip("%")) for w in TOTAL_LIKE if w.startswith("%")]
+    first = [re.escape(w.rstrip("%")) for w in TOTAL_LIKE if not w.startswith("%")]
+    pattern = f"(?i)({'|'.join(anywhere)}|\\x01({'|'.join(first)}))"
+    return (f"(regexp_matches({joined}, '{pattern}') and "
+            f"({' or '.join(maybe_total(c) for c in cols)}))")
 
 
 def is_total(col: str) -> str:
@@ -115,7 +129,7 @@ def junk_rows(st: Staging, kind: str, parts) -> None:
         # the rules below need regular expressions: run them only on the rows that could match (few
         # cells, a 'total' somewhere, or a header word first); a million ordinary rows cost one scan
         maybe = (f"({filled}) <= 2 or cast({idcol} as varchar) ilike '%total%' or "
-                 + " or ".join(maybe_total(f'"{c}"') for c in text)
+                 + maybe_total_any([f'"{c}"' for c in text])
                  + f" or coalesce(lower(\"{text[0]}\") in (select unnest($h)), false)")
         cand = f"junk_{table}_{i}"
         st.con.execute(f"create or replace temp table {cand} as select * from u_{table} "
@@ -159,20 +173,24 @@ def junk_rows(st: Staging, kind: str, parts) -> None:
             nested = _nested_rows(st, table, i, res, text, headers, no_id)
             if nested:
                 st.con.execute(f"delete from {cand} where source_row in (select unnest($r))", {"r": nested})
+        # each rule's verdict on each candidate, computed once (a blank cell is no match: never NULL); a
+        # row goes to the first rule that takes it
+        flags = f"junkflags_{table}_{i}"
+        sql = (f"create or replace temp table {flags} as select __part, source_row, "
+               + ", ".join(f"coalesce(({pred}), false) as \"{code}\"" for code, (_w, pred) in rules.items())
+               + f" from {cand}")
+        st.con.execute(sql, {"h": headers} if "$h" in sql else None)
         done = "false"
-        for code, (what, pred) in rules.items():
-            pred = f"coalesce(({pred}), false)"  # a blank cell is no match: never NULL
-            sql = f"select __part, source_row from {cand} where {pred} and not ({done})"
-            params = {"h": headers} if "$h" in sql else None
-            n, rws = st.rows(sql, params)
+        for code, (what, _pred) in rules.items():
+            sql = f"select __part, source_row from {flags} where \"{code}\" and not ({done})"
+            n, rws = st.rows(sql)
             if n:
                 st.add("info", f"{n} {what} (rows {st.rows_sample(rws)})", res, row=rws[0], code=code, count=n)
-                st.record(table, code, "dropped", sql, params)
-            done = f"{done} or {pred}"
+                st.record(table, code, "dropped", sql)
+            done = f"{done} or \"{code}\""
         _junk_with_ids(st, table, i, res, cand, rules, own_id, headers)
-        sql = (f"delete from u_{table} where __part = {i} and source_row in "
-               f"(select source_row from {cand} where {done})")
-        st.con.execute(sql, {"h": headers} if "$h" in sql else None)
+        st.con.execute(f"delete from u_{table} where __part = {i} and source_row in "
+                       f"(select source_row from {flags} where {done})")
 
 
 def _junk_with_ids(st: Staging, table: str, i: int, res: SheetResult, cand: str, rules: dict, own_id: str,
@@ -249,7 +267,7 @@ def fill_groups(st: Staging, res: SheetResult, base: str) -> None:
     if not cols or not text:
         return
     # a cheap 'total' anywhere first; the pattern only on those rows
-    maybe = " or ".join(maybe_total(f'"{c}"') for c in text)
+    maybe = maybe_total_any([f'"{c}"' for c in text])
     exact = " or ".join(is_total(f'"{c}"') for c in text)
     grouped = st.q(f"select count(*) from (select * from {base} where {maybe}) where {exact}")[0][0]
     if not grouped:

@@ -27,6 +27,7 @@ it is read from its exit status here.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -38,11 +39,13 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
 from revmachine.errors import UserError
 from revmachine.ingest import safety
+
+if TYPE_CHECKING:  # pyarrow is loaded when a result is read: a child starts without waiting for it
+    import pyarrow as pa
 
 CHILD = Path(__file__).resolve().with_name("_sandbox_child.py")
 HINT = "Open it in Excel and save it again as .xlsx, or export as .csv."
@@ -75,10 +78,26 @@ class ChildStats:
 last_stats = ChildStats()
 
 
-def read_workbook(data: bytes, kind: str | None) -> list[tuple[str, pa.Table]]:
-    """Every sheet of a workbook as (name, table of text columns). Raises UserError (no file name:
-    the caller adds it) for anything the child or the checks refuse."""
-    global last_stats, _reads
+@dataclass
+class _Read:
+    """A child given a file: its process, whether it was the spare, the threads feeding and reading it."""
+
+    data: bytes
+    proc: subprocess.Popen
+    warm: bool
+    out: _Collector
+    err: _Collector
+    feeder: threading.Thread
+    t0: float
+    checked: bool = False  # the archive checks ran while it parsed (begin())
+    refusal: UserError | None = None  # what they refused
+
+
+_pending: _Read | None = None  # a read begun ahead (begin()), taken by the read_workbook of the same bytes
+_idle: list = []  # work for this process while a child parses (while_reading())
+
+
+def _start(data: bytes) -> _Read:
     t0 = time.perf_counter()
     try:
         proc, warm = _take()
@@ -91,10 +110,83 @@ def read_workbook(data: bytes, kind: str | None) -> list[tuple[str, pa.Table]]:
     feeder = threading.Thread(target=_feed, args=(proc, limits, data), daemon=True)
     for th in (out, err, feeder):
         th.start()
-    refusal: UserError | None = None
+    return _Read(data, proc, warm, out, err, feeder, t0)
+
+
+def begin(data: bytes) -> None:
+    """Hand a workbook to a child now and check the archive here while it parses, as a read does, so
+    that it parses while this process then does other work (the command line loads its own libraries);
+    the read_workbook of the same bytes takes the result (or the checks' refusal: the child is killed at
+    once, as ever). One read ahead at a time: a read nobody took is killed when the next begins or this
+    process exits."""
+    global _pending
+    if _pending is not None:  # one nobody took (its command stopped before reading): not left running
+        _kill(_pending.proc)
+        _reap(_pending.proc)
+        _pending = None
+    kind = _kind(data)
+    if kind is None:
+        return
+    _pending = _start(data)
     try:
         if kind in ("xlsx", "ods", "xlsb", "zip"):
             safety.check_archive(data, kind)
+    except UserError as exc:
+        _pending.refusal = exc
+        _kill(_pending.proc)
+    except BaseException:
+        _kill(_pending.proc)
+        raise
+    _pending.checked = True
+
+
+def _kind(data: bytes) -> str | None:
+    """The workbook's kind when a read may begin ahead: a workbook (not another zip, not one of too many
+    parts) whose directory declares no more than the limits allow once inflated; else None."""
+    from revmachine import config
+
+    try:
+        kind = safety.content_kind(data)
+        if kind == "xls":
+            return kind
+        if kind not in ("xlsx", "xlsb", "ods"):
+            return None
+        declared = sum(i.file_size for i in safety.open_zip(data).infolist())
+    except (UserError, OSError, ValueError):
+        return None
+    ok = declared <= config.max_unzipped_bytes() and not (declared > 50_000_000 and declared > 200 * len(data))
+    return kind if ok else None
+
+
+def while_reading(fn) -> None:
+    """Run fn (once, in this thread) while the next child parses, after the archive checks: work this
+    process needs next anyway (the command line imports the loader), done while it would wait."""
+    _idle.append(fn)
+
+
+@atexit.register
+def _kill_pending() -> None:
+    if _pending is not None:
+        _kill(_pending.proc)
+
+
+def read_workbook(data: bytes, kind: str | None) -> list[tuple[str, pa.Table]]:
+    """Every sheet of a workbook as (name, table of text columns). Raises UserError (no file name:
+    the caller adds it) for anything the child or the checks refuse."""
+    global last_stats, _reads, _pending
+    if _pending is not None and (_pending.data is data or _pending.data == data):
+        r, _pending = _pending, None
+    else:
+        r = _start(data)
+    proc, warm, out, err, feeder, t0 = r.proc, r.warm, r.out, r.err, r.feeder, r.t0
+    refusal: UserError | None = r.refusal
+    try:
+        if kind in ("xlsx", "ods", "xlsb", "zip") and not r.checked:
+            safety.check_archive(data, kind)
+        while _idle and out.is_alive():
+            fn = _idle.pop(0)
+            with contextlib.suppress(Exception):  # it is done again, and fails for real, where it is needed
+                fn()
     except UserError as exc:
         refusal = exc
         _kill(proc)
@@ -212,6 +304,8 @@ def _result(out: _Collector, err: _Collector, status: int | None, timed_out: boo
     if out.over:
         raise UserError(f"holds more data than the limit of {output_bytes() / 2**20:,.0f} MB once read; "
                         "refused.", hint="Split it, or export the data as .csv (or raise REVMACHINE_PARSE_OUTPUT_MB).")
+    import pyarrow as pa
+
     names: list[str] | None = None
     tables: list[pa.Table] = []
     current: int | None = None
