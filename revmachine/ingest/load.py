@@ -156,7 +156,11 @@ def load(staged: Staged, path: str | Path | None = None, *, modes: dict[str, str
                             [batch_id, f.name, f.sha256, len(f.data), str(target)])
             aliases = _check_stage_names(con, stage_names or {})
             state.sync_config(con, p)
-            marts.rebuild(con)
+            if mode_label == "append":
+                # only the records the batch changed (a full rebuild when that cannot be exact)
+                marts.refresh(con, batch_id)
+            else:
+                marts.rebuild(con)
             from revmachine import meeting
 
             meeting.snapshot(con, batch_id, at=snapshot_at)
