@@ -191,15 +191,21 @@ def _mart_sql(name: str) -> str:
 
 
 def config_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
-    """A digest of the configuration the marts were built with (every config_* table but the data
-    file's own bookkeeping rows): a change means a full rebuild."""
-    names = [r[0] for r in con.execute(
+    """A digest of the configuration the marts read (the config_* tables their selects name; of
+    config_settings, the keys they name): a change means a full rebuild. A setting no mart reads (a
+    pipeline target, the fiscal year) leaves the marts as they are."""
+    text = re.sub(r"--[^\n]*", "", "\n".join(_mart_sql(n) for n in MARTS)).lower()
+    named = set(re.findall(r"\bconfig_[a-z0-9_]+", text))
+    keys = sorted(set(re.findall(r"'([a-z0-9_]+)'", text)))
+    have = {r[0] for r in con.execute(
         "select table_name from information_schema.tables where table_schema = 'main' "
-        "and table_catalog = current_database() and table_name like 'config%' order by table_name").fetchall()]
+        "and table_catalog = current_database()").fetchall()}
     h = hashlib.sha256()
-    for t in names:  # names from the catalog, never from user text
-        where = " where key not in ('marts_signature', 'marts_config')" if t == "config_settings" else ""
-        rows = con.execute(f"select * from {t}{where}").fetchall()
+    for t in sorted(named & have):  # names from the catalog, never from user text
+        if t == "config_settings":
+            rows = con.execute("select * from config_settings where list_contains(?, key)", [keys]).fetchall()
+        else:
+            rows = con.execute(f"select * from {t}").fetchall()
         h.update(t.encode())
         h.update(repr(sorted(rows, key=repr)).encode())
     return h.hexdigest()[:16]
@@ -239,17 +245,21 @@ def _ids(con: duckdb.DuckDBPyConnection, table: str, query: str, params: list | 
 
 
 def refresh(con: duckdb.DuckDBPyConnection, batch_id: int,
-            progress: Callable[[float, str], None] | None = None) -> bool:
+            progress: Callable[[float, str], None] | None = None, *, full_ok: bool = True) -> bool:
     """After an append (batch `batch_id` written on `con`): bring every mart up to date, computing
     only what the batch changed. Falls back to rebuild() (with progress) when the marts were built
     by other definitions or another configuration, when the batch replaced a table, or when what it
-    changed reaches every record (the money basis). Returns True when the refresh was incremental."""
+    changed reaches every record (the money basis); with full_ok=False it raises FullRebuild instead
+(an append written in place rolls back and is written again on a copy, so that readers never wait
+for a full rebuild). Returns True when the refresh was incremental."""
     try:
         if progress:
             progress(0.0, "Updating the figures for the new rows...")
         _refresh(con, batch_id)
         return True
     except FullRebuild:
+        if not full_ok:
+            raise
         rebuild(con, progress)
         return False
     finally:
@@ -264,22 +274,22 @@ def refresh(con: duckdb.DuckDBPyConnection, batch_id: int,
 
 def _refresh(con: duckdb.DuckDBPyConnection, b: int) -> None:
     if stored_signature(con) != signature() or _stored(con, "marts_config") != config_fingerprint(con):
-        raise FullRebuild
+        raise FullRebuild("the summaries were built by other definitions or another configuration")
     have = {r[0] for r in con.execute("select table_name from information_schema.tables "
                                       "where table_schema = 'main' and table_catalog = current_database()")
             .fetchall()}
     if not set(MARTS) <= have:
-        raise FullRebuild
+        raise FullRebuild("a summary table is missing")
     tables = dict(con.execute("select table_name, mode from batch_tables where batch_id = ?", [b]).fetchall())
     if "replace" in tables.values():
-        raise FullRebuild
+        raise FullRebuild("the batch replaces a table")
     con.execute("set variable revmachine_today = ?", [today()])
     con.execute("set preserve_insertion_order = false")
 
     # the money basis: a new currency (or the last row of one gone) changes every amount
     old_basis = con.execute("select * from money_basis").fetchall()
     if con.execute(_mart_sql("money_basis")).fetchall() != old_basis:
-        raise FullRebuild
+        raise FullRebuild("the money basis changed (a currency)")
 
     def changed(table: str, cols: str, where: str = "true") -> str:
         """The batch's rows of `table` and the rows it superseded: `cols` of each."""
@@ -288,17 +298,18 @@ def _refresh(con: duckdb.DuckDBPyConnection, b: int) -> None:
 
     # the as-of date and the stale window it moved across
     old_as_of = con.execute("select raw_as_of, data_as_of from funnel_as_of").fetchall()
-    new_as_of = con.execute(_mart_sql("funnel_as_of")).fetchall()
+    con.execute(f"create or replace temp table _rm_new_funnel_as_of as {_mart_sql('funnel_as_of')}")
+    new_as_of = con.execute("select raw_as_of, data_as_of from _rm_new_funnel_as_of").fetchall()
     stale = con.execute("select coalesce(max(case when key = 'stale_days' then try_cast(value as integer) end), 180) "
                         "from config_settings").fetchone()[0]
     moved = old_as_of != new_as_of
     if moved:
         (old_raw, _), (new_raw, _) = old_as_of[0], new_as_of[0]
         if old_raw is None or new_raw is None:
-            raise FullRebuild
+            raise FullRebuild("the as-of date appeared or vanished")
         lo, hi = min(old_raw, new_raw), max(old_raw, new_raw)
         con.execute("delete from funnel_as_of")
-        con.execute("insert into funnel_as_of " + _mart_sql("funnel_as_of"))
+        con.execute("insert into funnel_as_of select * from _rm_new_funnel_as_of")
 
     # owners and accounts: the records that name one the batch changed
     owner_keys = account_ids = account_names = None
@@ -513,16 +524,23 @@ def _refresh_records(con, b, tables, moved, window, sh, changed, owner_keys) -> 
     def shadow_changes(side: str) -> None:
         """Every record-level table and mart as only its rows the batch replaced (side 'old') or
         wrote (side 'new')."""
-        for t in (*_RECORD_TABLES, "deals_history"):
-            if t == "deals_history" or t not in tables:
+        for t in _RECORD_TABLES:
+            hist = f'"{sh.cat}".main.{t}_history'
+            if t not in tables:
                 sh.add(t, "select * from {src} where false")
-            elif side == "old":
-                sh.add(t, f"select * exclude (superseded_by) from {t}_history where superseded_by = {int(b)}")
-            else:
+                sh.add(f"{t}_history", "select * from {src} where false")
+            elif side == "old":  # before the batch: the rows it superseded; none of them in history yet
+                sh.add(t, f"select * exclude (superseded_by) from {hist} where superseded_by = {int(b)}")
+                sh.add(f"{t}_history", "select * from {src} where false")
+            else:  # after: its rows, and the superseded ones in history
                 sh.add(t, f"select * from {{src}} where batch_id = {int(b)}")
+                sh.add(f"{t}_history", f"select * from {{src}} where superseded_by = {int(b)}")
         for mart, where in replaced.items():
             sh.add(mart, f"select * from {{src}} where {where}" if side == "old" else f"select * from _rm_new_{mart}")
 
+    # marts this code has no rule for are rebuilt in full (_swap): to a rollup they changed wholesale
+    wholesale |= {n for n in TABLES if n not in ROLLUP_KEYS and n not in _KEYED and n not in _SMALL
+                  and n not in ("fx_rates", "money_basis", "funnel_as_of", "funnel_stages", "deal_batch_days")}
     rollups = [n for n in TABLES if n in ROLLUP_KEYS]
     per_group = [n for n in rollups if not _reads(n, wholesale)]
     for side in ("old", "new"):
@@ -542,6 +560,8 @@ def _refresh_records(con, b, tables, moved, window, sh, changed, owner_keys) -> 
         sh.clear()
     if not per_group:
         _swap(con, replaced, wholesale)
+    if "funnel_stages" in wholesale:  # the stages the data has changed (_swap): a rollup reading them
+        per_group = [n for n in per_group if not _reads(n, {"funnel_stages"})]
     for name in rollups:
         if name in per_group:
             _refresh_groups(con, name)
@@ -576,6 +596,7 @@ def _swap(con, replaced: dict[str, str], wholesale: set[str]) -> None:
             if con.execute(f"select count(*) from (select * from {name} except all select * from _rm_new_{name} "
                            f"union all select * from _rm_new_{name} except all select * from {name})"
                            ).fetchone()[0]:
+                wholesale.add(name)
                 con.execute(f"delete from {name}")
                 con.execute(f"insert into {name} select * from _rm_new_{name}")
         else:
