@@ -226,9 +226,14 @@ class _Shadows:
         self.names: list[str] = []
 
     def add(self, name: str, select: str) -> None:
-        # `select` reads main.<name> as {src}; names come from the fixed tuples above
-        self.con.execute(f"create or replace temp view {name} as "
-                         + select.format(src=f'"{self.cat}".main.{name}'))
+        # `select` reads main.<name> as {src}; names come from the fixed tuples above. A select of
+        # the live tables is materialised once (a mart's select may read a table several times,
+        # and each read of a filtered view would scan all of its rows again).
+        select = select.format(src=f'"{self.cat}".main.{name}')
+        if "_rm_new_" not in select:
+            self.con.execute(f"create or replace temp table _rm_s_{name} as {select}")
+            select = f"select * from _rm_s_{name}"
+        self.con.execute(f"create or replace temp view {name} as {select}")
         self.names.append(name)
 
     def clear(self) -> None:
@@ -272,6 +277,40 @@ for a full rebuild). Returns True when the refresh was incremental."""
             con.execute(f"drop table if exists temp.{t}")
 
 
+def _new_as_of(con: duckdb.DuckDBPyConnection, b: int, tables: dict[str, str]) -> None:
+    """The as-of date after batch `b`, into temp table _rm_new_funnel_as_of: the latest of the old
+    one and the batch's rows, unless "today" is another day than when it was worked out (a date
+    that was in the future may not be now) or a row the batch superseded held it (it may go back):
+    then from all rows."""
+    as_of_tables = ("leads", "deals", "activities", "stage_history", "lead_stage_dates")
+    old = con.execute("select raw_as_of, built_on from funnel_as_of").fetchall()
+    whole = f"create or replace temp table _rm_new_funnel_as_of as {_mart_sql('funnel_as_of')}"
+    if len(old) != 1 or old[0][0] is None or old[0][1] != today():
+        con.execute(whole)
+        return
+    sh = _Shadows(con)
+    parts = {}
+    for side in ("superseded", "written"):
+        for t in as_of_tables:
+            if t not in tables:
+                sh.add(t, "select * from {src} where false")
+            elif side == "written":
+                sh.add(t, f"select * from {{src}} where batch_id = {int(b)}")
+            else:
+                sh.add(t, f'select * exclude (superseded_by) from "{sh.cat}".main.{t}_history '
+                          f"where superseded_by = {int(b)}")
+        parts[side] = con.execute(f"select raw_as_of from ({_mart_sql('funnel_as_of')})").fetchone()[0]
+        sh.clear()
+    if parts["superseded"] is not None and parts["superseded"] >= old[0][0]:
+        con.execute(whole)
+        return
+    raw = max(old[0][0], parts["written"]) if parts["written"] is not None else old[0][0]
+    # data_as_of: the date while the data has a funnel record (a lead or a deal), as funnel_as_of.sql
+    con.execute("create or replace temp table _rm_new_funnel_as_of as select cast(? as timestamp) as raw_as_of, "
+                "case when exists (select 1 from leads) or exists (select 1 from deals) "
+                "then cast(? as timestamp) end as data_as_of, cast(? as date) as built_on", [raw, raw, today()])
+
+
 def _refresh(con: duckdb.DuckDBPyConnection, b: int) -> None:
     if stored_signature(con) != signature() or _stored(con, "marts_config") != config_fingerprint(con):
         raise FullRebuild("the summaries were built by other definitions or another configuration")
@@ -298,7 +337,7 @@ def _refresh(con: duckdb.DuckDBPyConnection, b: int) -> None:
 
     # the as-of date and the stale window it moved across
     old_as_of = con.execute("select raw_as_of, data_as_of from funnel_as_of").fetchall()
-    con.execute(f"create or replace temp table _rm_new_funnel_as_of as {_mart_sql('funnel_as_of')}")
+    _new_as_of(con, b, tables)
     new_as_of = con.execute("select raw_as_of, data_as_of from _rm_new_funnel_as_of").fetchall()
     stale = con.execute("select coalesce(max(case when key = 'stale_days' then try_cast(value as integer) end), 180) "
                         "from config_settings").fetchone()[0]
@@ -308,6 +347,8 @@ def _refresh(con: duckdb.DuckDBPyConnection, b: int) -> None:
         if old_raw is None or new_raw is None:
             raise FullRebuild("the as-of date appeared or vanished")
         lo, hi = min(old_raw, new_raw), max(old_raw, new_raw)
+    if con.execute("select count(*) from (select * from funnel_as_of except all select * from _rm_new_funnel_as_of)"
+                   ).fetchone()[0]:  # the date, or the day it was worked out on
         con.execute("delete from funnel_as_of")
         con.execute("insert into funnel_as_of select * from _rm_new_funnel_as_of")
 
@@ -412,6 +453,7 @@ def _refresh_records(con, b, tables, moved, window, sh, changed, owner_keys) -> 
     # account_deals: the rows of the changed records, and every row of the accounts they leave or join
     # (an account's first purchase and acquisition are read over all of its deals)
     sh.add("deal_facts", "select * from _rm_new_deal_facts")
+    sh.add("leads", "select * from {src} where lead_id in (select lead_id from deal_facts)")
     parts = ["select account_key as k from account_deals where record_id in (select k from _rm_r)",
              f"select account_key from ({_mart_sql('account_deals')})"]
     if "accounts" in tables:
@@ -427,6 +469,7 @@ def _refresh_records(con, b, tables, moved, window, sh, changed, owner_keys) -> 
                          "where record_id not in (select k from _rm_r) and (record_id, coalesce(deal_id, '')) in "
                          "(select (record_id, coalesce(deal_id, '')) from account_deals where account_key in "
                          "(select k from _rm_a))")
+    sh.add("leads", "select * from {src} where lead_id in (select lead_id from deal_facts)")
     new("account_deals", "true")
     sh.clear()
     churn_key = "coalesce(account_key, 'deal:' || coalesce(deal_id, record_id))"

@@ -4,7 +4,8 @@
 -- (flagged by marts.data_checks) and do not move it.
 -- Grain: one row. raw_as_of: the date as the tables give it (funnel_record_rows reads it for the
 -- recycled state); data_as_of: the same while the data has a funnel record (a lead or a deal),
--- else NULL (what funnel_records carries and the macro data_as_of() returns).
+-- else NULL (what funnel_records carries and the macro data_as_of() returns); built_on: the day
+-- "today" was when it was worked out (an append on another day works it out again from all rows).
 -- Kept out of the record rows so that an append that moves the as-of date rewrites one row here,
 -- not every record.
 -- No parameters.
@@ -43,9 +44,11 @@ as_of as (
 
 final as (
     select
-        raw_as_of,
-        case when exists (select 1 from leads) or exists (select 1 from deals) then raw_as_of end as data_as_of
-    from as_of
+        a.raw_as_of,
+        case when exists (select 1 from leads) or exists (select 1 from deals) then a.raw_as_of end as data_as_of,
+        cast(t.cutoff as date) - 1 as built_on
+    from as_of as a
+    cross join today as t
 )
 
 select * from final
