@@ -3,12 +3,20 @@
 Concurrency model (see README, "Concurrency"): DuckDB lets one process hold a file read-write and
 then nobody else may open it, not even read-only. So no process keeps the database open:
 
-* Readers open a short-lived read-only connection (a bounded retry covers the instant of a swap).
-* Writers are serialised by an OS file lock and never open the live file read-write: they copy it,
-  write and commit the copy, close it (checkpoint) and atomically rename it over the live file.
-  A reader that already has the old file open keeps reading a consistent old version; the next
-  one opens the new version. A failed write deletes its copy, so the live file stays byte for byte
+* Readers open a short-lived read-only connection (a bounded retry covers the instant of a swap),
+  holding a shared lock on <db>.readers.lock while it is open.
+* Writers are serialised by an OS file lock (<db>.lock). A long write (a replace, an undo, a
+  settings change: every mart rebuilt) never opens the live file read-write: it copies it, writes
+  and commits the copy, closes it (checkpoint) and atomically renames it over the live file. A
+  reader that already has the old file open keeps reading a consistent old version; the next one
+  opens the new version. A failed write deletes its copy, so the live file stays byte for byte
   what it was.
+* An append (write(in_place=True): seconds, whatever the size of the database) writes the live
+  file itself in one transaction, so it does not pay for a copy of the whole file: it takes
+  <db>.gate.lock (readers arriving now wait behind it), then <db>.readers.lock exclusively once
+  the reads already running have closed, and releases both after commit and checkpoint. A reader
+  sees the database before or after it; a failed append rolls back. When the running reads do
+  not close within a few seconds, or another program holds the file, it writes a copy instead.
 
 The data version is the live file's (inode, mtime, size): cache keys use it, so a load or an undo
 invalidates every cached result without opening the database.
