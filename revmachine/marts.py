@@ -242,11 +242,10 @@ class _Shadows:
         self.names = []
 
 
-def _ids(con: duckdb.DuckDBPyConnection, table: str, query: str, params: list | None = None) -> int:
+def _ids(con: duckdb.DuckDBPyConnection, table: str, query: str, params: list | None = None) -> None:
     """Fill temp table `table` (one column `k`) with the distinct non-null values of `query`."""
     con.execute(f"create or replace temp table {table} as select distinct k from ({query}) where k is not null",
                 params or [])
-    return con.execute(f"select count(*) from {table}").fetchone()[0]
 
 
 def refresh(con: duckdb.DuckDBPyConnection, batch_id: int,
@@ -559,6 +558,10 @@ def _refresh_records(con, b, tables, moved, window, sh, changed, owner_keys) -> 
                    "select * from deal_batch_days)").fetchone()[0]:
         wholesale.add("deal_batch_days")
     for name in _SMALL:
+        # targets and spend (and the owners a target's territory comes from); the money basis and the
+        # configuration did not change (checked first)
+        if not {"targets", "spend", "owners"} & set(tables):
+            continue
         con.execute(f"create or replace temp table _rm_new_{name} as {_mart_sql(name)}")
         if con.execute(f"select count(*) from (select * from {name} except all select * from _rm_new_{name} "
                        f"union all select * from _rm_new_{name} except all select * from {name})").fetchone()[0]:
