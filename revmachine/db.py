@@ -3,12 +3,20 @@
 Concurrency model (see README, "Concurrency"): DuckDB lets one process hold a file read-write and
 then nobody else may open it, not even read-only. So no process keeps the database open:
 
-* Readers open a short-lived read-only connection (a bounded retry covers the instant of a swap).
-* Writers are serialised by an OS file lock and never open the live file read-write: they copy it,
-  write and commit the copy, close it (checkpoint) and atomically rename it over the live file.
-  A reader that already has the old file open keeps reading a consistent old version; the next
-  one opens the new version. A failed write deletes its copy, so the live file stays byte for byte
+* Readers open a short-lived read-only connection (a bounded retry covers the instant of a swap),
+  holding a shared lock on <db>.readers.lock while it is open.
+* Writers are serialised by an OS file lock (<db>.lock). A long write (a replace, an undo, a
+  settings change: every mart rebuilt) never opens the live file read-write: it copies it, writes
+  and commits the copy, closes it (checkpoint) and atomically renames it over the live file. A
+  reader that already has the old file open keeps reading a consistent old version; the next one
+  opens the new version. A failed write deletes its copy, so the live file stays byte for byte
   what it was.
+* An append (write(in_place=True): seconds, whatever the size of the database) writes the live
+  file itself in one transaction, so it does not pay for a copy of the whole file: it takes
+  <db>.gate.lock (readers arriving now wait behind it), then <db>.readers.lock exclusively once
+  the reads already running have closed, and releases both after commit and checkpoint. A reader
+  sees the database before or after it; a failed append rolls back. When the running reads do
+  not close within a few seconds, or another program holds the file, it writes a copy instead.
 
 The data version is the live file's (inode, mtime, size): cache keys use it, so a load or an undo
 invalidates every cached result without opening the database.
@@ -117,21 +125,71 @@ def read(path: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         raise FileNotFoundError(p)
     check_is_database(p)
     source = _reading_from(p)
-    deadline = time.monotonic() + _RETRY_SECONDS
+    with _reading(source):
+        deadline = time.monotonic() + _RETRY_SECONDS
+        while True:
+            try:
+                con = _open_read_only(source)
+                break
+            except duckdb.IOException as exc:
+                # another program holds the file read-write (this app's writers wait for its readers)
+                if not any(t in str(exc).lower() for t in _LOCKED_TEXT) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        try:
+            _settings(con)
+            yield con
+        finally:
+            con.close()
+
+
+# How long a reader waits for an append written in place (a few seconds as a rule), and how long an
+# append waits for the readers already reading before it writes a copy instead.
+_READ_WAIT_SECONDS = 120.0
+_IN_PLACE_WAIT_SECONDS = 5.0
+
+
+def _flock(path: Path, mode: int, seconds: float):
+    """An open lock file holding flock `mode`, waiting up to `seconds` (False when that ran out;
+    None when the lock file cannot be made: a folder nobody may write in, so nobody writes in place).
+    flock locks belong to the open file, so two threads of one process exclude each other too."""
+    try:
+        fh = open(path, "a+")  # noqa: SIM115 (returned, closed by the caller)
+    except OSError:
+        return None
+    deadline = time.monotonic() + seconds
     while True:
         try:
-            con = _open_read_only(source)
-            break
-        except duckdb.IOException as exc:
-            # another process holds the file read-write (not this app: its writers swap a copy in)
-            if not any(t in str(exc).lower() for t in _LOCKED_TEXT) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
+            fcntl.flock(fh, mode | fcntl.LOCK_NB)
+            return fh
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                fh.close()
+                return False
+            time.sleep(0.02)
+
+
+@contextlib.contextmanager
+def _reading(p: Path) -> Iterator[None]:
+    """Held by a reader while its connection is open: a shared lock on <db>.readers.lock, taken after
+    passing <db>.gate.lock (held by an append written in place, so readers arriving while it waits or
+    writes queue behind it instead of starving it)."""
+    gate = _flock(p.with_name(p.name + ".gate.lock"), fcntl.LOCK_SH, _READ_WAIT_SECONDS)
+    held = None
     try:
-        _settings(con)
-        yield con
+        if gate is not False:
+            held = _flock(p.with_name(p.name + ".readers.lock"), fcntl.LOCK_SH, _READ_WAIT_SECONDS)
     finally:
-        con.close()
+        if gate:
+            gate.close()
+    if gate is False or held is False:
+        raise UserError("the database is busy: a load has been writing it for over two minutes.",
+                        hint="Try again in a moment.")
+    try:
+        yield
+    finally:
+        if held:
+            held.close()
 
 
 @contextlib.contextmanager
@@ -204,9 +262,14 @@ def check_writable(p: Path) -> None:
 
 
 @contextlib.contextmanager
-def write(path: str | Path | None = None, *, rebuilds_marts: bool = False
+def write(path: str | Path | None = None, *, rebuilds_marts: bool = False, in_place: bool = False
           ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection on a private copy inside one transaction; swapped in on success.
+
+    in_place (an append: a small write, seconds): the live file itself is written inside the
+    transaction, once the readers already reading are done, while new readers wait for it (see the
+    module docstring); when they are not done within a few seconds, or another program holds the
+    file, the copy is written as usual. A failure rolls the transaction back: nothing changed.
 
     Everything done on the connection is one transaction: an exception rolls all of it back and
     the live database is untouched. rebuilds_marts: the caller rebuilds the marts itself (a load,
@@ -222,6 +285,11 @@ def write(path: str | Path | None = None, *, rebuilds_marts: bool = False
     try:
         with _writer_lock(p):
             check_writable(p)  # it may have changed while this waited
+            if in_place and p.exists():
+                con = _open_in_place(p)
+                if con is not None:
+                    yield from _in_place(con, rebuilds_marts)
+                    return
             tmp = p.with_name(f".{p.name}.{uuid.uuid4().hex}.tmp")
             try:
                 if p.exists():
@@ -254,6 +322,46 @@ def write(path: str | Path | None = None, *, rebuilds_marts: bool = False
         if mapped is exc:
             raise
         raise mapped from None
+
+
+def _open_in_place(p: Path):
+    """(lock files, connection) on the live file once its readers are done; None when they are not
+    done in time or another program holds the file (the caller writes a copy instead)."""
+    gate = _flock(p.with_name(p.name + ".gate.lock"), fcntl.LOCK_EX, _IN_PLACE_WAIT_SECONDS)
+    if not gate:
+        return None
+    readers = _flock(p.with_name(p.name + ".readers.lock"), fcntl.LOCK_EX, _IN_PLACE_WAIT_SECONDS)
+    if not readers:
+        gate.close()
+        return None
+    try:
+        return (gate, readers), duckdb.connect(str(p))
+    except duckdb.Error:
+        readers.close()
+        gate.close()
+        return None
+
+
+def _in_place(opened, rebuilds_marts: bool):
+    from revmachine import schema
+
+    (gate, readers), con = opened
+    try:
+        _settings(con)
+        schema.ensure(con, rebuilds_marts=rebuilds_marts)
+        con.execute("begin transaction")
+        try:
+            yield con
+            con.execute("commit")
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("rollback")
+            raise
+        con.execute("checkpoint")
+    finally:
+        con.close()
+        readers.close()
+        gate.close()
 
 
 _cleaned: set[Path] = set()

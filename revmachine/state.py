@@ -64,7 +64,7 @@ OWNED = ("action_items", "plan_versions", "mapping_memory", "config_stage_aliase
 # kept here, copied into the data file for the marts and the screen queries
 MIRRORED = ("config_stages", "config_channels", "config_settings", "config_fx_rates")
 # rows of the data file's config_settings that are the data file's own (never mirrored)
-DATA_FILE_SETTINGS = ("marts_signature",)
+DATA_FILE_SETTINGS = ("marts_signature", "marts_config")
 
 _RETRY_SECONDS = 10.0
 

@@ -23,7 +23,7 @@
 with
 
 as_of as (
-    select max(cast(data_as_of as date)) as as_of from funnel_records
+    select cast(data_as_of as date) as as_of from funnel_as_of
 ),
 
 won as (

@@ -23,22 +23,8 @@
 -- No parameters.
 with
 
-as_of as (
-    select max(cast(data_as_of as date)) as day from funnel_records
-),
-
 batch_days as (
-    select
-        b.batch_id,
-        coalesce(
-            max(try_cast(split_part(s.period, '..', 2) as date)),
-            least(cast(b.loaded_at as date), any_value(a.day))
-        ) as day
-    from batches as b
-    cross join as_of as a
-    left join scorecard_snapshots as s on b.batch_id = s.batch_id
-    where b.status = 'active'
-    group by b.batch_id, b.loaded_at
+    select * from deal_batch_days
 ),
 
 owner_ids as (

@@ -256,10 +256,10 @@ create or replace macro pipeline_movement(a, b, ps, pe, f_territory, f_channel, 
     from flagged
     where in_start or in_end or entered;
 
--- the data's as-of date (funnel_records.sql, rule 5): the latest created, stage, close or activity
+-- the data's as-of date (funnel_as_of.sql, rule 5): the latest created, stage, close or activity
 -- date that is not in the future. Screen queries read it here, never from a record's row, so the
--- rule lives in one place.
-create or replace macro data_as_of() as (select max(data_as_of) from funnel_records);
+-- rule lives in one place (one row: no scan of the records).
+create or replace macro data_as_of() as (select data_as_of from funnel_as_of);
 
 -- Exact quantiles from a histogram (the rollups keep whole days as value -> records): vals in
 -- ascending order, counts[i] records having vals[i]. hist_quantile(vals, counts, q) is what

@@ -134,39 +134,17 @@ def load(staged: Staged, path: str | Path | None = None, *, modes: dict[str, str
     state.ensure(p)  # an app-state file that agrees with the data file (its configuration is mirrored)
     modes = modes or {}
     raw_dir = uploads_dir(p)
-    kept: list[Path] = []
-    writer = ThreadPoolExecutor(max_workers=1)
-    try:
-        with db.write(p, rebuilds_marts=True) as con:
-            batch_id = con.execute("select coalesce(max(batch_id), 0) + 1 from batches").fetchall()[0][0]
-            raw_dir.mkdir(parents=True, exist_ok=True)
-            for f in staged.files:
-                kept.append(raw_dir / kept_name(batch_id, f.sha256, f.name))
-            # the raw files are written while DuckDB writes the rows (a file write releases the GIL);
-            # the transaction commits only once they are on disk
-            keeping = writer.submit(_keep_raw, [(t, f.data) for t, f in zip(kept, staged.files, strict=True)])
-            written, superseded, merged = write_tables(con, staged, batch_id, modes)
-            mode_label = "replace" if any(m == "replace" for m in modes.values()) else "append"
-            con.execute("insert into batches (batch_id, loaded_at, status, mode, row_counts, note, loaded_by) "
-                        "values (?, ?, 'active', ?, ?, ?, ?)",
-                        [batch_id, dt.datetime.now().replace(microsecond=0), mode_label,
-                         json.dumps(written), note, who.id])
-            for target, f in zip(kept, staged.files, strict=True):
-                con.execute("insert into batch_files values (?, ?, ?, ?, ?)",
-                            [batch_id, f.name, f.sha256, len(f.data), str(target)])
-            aliases = _check_stage_names(con, stage_names or {})
-            state.sync_config(con, p)
-            marts.rebuild(con)
-            from revmachine import meeting
-
-            meeting.snapshot(con, batch_id, at=snapshot_at)
-            keeping.result()
-    except BaseException:
-        writer.shutdown(wait=True)  # a half-written file is not left behind
-        for k in kept:
-            k.unlink(missing_ok=True)
-        raise
-    writer.shutdown()
+    appending = not any(m == "replace" for m in modes.values())
+    # an append is written in place (readers wait the few seconds it takes) unless its refresh would
+    # rebuild every mart: then it is written again on a copy, which readers never wait for
+    for in_place in ((True, False) if appending else (False,)):
+        kept: list[Path] = []
+        try:
+            written, superseded, merged, aliases, batch_id = _write(staged, p, modes, note, snapshot_at,
+                                                                     stage_names, who, raw_dir, kept, in_place)
+            break
+        except marts.FullRebuild:
+            continue
     files = ", ".join(f.name for f in staged.files) or note or "generated tables"
     rows = ", ".join(f"{t} {n:,} ({modes.get(t, modes.get('*', 'append'))})" for t, n in written.items())
     try:
@@ -188,6 +166,47 @@ def load(staged: Staged, path: str | Path | None = None, *, modes: dict[str, str
                         for t, (m, _kept) in merged.items()},
                        {t: kept for t, (_m, kept) in merged.items()})
 
+
+def _write(staged: Staged, p: Path, modes: dict[str, str], note: str | None, snapshot_at: dt.datetime | None,
+           stage_names: dict[str, str] | None, who: access.Actor, raw_dir: Path, kept: list[Path], in_place: bool):
+    """The load's write of the data file (one transaction); see load()."""
+    writer = ThreadPoolExecutor(max_workers=1)
+    try:
+        with db.write(p, rebuilds_marts=True, in_place=in_place) as con:
+            batch_id = con.execute("select coalesce(max(batch_id), 0) + 1 from batches").fetchall()[0][0]
+            raw_dir.mkdir(parents=True, exist_ok=True)
+            for f in staged.files:
+                kept.append(raw_dir / kept_name(batch_id, f.sha256, f.name))
+            # the raw files are written while DuckDB writes the rows (a file write releases the GIL);
+            # the transaction commits only once they are on disk
+            keeping = writer.submit(_keep_raw, [(t, f.data) for t, f in zip(kept, staged.files, strict=True)])
+            written, superseded, merged = write_tables(con, staged, batch_id, modes)
+            mode_label = "replace" if any(m == "replace" for m in modes.values()) else "append"
+            con.execute("insert into batches (batch_id, loaded_at, status, mode, row_counts, note, loaded_by) "
+                        "values (?, ?, 'active', ?, ?, ?, ?)",
+                        [batch_id, dt.datetime.now().replace(microsecond=0), mode_label,
+                         json.dumps(written), note, who.id])
+            for target, f in zip(kept, staged.files, strict=True):
+                con.execute("insert into batch_files values (?, ?, ?, ?, ?)",
+                            [batch_id, f.name, f.sha256, len(f.data), str(target)])
+            aliases = _check_stage_names(con, stage_names or {})
+            state.sync_config(con, p)
+            if mode_label == "append":
+                # only the records the batch changed (a full rebuild when that cannot be exact)
+                marts.refresh(con, batch_id, full_ok=not in_place)
+            else:
+                marts.rebuild(con)
+            from revmachine import meeting
+
+            meeting.snapshot(con, batch_id, at=snapshot_at)
+            keeping.result()
+    except BaseException:
+        writer.shutdown(wait=True)  # a half-written file is not left behind
+        for k in kept:
+            k.unlink(missing_ok=True)
+        raise
+    writer.shutdown()
+    return written, superseded, merged, aliases, batch_id
 
 def _check_stage_names(con: duckdb.DuckDBPyConnection, names: dict[str, str]) -> dict[str, str]:
     """The user's stage names (name -> stage) as aliases to remember (folded name -> stage);

@@ -27,10 +27,10 @@ def seeded(db_path):
     return db_path
 
 
-def _load(db_path, capsys, name: str, data: bytes) -> tuple[int, str]:
+def _load(db_path, capsys, name: str, data: bytes, *extra: str) -> tuple[int, str]:
     p = db_path.parent / name
     p.write_bytes(data)
-    rc = main(["load", str(p), "--db", str(db_path)])
+    rc = main(["load", str(p), "--db", str(db_path), *extra])
     out = capsys.readouterr()
     return rc, out.out + out.err
 
@@ -80,7 +80,8 @@ def test_read_only_folder(seeded, capsys):
 
 
 def test_disk_full_is_a_message(seeded, capsys, monkeypatch):
-    """ENOSPC while the private copy is written (simulated here; the next test fills a real disk)."""
+    """ENOSPC while the private copy is written (simulated here; the next test fills a real disk). A
+    replace is written on a copy (an append is written in place, without one)."""
     before = state(seeded)
 
     def full(src, dst, *a, **k):
@@ -88,14 +89,15 @@ def test_disk_full_is_a_message(seeded, capsys, monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(shutil, "copyfile", full)
-    rc, text = _load(seeded, capsys, "more.csv", b"Lead ID,Create Date\nL9,2026-02-01\n")
+    rc, text = _load(seeded, capsys, "more.csv", b"Lead ID,Create Date\nL9,2026-02-01\n", "--replace")
     assert rc == 2 and "is full" in text and "free some space" in text, text
     assert state(seeded) == before
     assert not list(seeded.parent.glob(".rm.duckdb.*.tmp"))  # the partial copy is gone
 
 
 def test_disk_full_on_a_real_small_disk(tmp_path):
-    """A 6 MB tmpfs in a private mount namespace (root only: CI and the dev machines run as root)."""
+    """A 6 MB tmpfs in a private mount namespace (root only: CI and the dev machines run as root); a
+    replace, which writes a copy of the database."""
     if os.geteuid() != 0 or not shutil.which("unshare"):
         pytest.skip("needs root and unshare to mount a small disk")
     seed = tmp_path / "seed.duckdb"
@@ -112,7 +114,7 @@ cp {seed} {mnt}/rm.duckdb
 chmod 640 {mnt}/rm.duckdb
 before=$(sha256sum {mnt}/rm.duckdb | cut -d' ' -f1)
 set +e
-{sys.executable} -m revmachine load {up} --db {mnt}/rm.duckdb > {tmp_path}/out.txt 2>&1
+{sys.executable} -m revmachine load {up} --db {mnt}/rm.duckdb --replace > {tmp_path}/out.txt 2>&1
 echo "rc=$?"
 echo "same=$([ "$before" = "$(sha256sum {mnt}/rm.duckdb | cut -d' ' -f1)" ] && echo yes || echo no)"
 echo "mode=$(stat -c %a {mnt}/rm.duckdb)"

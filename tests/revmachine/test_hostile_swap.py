@@ -31,7 +31,11 @@ def test_the_swap_keeps_mode_and_owner(db_path):
     before = _mode(db_path)
     ino = db_path.stat().st_ino
     load.load(stage.prepare([stage.UploadFile("more.csv", b"Lead ID,Create Date\nL9,2026-02-01\n")]), db_path)
-    assert db_path.stat().st_ino != ino  # it was swapped
+    assert db_path.stat().st_ino == ino  # an append is written in place
+    assert _mode(db_path) == before
+    load.load(stage.prepare([stage.UploadFile("all.csv", b"Lead ID,Create Date\nL8,2026-02-01\n")]), db_path,
+              modes={"*": "replace"})
+    assert db_path.stat().st_ino != ino  # a replace is written on a copy and swapped in
     assert _mode(db_path) == before
     load.undo_last(db_path)
     assert _mode(db_path) == before
@@ -84,14 +88,14 @@ def test_cleanup_leaves_a_running_writers_files(db_path):
 
 
 def test_startup_cleans_after_a_killed_cli_load(db_path, tmp_path):
-    """kill -9 of a CLI load while it writes: the live file is intact, and the next start removes
-    the copy it left."""
+    """kill -9 of a CLI load (a replace: written on a copy) while it writes: the live file is intact,
+    and the next start removes the copy it left."""
     load.load(stage.prepare([stage.UploadFile("seed.csv", LEADS_CSV)]), db_path)
     before = db_path.read_bytes()
     big = tmp_path / "big.csv"
     big.write_bytes(b"Lead ID,Create Date\n" + b"".join(b"L%d,2026-02-01\n" % i for i in range(300_000)))
     env = {**os.environ, "PYTHONPATH": str(ROOT), "REVMACHINE_NO_DEMO": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "revmachine", "load", str(big), "--db", str(db_path)],
+    proc = subprocess.Popen([sys.executable, "-m", "revmachine", "load", str(big), "--db", str(db_path), "--replace"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     import time
 
@@ -110,6 +114,40 @@ def test_startup_cleans_after_a_killed_cli_load(db_path, tmp_path):
     assert not list(db_path.parent.glob(f".{db_path.name}.*.tmp*"))
     with duckdb.connect(str(db_path), read_only=True) as con:
         assert con.execute("select count(*) from leads").fetchall()[0][0] == 2
+
+
+def test_a_killed_append_written_in_place_is_all_or_nothing(db_path, tmp_path):
+    """kill -9 of a CLI append while it writes the live file in place: the database opens, and holds
+    the append whole or not at all (DuckDB's write-ahead log), never a part of it."""
+    import fcntl
+    import time
+
+    load.load(stage.prepare([stage.UploadFile("seed.csv", LEADS_CSV)]), db_path)
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"Lead ID,Create Date\n" + b"".join(b"L%d,2026-02-01\n" % i for i in range(300_000)))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "REVMACHINE_NO_DEMO": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "revmachine", "load", str(big), "--db", str(db_path)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    gate = db_path.with_name(db_path.name + ".gate.lock")
+    caught = False
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and not caught:
+        if gate.exists():
+            with open(gate) as fh:  # the append holds it while it writes in place
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                    fcntl.flock(fh, fcntl.LOCK_UN)
+                except BlockingIOError:
+                    caught = True
+        time.sleep(0.01)
+    proc.kill()
+    proc.wait()
+    assert caught, "the append was not caught while it wrote"
+    with db.read(db_path) as con:
+        n = con.execute("select count(*) from leads").fetchall()[0][0]
+        records = con.execute("select count(*) from funnel_records").fetchall()[0][0]
+    assert n in (2, 300_002) and records == n
+    assert not list(db_path.parent.glob(f".{db_path.name}.*.tmp*"))  # no copy was made
 
 
 def test_two_databases_with_the_same_stem_keep_their_raw_files_apart(db_path):

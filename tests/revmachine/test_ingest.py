@@ -310,12 +310,17 @@ def test_load_that_fails_late_keeps_nothing(db_path, monkeypatch):
     before = file_hash(db_path)
     kept_before = sorted(p.name for p in load.uploads_dir(db_path).iterdir())
 
-    def boom(con):
+    def boom(con, *args, **kwargs):
         raise RuntimeError("disk full")
 
+    # an append refreshes the marts in place (marts.refresh), a replace rebuilds them on a copy
     monkeypatch.setattr(load.marts, "rebuild", boom)
+    monkeypatch.setattr(load.marts, "refresh", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         load.load(prep(("b.csv", b"Lead ID,Create Date\nB,2026-02-01\n")), db_path)
+    assert file_hash(db_path) == before
+    with pytest.raises(RuntimeError, match="disk full"):
+        load.load(prep(("b.csv", b"Lead ID,Create Date\nB,2026-02-01\n")), db_path, modes={"*": "replace"})
     assert file_hash(db_path) == before
     assert sorted(p.name for p in load.uploads_dir(db_path).iterdir()) == kept_before
 
