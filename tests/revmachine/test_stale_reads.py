@@ -57,3 +57,28 @@ def test_the_cache_never_files_an_old_answer_under_the_new_version(db_path):
         truth = filters.data_range(con)
     assert str(truth[1]) == "2026-10-02"
     assert during == truth and later == truth
+
+
+def test_a_reused_reader_instance_opens_the_file_the_path_names_now(db_path):
+    """Readers reuse idle DuckDB instances (starting one costs more than the read); the file is
+    attached per read, so a reader after a load or a swap reads the new file, and an instance that
+    read one database reads another without a trace of the first."""
+    _load(db_path, "a.csv", _leads_csv("A", 10, "2026-10-01"))
+    with db.read(db_path) as con:
+        first = con
+        assert _count(con) == 10
+    assert first in db._idle  # kept for the next reader, with nothing attached
+    _load(db_path, "b.csv", _leads_csv("B", 5, "2026-10-02"))
+    with db.read(db_path) as con:
+        assert con is first and _count(con) == 15
+    other = db_path.with_name("other.duckdb")
+    _load(other, "c.csv", _leads_csv("C", 3, "2026-10-03"))
+    with db.read(other) as con:
+        assert con is first and _count(con) == 3
+    # a read that leaves something of its own in the instance does not pass it on
+    with db.read(db_path) as con:
+        con.execute("create temp table scratch as select 1 as x")
+    assert first not in db._idle
+    with db.read(db_path) as con:
+        assert con is not first
+        assert con.execute("select count(*) from duckdb_tables() where temporary").fetchone()[0] == 0
