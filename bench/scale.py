@@ -75,6 +75,7 @@ def _child(args: list[str], env: dict | None = None) -> dict:
 def _remove_db(path: Path) -> None:
     for p in (path, path.with_name(path.name + ".wal"), path.with_name(path.stem + ".state.duckdb"),
               path.with_name(path.stem + ".state.duckdb.wal"), path.with_name(path.name + ".lock"),
+              path.with_name(path.name + ".gate.lock"), path.with_name(path.name + ".readers.lock"),
               path.with_name(path.stem + ".state.duckdb.lock")):
         p.unlink(missing_ok=True)
     shutil.rmtree(path.with_name(path.name + "_uploads"), ignore_errors=True)
