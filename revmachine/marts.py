@@ -288,6 +288,18 @@ class _Shadows:
         self.names = []
 
 
+def _sym_diff(a: str, b: str) -> str:
+    """The rows of relation `a` that `b` lacks and those of `b` that `a` lacks (as multisets): no row
+    when they hold the same rows. Each EXCEPT is bracketed: unbracketed, set operations chain left to
+    right, and `a except all b union all b except all a` is only what b has that a lacks."""
+    return f"(select * from {a} except all select * from {b}) union all (select * from {b} except all select * from {a})"
+
+
+def _differs(con: duckdb.DuckDBPyConnection, a: str, b: str) -> bool:
+    """Whether relations `a` and `b` (names from this module, never user text) hold different rows."""
+    return con.execute(f"select count(*) from ({_sym_diff(a, b)})").fetchone()[0] > 0
+
+
 def _ids(con: duckdb.DuckDBPyConnection, table: str, query: str, params: list | None = None) -> None:
     """Fill temp table `table` (one column `k`) with the distinct non-null values of `query`."""
     con.execute(f"create or replace temp table {table} as select distinct k from ({query}) where k is not null",
@@ -392,8 +404,7 @@ def _refresh(con: duckdb.DuckDBPyConnection, b: int) -> None:
         if old_raw is None or new_raw is None:
             raise FullRebuild("the as-of date appeared or vanished")
         lo, hi = min(old_raw, new_raw), max(old_raw, new_raw)
-    if con.execute("select count(*) from (select * from funnel_as_of except all select * from _rm_new_funnel_as_of)"
-                   ).fetchone()[0]:  # the date, or the day it was worked out on
+    if _differs(con, "funnel_as_of", "_rm_new_funnel_as_of"):  # the date, or the day it was worked out on
         con.execute("delete from funnel_as_of")
         con.execute("insert into funnel_as_of select * from _rm_new_funnel_as_of")
 
@@ -543,8 +554,7 @@ def _refresh_records(con, b, tables, moved, window, sh, changed, owner_keys) -> 
         parts += [f"select deal_id from deals_history where owner in {owner_keys}",
                   f"select deal_id from deal_field_history where field = 'owner' and "
                   f"(old_value in {owner_keys} or new_value in {owner_keys})"]
-    moved_batches = ("select batch_id from (select * from deal_batch_days except select * from _rm_new_deal_batch_days "
-                     "union all select * from _rm_new_deal_batch_days except select * from deal_batch_days)")
+    moved_batches = f"select batch_id from ({_sym_diff('deal_batch_days', '_rm_new_deal_batch_days')})"
     parts += [f"select deal_id from deals where batch_id in ({moved_batches})",
               f"select deal_id from deals_history where batch_id in ({moved_batches}) "
               "and deal_id in (select deal_id from deals)"]
@@ -599,9 +609,7 @@ def _refresh_records(con, b, tables, moved, window, sh, changed, owner_keys) -> 
         wholesale |= {"account_lookup", "account_list"}
     if moved:
         wholesale.add("funnel_as_of")
-    if con.execute("select count(*) from (select * from deal_batch_days except all select * from "
-                   "_rm_new_deal_batch_days union all select * from _rm_new_deal_batch_days except all "
-                   "select * from deal_batch_days)").fetchone()[0]:
+    if _differs(con, "deal_batch_days", "_rm_new_deal_batch_days"):
         wholesale.add("deal_batch_days")
     for name in _SMALL:
         # targets and spend (and the owners a target's territory comes from); the money basis and the
@@ -609,8 +617,7 @@ def _refresh_records(con, b, tables, moved, window, sh, changed, owner_keys) -> 
         if not {"targets", "spend", "owners"} & set(tables):
             continue
         con.execute(f"create or replace temp table _rm_new_{name} as {_mart_sql(name)}")
-        if con.execute(f"select count(*) from (select * from {name} except all select * from _rm_new_{name} "
-                       f"union all select * from _rm_new_{name} except all select * from {name})").fetchone()[0]:
+        if _differs(con, name, f"_rm_new_{name}"):
             wholesale.add(name)
 
     def shadow_changes(side: str) -> None:
@@ -650,9 +657,8 @@ def _refresh_records(con, b, tables, moved, window, sh, changed, owner_keys) -> 
     # the leads' quiet-spell state: a rollup that does not read it keeps all of their groups).
     for name in per_group:
         keys = ", ".join(ROLLUP_KEYS[name])
-        con.execute(f"create or replace temp table _rm_t_{name} as select distinct {keys} from ("
-                    f"(select * from _rm_go_{name} except all select * from _rm_gn_{name}) union all "
-                    f"(select * from _rm_gn_{name} except all select * from _rm_go_{name}))")
+        con.execute(f"create or replace temp table _rm_t_{name} as select distinct {keys} from "
+                    f"({_sym_diff(f'_rm_go_{name}', f'_rm_gn_{name}')})")
     if not per_group:
         _swap(con, replaced, wholesale)
     if "funnel_stages" in wholesale:  # the stages the data has changed (_swap): a rollup reading them
@@ -688,9 +694,7 @@ def _swap(con, replaced: dict[str, str], wholesale: set[str]) -> None:
             continue  # unchanged (checked), or written first
         elif name == "funnel_stages":
             con.execute(f"create or replace temp table _rm_new_{name} as {_mart_sql(name)}")
-            if con.execute(f"select count(*) from (select * from {name} except all select * from _rm_new_{name} "
-                           f"union all select * from _rm_new_{name} except all select * from {name})"
-                           ).fetchone()[0]:
+            if _differs(con, name, f"_rm_new_{name}"):
                 wholesale.add(name)
                 con.execute(f"delete from {name}")
                 con.execute(f"insert into {name} select * from _rm_new_{name}")

@@ -228,3 +228,19 @@ def test_an_owner_and_a_moved_as_of_date_refresh_what_they_reach(demo_db, tmp_pa
         assert con.execute("select data_as_of from funnel_as_of").fetchone()[0] == as_of + dt.timedelta(days=60)
         assert con.execute("select data_as_of() = max(data_as_of) from funnel_records").fetchone()[0]
         assert columns("owners")  # the owners table is what was appended to
+
+
+def test_a_mart_that_loses_rows_differs():
+    """The refresh asks whether a small mart's new rows differ from its stored ones: a row the new
+    ones lack counts as much as a row they add (a target removed, a stage no record reaches now)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("create table old_rows as select * from (values (1, 'a'), (2, 'b')) t(k, v)")
+    con.execute("create table fewer as select * from (values (1, 'a')) t(k, v)")
+    con.execute("create table more as select * from (values (1, 'a'), (2, 'b'), (3, 'c')) t(k, v)")
+    con.execute("create table same as select * from old_rows")
+    assert marts._differs(con, "old_rows", "fewer")
+    assert marts._differs(con, "old_rows", "more")
+    assert not marts._differs(con, "old_rows", "same")
+    assert sorted(con.execute(f"select k from ({marts._sym_diff('old_rows', 'fewer')})").fetchall()) == [(2,)]
